@@ -1,0 +1,126 @@
+# accord - build, test, check, fuzz, bench, demo.
+#
+#   make            build build/bin/accordd, build/bin/accord, the tests
+#   make test       install missing packages, build, run every test
+#   make check      the tests under AddressSanitizer and UBSan
+#   make fuzz       build the libFuzzer targets (FUZZ_SECONDS=60 make fuzz-run)
+#   make sim        a long consensus simulator campaign (SEED=s replays one)
+#   make bench      the benchmarks (ratios measured side by side)
+#   make demo       a local devnet, the demo scenario, an audit
+#   make deps       install the Debian packages accord needs
+
+CC ?= cc
+BUILD ?= build
+OPT ?= -O2 -g
+WARN = -Wall -Wextra -Wpedantic -Wshadow
+CFLAGS += -std=c11 $(OPT) $(WARN) -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -I. $(EXTRA_CFLAGS)
+LDFLAGS += $(EXTRA_LDFLAGS)
+LDLIBS = -llmdb -luv -ljansson -lmicrohttpd -lcurl -lsodium -lpthread -lm
+
+LIB_SRC := $(wildcard common/*.c ledger/*.c storage/*.c consensus/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+NODE_SRC := $(wildcard node/*.c)
+NODE_OBJ := $(NODE_SRC:%.c=$(BUILD)/%.o)
+CLI_SRC := $(wildcard cli/*.c)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+SIM_SRC := $(wildcard tests/sim/*.c)
+SIM_BIN := $(if $(SIM_SRC),$(BUILD)/bin/sim)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+BENCH_SRC := $(wildcard tests/bench/bench_*.c)
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+
+BINS := $(if $(NODE_SRC),$(BUILD)/bin/accordd) $(if $(CLI_SRC),$(BUILD)/bin/accord)
+
+.PHONY: all test check fuzz fuzz-run sim bench demo deps deps-check clean format
+
+all: $(BUILD)/libaccord.a $(BINS) $(TEST_BIN) $(SIM_BIN) $(BENCH_BIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libaccord.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/bin/accordd: $(NODE_OBJ) $(BUILD)/libaccord.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bin/accord: $(CLI_OBJ) $(BUILD)/libaccord.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libaccord.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libaccord.a $(LDLIBS)
+
+$(BUILD)/bin/sim: $(SIM_SRC) $(BUILD)/libaccord.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SIM_SRC) $(BUILD)/libaccord.a $(LDLIBS)
+
+$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libaccord.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libaccord.a $(LDLIBS)
+
+deps-check:
+	@scripts/deps.sh --check >/dev/null 2>&1 || scripts/deps.sh
+
+deps:
+	scripts/deps.sh
+
+test: deps-check
+	$(MAKE) all
+	BUILD=$(BUILD) tests/run.sh
+
+check: deps-check
+	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+		EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+		EXTRA_LDFLAGS="-fsanitize=address,undefined" all
+	BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 tests/run.sh
+
+# Fuzz targets: each tests/fuzz/fuzz_X.c defines LLVMFuzzerTestOneInput.
+FUZZ_BUILD = build-fuzz
+fuzz: deps-check
+	$(MAKE) CC=clang BUILD=$(FUZZ_BUILD) OPT="-O1 -g" \
+		EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
+		$(FUZZ_BUILD)/libaccord.a
+	@mkdir -p $(FUZZ_BUILD)/fuzz
+	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+		echo "clang $$f -> $(FUZZ_BUILD)/fuzz/$$n"; \
+		clang -std=c11 -O1 -g -I. -D_DEFAULT_SOURCE -fsanitize=fuzzer,address,undefined \
+			-o $(FUZZ_BUILD)/fuzz/$$n $$f $(FUZZ_BUILD)/libaccord.a $(LDLIBS) || exit 1; \
+	done
+
+FUZZ_SECONDS ?= 60
+fuzz-run: fuzz
+	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$n; \
+		echo "== $$n for $(FUZZ_SECONDS)s"; \
+		$(FUZZ_BUILD)/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=70000 \
+			$(FUZZ_BUILD)/corpus/$$n tests/fuzz/corpus/$$n 2>&1 | tail -n 3 || exit 1; \
+	done
+
+SIM_ARGS ?= --campaign
+sim: deps-check
+	$(MAKE) $(BUILD)/bin/sim
+	$(if $(SEED),$(BUILD)/bin/sim --seed $(SEED),$(BUILD)/bin/sim $(SIM_ARGS))
+
+bench: deps-check
+	$(MAKE) all
+	BUILD=$(BUILD) tests/bench/run.sh
+
+demo: deps-check
+	$(MAKE) all
+	BUILD=$(BUILD) scripts/demo.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(LIB_OBJ:.o=.d) $(NODE_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

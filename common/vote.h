@@ -1,0 +1,34 @@
+/* vote.h - the bytes a validator signs for a consensus vote; shared by the
+ * consensus core (which signs) and block certificates (which carry them). */
+#ifndef ACCORD_COMMON_VOTE_H
+#define ACCORD_COMMON_VOTE_H
+
+#include <stdint.h>
+
+#include "common/crypto.h"
+
+#define VOTE_CONTEXT "accord/vote/v1"
+
+enum vote_type {
+	VOTE_PREVOTE = 1,
+	VOTE_PRECOMMIT = 2,
+};
+
+/* type u8 ‖ height u64 ‖ round u32 ‖ block hash (32 zero bytes = nil). */
+#define VOTE_PAYLOAD_BYTES (1u + 8u + 4u + HASH_BYTES)
+
+/* The payload signed, under ed25519_sign_ctx(VOTE_CONTEXT, chain id, …),
+ * by a vote (specs/consensus.md §sign-bytes). block_hash NULL means nil. */
+void vote_payload(uint8_t out[VOTE_PAYLOAD_BYTES], enum vote_type type,
+		  uint64_t height, uint32_t round,
+		  const uint8_t block_hash[HASH_BYTES]);
+
+/* Sign / verify one vote; 0, or the error of ed25519_*_ctx. */
+int vote_sign(uint8_t sig[SIG_BYTES], const struct key *k,
+	      const char *chain_id, enum vote_type type, uint64_t height,
+	      uint32_t round, const uint8_t block_hash[HASH_BYTES]);
+int vote_verify(const uint8_t sig[SIG_BYTES], const uint8_t pk[PUBKEY_BYTES],
+		const char *chain_id, enum vote_type type, uint64_t height,
+		uint32_t round, const uint8_t block_hash[HASH_BYTES]);
+
+#endif

@@ -1,0 +1,22 @@
+#!/bin/sh
+# deps.sh - install the Debian packages accord builds and tests with.
+# With --check, only report (exit 1) whether any is missing.
+set -eu
+PKGS="build-essential clang libclang-rt-14-dev libsodium-dev liblmdb-dev lmdb-utils libuv1-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev curl jq python3"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+	exit 0
+fi
+if [ "${1:-}" = "--check" ]; then
+	echo "missing:$missing"
+	exit 1
+fi
+echo "installing:$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q || true
+$SUDO apt-get install -y -q $missing
