@@ -19,10 +19,13 @@ LDLIBS = -llmdb -luv -ljansson -lmicrohttpd -lcurl -lsodium -lpthread -lm
 
 LIB_SRC := $(wildcard common/*.c ledger/*.c storage/*.c consensus/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# node/main.c and cli/main.c hold main(); the rest of each is a library so
+# that unit tests (tests/unit/test_node_*.c, test_cli_*.c) can link it.
 NODE_SRC := $(wildcard node/*.c)
-NODE_OBJ := $(NODE_SRC:%.c=$(BUILD)/%.o)
+NODE_LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out node/main.c,$(NODE_SRC)))
 CLI_SRC := $(wildcard cli/*.c)
-CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+CLI_LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out cli/main.c,$(CLI_SRC)))
+APP_LIBS := $(BUILD)/libnode.a $(BUILD)/libcli.a
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SIM_SRC := $(wildcard tests/sim/*.c)
@@ -35,7 +38,7 @@ BINS := $(if $(NODE_SRC),$(BUILD)/bin/accordd) $(if $(CLI_SRC),$(BUILD)/bin/acco
 
 .PHONY: all test check fuzz fuzz-run sim bench demo deps deps-check clean format
 
-all: $(BUILD)/libaccord.a $(BINS) $(TEST_BIN) $(SIM_BIN) $(BENCH_BIN)
+all: $(BUILD)/libaccord.a $(APP_LIBS) $(BINS) $(TEST_BIN) $(SIM_BIN) $(BENCH_BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -46,17 +49,27 @@ $(BUILD)/libaccord.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/bin/accordd: $(NODE_OBJ) $(BUILD)/libaccord.a
+$(BUILD)/libnode.a: $(NODE_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libcli.a: $(CLI_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/bin/accordd: $(BUILD)/node/main.o $(BUILD)/libnode.a $(BUILD)/libaccord.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/bin/accord: $(CLI_OBJ) $(BUILD)/libaccord.a
+$(BUILD)/bin/accord: $(BUILD)/cli/main.o $(BUILD)/libcli.a $(BUILD)/libaccord.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libaccord.a
+$(BUILD)/tests/%: tests/unit/%.c $(APP_LIBS) $(BUILD)/libaccord.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libaccord.a $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(APP_LIBS) $(BUILD)/libaccord.a $(LDLIBS)
 
 $(BUILD)/bin/sim: $(SIM_SRC) $(BUILD)/libaccord.a
 	@mkdir -p $(dir $@)
@@ -123,4 +136,4 @@ format:
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(NODE_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(NODE_LIB_OBJ:.o=.d) $(CLI_LIB_OBJ:.o=.d) $(BUILD)/node/main.d $(BUILD)/cli/main.d

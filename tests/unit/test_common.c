@@ -3,6 +3,10 @@
 #include "common/crypto.h"
 #include "common/error.h"
 #include "common/hex.h"
+#include "common/keyfile.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
 #include "common/vote.h"
 #include "tests/test.h"
 
@@ -184,6 +188,56 @@ static void test_domain_separation(void)
 	key_free(&k);
 }
 
+static void test_keyfile(void)
+{
+	char dir[] = "/tmp/accord-keyfile-XXXXXX";
+	ASSERT(mkdtemp(dir) != NULL);
+	char path[256], bad[256];
+	snprintf(path, sizeof path, "%s/k.json", dir);
+	snprintf(bad, sizeof bad, "%s/bad.json", dir);
+	uint8_t seed[SEED_BYTES];
+	ASSERT_OK(hex_decode(seed, sizeof seed,
+			     "9d61b19deffd5a60ba844af492ec2cc4"
+			     "4449c5697b326919703bac031cae7f60"));
+	struct keyfile kf;
+	memset(&kf, 0, sizeof kf);
+	ASSERT_OK(key_from_seed(&kf.key, seed));
+	strcpy(kf.role, "party");
+	strcpy(kf.id, "CN-BJ");
+	ASSERT_OK(keyfile_save(&kf, path, 0, NULL));
+	struct stat st;
+	ASSERT_OK(stat(path, &st));
+	ASSERT_EQ(st.st_mode & 0777, 0600);
+	struct acc_err e;
+	ASSERT_EQ(keyfile_save(&kf, path, 0, &e), ACC_EDUP);
+	struct keyfile back;
+	ASSERT_OK(keyfile_load(&back, path, &e));
+	ASSERT_STR_EQ(back.id, "CN-BJ");
+	ASSERT_STR_EQ(back.role, "party");
+	ASSERT_MEM_EQ(back.key.pk, kf.key.pk, PUBKEY_BYTES);
+	keyfile_free(&back);
+	keyfile_free(&kf);
+
+	/* A public key that does not belong to the seed is refused. */
+	FILE *f = fopen(bad, "w");
+	ASSERT(f != NULL);
+	fprintf(f, "{\"type\":\"ed25519\",\"seed\":\"%064d\",\"public_key\":\"%064d\"}", 0, 0);
+	fclose(f);
+	ASSERT_EQ(keyfile_load(&back, bad, &e), ACC_EMISMATCH);
+	f = fopen(bad, "w");
+	fprintf(f, "{\"type\":\"ed25519\",\"seed\":\"zz\"}");
+	fclose(f);
+	ASSERT_EQ(keyfile_load(&back, bad, &e), ACC_EDECODE);
+	f = fopen(bad, "w");
+	fprintf(f, "{not json");
+	fclose(f);
+	ASSERT_EQ(keyfile_load(&back, bad, &e), ACC_EJSON);
+	ASSERT_EQ(keyfile_load(&back, "/nonexistent/k", &e), ACC_EIO);
+	unlink(path);
+	unlink(bad);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	ASSERT_OK(crypto_lib_init());
@@ -194,5 +248,6 @@ int main(void)
 	RUN(test_sha256_vector);
 	RUN(test_ed25519_rfc8032);
 	RUN(test_domain_separation);
+	RUN(test_keyfile);
 	return 0;
 }
