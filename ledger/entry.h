@@ -1,0 +1,377 @@
+/* entry.h - the signed entries of the record: their decoded form, one
+ * canonical binary encoding, lossless JSON, signing and stateless checks
+ * (specs/encoding.md). */
+#ifndef ACCORD_LEDGER_ENTRY_H
+#define ACCORD_LEDGER_ENTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "common/crypto.h"
+#include "common/error.h"
+#include "common/limits.h"
+
+struct genesis;
+
+/* The only body version this code writes or accepts (§4.1). */
+#define ENTRY_VERSION 1u
+/* Signatures on one entry (§4.2). */
+#define ENTRY_SIGS_MAX 16u
+/* Context string of entry signatures (§4.3, common/crypto.h). */
+#define ENTRY_CONTEXT "accord/entry/v1"
+/* Bytes of one signature record: pubkey[32] ‖ signature[64]. */
+#define ENTRY_SIG_RECORD_BYTES (PUBKEY_BYTES + SIG_BYTES)
+/* Smallest possible signed entry: an endorsement with one signature. */
+#define ENTRY_BYTES_MIN (1u + 1u + 8u + 32u + 1u + ENTRY_SIG_RECORD_BYTES)
+
+/* Entry kinds: the u8 after the version (§4.1). */
+enum entry_kind {
+	ENTRY_AGREEMENT = 1,
+	ENTRY_ENDORSEMENT = 2,
+	ENTRY_REPORT = 3,
+	ENTRY_ATTESTATION = 4,
+	ENTRY_CHALLENGE = 5,
+	ENTRY_RESOLUTION = 6,
+	ENTRY_GOVERNANCE = 7,
+	ENTRY_EVIDENCE = 8,
+};
+#define ENTRY_KIND_MAX 8
+
+/* Enumerations of the record (§3). Code 0 is never valid. Each has a
+ * JSON name given by the *_name / *_parse functions below. */
+enum pollutant {
+	POLLUTANT_PM25 = 1, /* "PM2.5" */
+	POLLUTANT_PM10 = 2, /* "PM10" */
+	POLLUTANT_SO2 = 3,  /* "SO2" */
+	POLLUTANT_NO2 = 4,  /* "NO2" */
+	POLLUTANT_O3 = 5,   /* "O3" */
+	POLLUTANT_NOX = 6,  /* "NOx" */
+	POLLUTANT_VOCS = 7, /* "VOCs" */
+	POLLUTANT_CO2 = 8,  /* "CO2" */
+};
+#define POLLUTANT_MAX 8
+
+enum metric {
+	METRIC_ANNUAL_MEAN_CONCENTRATION = 1, /* unit µg/m³ */
+	METRIC_TOTAL_EMISSIONS = 2,           /* unit t */
+	METRIC_PERCENT_REDUCTION = 3,         /* unit % */
+};
+#define METRIC_MAX 3
+
+enum unit {
+	UNIT_UG_M3 = 1,   /* "µg/m³" ("ug/m3" accepted on input) */
+	UNIT_T = 2,       /* "t" */
+	UNIT_PERCENT = 3, /* "%" */
+};
+#define UNIT_MAX 3
+
+enum frequency {
+	FREQUENCY_ANNUAL = 1,
+	FREQUENCY_QUARTERLY = 2,
+	FREQUENCY_MONTHLY = 3,
+};
+#define FREQUENCY_MAX 3
+
+enum opinion {
+	OPINION_VERIFIED = 1,
+	OPINION_VERIFIED_WITH_COMMENTS = 2,
+	OPINION_NOT_VERIFIED = 3,
+};
+#define OPINION_MAX 3
+
+enum outcome {
+	OUTCOME_UPHELD = 1,
+	OUTCOME_DISMISSED = 2,
+};
+#define OUTCOME_MAX 2
+
+enum gov_action {
+	GOV_ADD_PARTY = 1,
+	GOV_REMOVE_PARTY = 2,
+	GOV_ADD_VALIDATOR = 3,
+	GOV_REMOVE_VALIDATOR = 4,
+	GOV_ADD_VERIFIER = 5,
+	GOV_REMOVE_VERIFIER = 6,
+	GOV_ROTATE_KEY = 7,
+	GOV_SET_PARAM = 8,
+};
+#define GOV_ACTION_MAX 8
+
+/*
+ * Strings below are NUL-terminated UTF-8 without NUL bytes, heap-owned by
+ * the entry (entry_free releases them). A NULL string encodes as "".
+ * Quantities are milli (fixed.h); times Unix seconds.
+ */
+
+/* One obligation of one party in an agreement (§5.1). */
+struct obligation {
+	char *party;        /* party id */
+	char *scope;        /* "" = the whole party, else a named unit */
+	uint8_t pollutant;  /* enum pollutant */
+	uint8_t metric;     /* enum metric */
+	bool has_baseline;  /* baseline_year and baseline_value present */
+	uint16_t baseline_year;
+	int64_t baseline_value; /* milli, in the metric's unit */
+	int64_t target;         /* milli, in the metric's unit */
+	uint64_t period_start;
+	uint64_t period_end;
+	uint64_t deadline;
+	uint8_t frequency; /* enum frequency */
+};
+
+struct agreement {
+	char *title;
+	size_t party_count;
+	char **parties; /* party ids, party_count of them */
+	size_t obligation_count;
+	struct obligation *obligations;
+	uint32_t grace_days;
+	/* Verification rule. */
+	size_t verifier_count;
+	char **verifiers; /* verifier ids */
+	bool peer_parties_may_attest;
+	uint8_t attestations_required; /* >= 1 */
+	/* Optional compensation rule. */
+	bool has_compensation;
+	int64_t compensation_rate; /* milli currency units per unit shortfall */
+	char currency[4];          /* three uppercase ASCII letters and NUL */
+	char *payee;               /* party id */
+	uint8_t resolution_threshold; /* distinct listed parties to resolve */
+	bool has_supersedes;
+	uint8_t supersedes[HASH_BYTES]; /* agreement id */
+	uint8_t legal_text_hash[HASH_BYTES];
+	char *legal_text_uri;
+};
+
+struct endorsement {
+	uint8_t agreement_id[HASH_BYTES];
+};
+
+struct report {
+	uint8_t agreement_id[HASH_BYTES];
+	char *party;
+	char *scope;
+	uint8_t pollutant; /* enum pollutant */
+	uint8_t metric;    /* enum metric */
+	uint64_t period_start;
+	uint64_t period_end;
+	bool has_value;     /* value present, else notation_key */
+	int64_t value;      /* milli */
+	char *notation_key; /* "NO", "NE", "C", ...; NULL when has_value */
+	uint8_t unit;       /* enum unit */
+	char *method;
+	char *data_source; /* URI */
+	bool has_uncertainty;
+	int64_t uncertainty; /* milli percent */
+	size_t attachment_count;
+	uint8_t (*attachments)[HASH_BYTES];
+};
+
+struct attestation {
+	uint8_t report_id[HASH_BYTES];
+	uint8_t opinion; /* enum opinion */
+	char *reasons;
+	char *comments;
+};
+
+struct challenge {
+	uint8_t target_id[HASH_BYTES]; /* a report or an attestation */
+	char *reason;
+};
+
+struct resolution {
+	uint8_t challenge_id[HASH_BYTES];
+	uint8_t outcome; /* enum outcome */
+	char *note;
+};
+
+/*
+ * Governance (§5.7): which fields are meaningful depends on action; the
+ * others are zero/NULL and are neither encoded nor shown in JSON.
+ *   add_party:        party, name, keys
+ *   remove_party:     party
+ *   add_validator:    name, party, key, address, http (optional), power
+ *   remove_validator: key
+ *   add_verifier:     verifier, name, key
+ *   remove_verifier:  verifier
+ *   rotate_key:       key (old), new_key
+ *   set_param:        param, value
+ */
+struct governance {
+	uint8_t action; /* enum gov_action */
+	char *party;
+	char *verifier;
+	char *name;
+	size_t key_count;
+	uint8_t (*keys)[PUBKEY_BYTES];
+	uint8_t key[PUBKEY_BYTES];
+	uint8_t new_key[PUBKEY_BYTES];
+	char *address;
+	char *http; /* NULL = absent */
+	uint64_t power;
+	char *param;
+	int64_t value;
+};
+
+/* One signed consensus vote, as carried by evidence (common/vote.h). */
+struct evidence_vote {
+	uint8_t type; /* enum vote_type */
+	uint64_t height;
+	uint32_t round;
+	uint8_t block_hash[HASH_BYTES];
+	uint8_t sig[SIG_BYTES];
+};
+
+struct evidence {
+	uint8_t validator[PUBKEY_BYTES]; /* the equivocating validator */
+	struct evidence_vote votes[2];   /* block hashes ascending (§5.8) */
+};
+
+struct entry_sig {
+	uint8_t key[PUBKEY_BYTES];
+	uint8_t sig[SIG_BYTES];
+};
+
+/*
+ * A decoded entry. Zero it (or let a decoder fill it) before use; release
+ * it with entry_free. Only the member of the union named by kind is used.
+ */
+struct entry {
+	uint8_t version; /* ENTRY_VERSION */
+	uint8_t kind;    /* enum entry_kind */
+	uint64_t time;   /* the author's clock, Unix seconds */
+	union {
+		struct agreement agreement;
+		struct endorsement endorsement;
+		struct report report;
+		struct attestation attestation;
+		struct challenge challenge;
+		struct resolution resolution;
+		struct governance governance;
+		struct evidence evidence;
+	};
+	size_t sig_count; /* 0 = unsigned (JSON form only) */
+	struct entry_sig sigs[ENTRY_SIGS_MAX]; /* keys strictly ascending */
+};
+
+/*
+ * Decode a full signed entry. On success e owns its heap parts; on error
+ * e is left zeroed (nothing to free). The bytes are not retained. Errors:
+ * ACC_ETOOBIG (over ENTRY_BYTES_MAX), ACC_EKIND (unknown kind),
+ * ACC_EDECODE (anything else not canonical; err names the field).
+ * Signatures are not verified here.
+ */
+int entry_decode(struct entry *e, const uint8_t *bytes, size_t len,
+		 struct acc_err *err);
+
+/*
+ * Encode the full entry including its signatures into a new heap buffer
+ * (*bytes, caller free()s). ACC_EINVAL when unsigned or a field breaks a
+ * bound (err names it), ACC_ETOOBIG over ENTRY_BYTES_MAX.
+ */
+int entry_encode(const struct entry *e, uint8_t **bytes, size_t *len,
+		 struct acc_err *err);
+
+/* Encode only the body (what is signed). Same errors as entry_encode,
+ * except that an unsigned entry is fine. */
+int entry_body_encode(const struct entry *e, uint8_t **bytes, size_t *len,
+		      struct acc_err *err);
+
+/*
+ * Fill e from the JSON form (§6). "signatures" is optional (unsigned
+ * entry); given signatures are sorted by key. On error e is left zeroed.
+ * ACC_EJSON (unknown or missing field, named), ACC_ETYPE (wrong type,
+ * named), ACC_EKIND (unknown kind), ACC_ERANGE, ACC_EDECODE (bad hex,
+ * bad time, bad UTF-8, bound exceeded).
+ */
+int entry_from_json(struct entry *e, const json_t *j, struct acc_err *err);
+
+/* Parse len bytes of JSON text (duplicate keys refused) and call
+ * entry_from_json. ACC_ETOOBIG over HTTP_BODY_BYTES_MAX. */
+int entry_from_json_text(struct entry *e, const char *text, size_t len,
+			 struct acc_err *err);
+
+/*
+ * The JSON form of e: a new reference, NULL only on allocation failure or
+ * if e is not encodable. It never contains "id": callers that know the
+ * signed bytes add it (entry_id). Dump with QTY_JSON_DUMP_FLAGS for tidy
+ * quantities.
+ */
+json_t *entry_to_json(const struct entry *e);
+
+/*
+ * Sign e's body with k for chain_id and insert the signature in key
+ * order; a signature by the same key is replaced. Single-signer kinds
+ * (all but resolution and governance) refuse a second, different key
+ * (ACC_EINVAL); more than ENTRY_SIGS_MAX is ACC_EFULL.
+ */
+int entry_sign(struct entry *e, const struct key *k, const char *chain_id,
+	       struct acc_err *err);
+
+/*
+ * Decode the signed entry and verify every signature over its body for
+ * chain_id. ACC_EBADSIG names the failing key; decode errors as
+ * entry_decode.
+ */
+int entry_verify_sigs(const uint8_t *bytes, size_t len, const char *chain_id,
+		      struct acc_err *err);
+
+/* The entry id: RFC 9162 leaf hash SHA-256(0x00 ‖ bytes) of the signed
+ * entry bytes (§4.4). */
+void entry_id(uint8_t out[HASH_BYTES], const uint8_t *bytes, size_t len);
+
+/*
+ * Stateless admission check against genesis (§7): decode, bounds, every
+ * signature, every signer known in genesis in a role allowed for the kind,
+ * and the kind's internal consistency. Rules that need the log (agreement
+ * exists, endorser listed, ...) are ledger/rules.c's. On success, when out
+ * is not NULL, it receives the decoded entry (caller entry_free()s).
+ * ACC_EBADSIG, ACC_EUNKNOWNKEY (no role), ACC_ERULE (wrong role or
+ * inconsistent; err says which), and the decode errors.
+ */
+int entry_check(const uint8_t *bytes, size_t len, const struct genesis *g,
+		struct entry *out, struct acc_err *err);
+
+/* As entry_check for an entry already decoded from bytes (saves a
+ * decode); bytes/len must be e's encoding. */
+int entry_check_decoded(const struct entry *e, const uint8_t *bytes,
+			size_t len, const struct genesis *g,
+			struct acc_err *err);
+
+/* Release e's heap parts and zero it. NULL-safe, idempotent. */
+void entry_free(struct entry *e);
+
+/* Deep copy src into dst (dst is overwritten, not freed first). */
+int entry_copy(struct entry *dst, const struct entry *src);
+
+/* True for kinds that accept several signatures (resolution, governance). */
+bool entry_kind_multisig(int kind);
+
+/* Names of the enumerations in the JSON form; NULL for an unknown code.
+ * Static strings. */
+const char *entry_kind_name(int kind);
+const char *pollutant_name(int p);
+const char *metric_name(int m);
+const char *unit_name(int u);
+const char *frequency_name(int f);
+const char *opinion_name(int o);
+const char *outcome_name(int o);
+const char *gov_action_name(int a);
+
+/* Codes of JSON names; -1 when unknown (exact, case-sensitive). */
+int entry_kind_parse(const char *s);
+int pollutant_parse(const char *s);
+int metric_parse(const char *s);
+int unit_parse(const char *s); /* also "ug/m3" */
+int frequency_parse(const char *s);
+int opinion_parse(const char *s);
+int outcome_parse(const char *s);
+int gov_action_parse(const char *s);
+
+/* The unit a metric is measured in (enum unit). */
+int metric_unit(int metric);
+
+#endif
