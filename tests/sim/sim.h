@@ -1,0 +1,36 @@
+/* sim.h - the deterministic consensus simulator: n cores over a seeded
+ * fake network, clock and disk, with Byzantine validators and checkers. */
+#ifndef ACCORD_TESTS_SIM_H
+#define ACCORD_TESTS_SIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SIM_NODES_MAX 32
+
+struct sim_opts {
+	uint64_t seed;
+	int n;            /* validators, 1..SIM_NODES_MAX */
+	int f;            /* Byzantine validators among them */
+	int heights;      /* heights every correct node must reach */
+	bool faults;      /* loss, delay, duplication, partitions, crashes */
+	bool unsafe;      /* canary: simple-majority quorum */
+	bool real_crypto; /* Ed25519 instead of the keyed-hash stand-in */
+	bool trace;       /* print every event and action to stdout */
+};
+
+struct sim_result {
+	int safety;   /* safety violations found (0 or 1: a run stops) */
+	int liveness; /* liveness violations found (0 or 1) */
+	char what[256];
+	uint64_t trace_hash; /* FNV-1a over the whole run: replay check */
+	uint64_t heights;    /* heights decided in the run */
+	uint64_t events;
+	uint64_t evidence;   /* evidence actions seen (all against Byzantine) */
+	uint64_t sim_ms;     /* simulated time at the end */
+};
+
+/* Run one seed; 0, or an acc error if the simulator itself failed. */
+int sim_run(const struct sim_opts *o, struct sim_result *res);
+
+#endif

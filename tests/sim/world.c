@@ -1,0 +1,1059 @@
+/* world.c - one simulated run: nodes, network, disk, clock, Byzantine
+ * behaviour and the checkers (specs/consensus.md, "Simulator"). */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/codec.h"
+#include "common/crypto.h"
+#include "common/error.h"
+#include "common/vote.h"
+#include "consensus/cons.h"
+#include "consensus/msg.h"
+#include "tests/sim/sim.h"
+
+#define CHAIN_ID "accord-sim"
+#define EVENTS_MAX 4000000u      /* a run that needs more is stuck */
+#define LIVE_BOUND_MS 90000u     /* after the heal, time to make progress */
+#define TICK_MS 400u             /* gossip period of each node */
+#define CATCHUP_GAP_MS 50u       /* at most one commit reply per peer */
+#define WRITES_MAX 16u           /* signing-state writes in flight */
+#define PAIRS 1024u              /* Byzantine proposals remembered */
+
+enum { BYZ_NONE, BYZ_EQUIVOCATE, BYZ_RANDOM, BYZ_SILENT };
+static const char *const byz_name[] = {"correct", "equivocate", "random",
+				       "silent"};
+
+enum {
+	EV_DELIVER = 1,
+	EV_TIMER,
+	EV_PERSIST,
+	EV_VALUE,
+	EV_TICK,
+	EV_CRASH,
+	EV_RESTART,
+	EV_NET,
+	EV_HEAL,
+};
+
+struct ev {
+	uint64_t t, seq;
+	uint8_t kind, node, from, tk;
+	uint32_t inc; /* incarnation of node the event belongs to */
+	uint64_t h;
+	uint32_t r;
+	uint64_t pseq;
+	uint8_t *bytes; /* EV_DELIVER: owned wire bytes */
+	uint32_t len;
+};
+
+struct write {
+	uint64_t seq;
+	size_t len;
+	uint8_t bytes[CONS_SIGNSTATE_BYTES_MAX];
+};
+
+struct block {
+	uint8_t hash[HASH_BYTES];
+	uint8_t *cert; /* encoded commit message, owned */
+	size_t cert_len;
+};
+
+struct node {
+	struct cons *core;
+	bool up;
+	uint32_t inc;
+	int byz;
+	struct key key; /* real crypto only */
+	struct cons_crypto crypto;
+	/* Disk: the signing record and the committed chain survive crashes. */
+	uint8_t disk[CONS_SIGNSTATE_BYTES_MAX];
+	size_t disk_len;
+	struct write writes[WRITES_MAX];
+	size_t writes_len;
+	struct block *chain; /* chain[h - 1] */
+	uint64_t chain_len, chain_cap;
+	uint64_t catchup_ms[SIM_NODES_MAX];
+	uint32_t values;
+};
+
+struct pair {
+	bool used;
+	uint64_t h;
+	uint32_t r;
+	uint8_t v1[HASH_BYTES], v2[HASH_BYTES];
+};
+
+struct signed_key { /* double-sign checker: what a correct node signed */
+	uint64_t h;
+	uint32_t r;
+	uint8_t type, node, used;
+	uint8_t hash[HASH_BYTES];
+};
+
+struct world {
+	const struct sim_opts *o;
+	struct sim_result *res;
+	uint64_t rng;
+	uint64_t now, seq;
+	struct ev *heap;
+	size_t heap_len, heap_cap;
+	struct node nodes[SIM_NODES_MAX];
+	int n;
+	uint64_t secret[SIM_NODES_MAX]; /* fake crypto keys */
+	uint64_t value_key;
+	uint8_t pubkeys[SIM_NODES_MAX][PUBKEY_BYTES];
+	bool in_a[SIM_NODES_MAX]; /* the side Byzantine nodes lie to first */
+	/* Network. */
+	bool blocked[SIM_NODES_MAX][SIM_NODES_MAX];
+	unsigned loss_pm, dup_pm, spike_pm;
+	bool healed;
+	uint64_t heal_ms, target;
+	/* Checkers. */
+	uint8_t (*decided)[HASH_BYTES];
+	bool *decided_set;
+	uint64_t decided_cap;
+	struct signed_key *signed_tab;
+	size_t signed_cap;
+	struct pair pairs[PAIRS];
+	uint64_t trace;
+};
+
+struct signer {
+	struct world *w;
+	int i;
+};
+static struct signer signers[SIM_NODES_MAX];
+
+/* ---- PRNG, hashing ----------------------------------------------------- */
+
+static uint64_t mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+static uint64_t rnd(struct world *w)
+{
+	w->rng += 0x9e3779b97f4a7c15ull;
+	uint64_t x = w->rng;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+static uint64_t below(struct world *w, uint64_t n)
+{
+	return n == 0 ? 0 : rnd(w) % n;
+}
+
+static bool chance_pm(struct world *w, unsigned pm)
+{
+	return below(w, 1000) < pm;
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static void trace_u64(struct world *w, uint64_t v)
+{
+	w->trace = fnv(w->trace, &v, sizeof v);
+}
+
+/* ---- fake and real signatures -------------------------------------- */
+
+static void fake_sig(const struct world *w, int i, uint8_t sig[SIG_BYTES],
+		     const char *context, const uint8_t *payload, size_t n)
+{
+	uint64_t h = fnv(0xcbf29ce484222325ull ^ w->secret[i], context,
+			 strlen(context));
+	h = mix64(fnv(h, payload, n));
+	for (int k = 0; k < 8; k++)
+		be64_put(sig + 8 * k, mix64(h + (uint64_t)k));
+}
+
+static int fake_sign(void *ctx, uint8_t sig[SIG_BYTES], const char *context,
+		     const uint8_t *payload, size_t n)
+{
+	struct signer *s = ctx;
+	fake_sig(s->w, s->i, sig, context, payload, n);
+	return 0;
+}
+
+static int fake_verify(void *ctx, uint16_t validator,
+		       const uint8_t sig[SIG_BYTES], const char *context,
+		       const uint8_t *payload, size_t n)
+{
+	struct signer *s = ctx;
+	uint8_t want[SIG_BYTES];
+	if (validator >= s->w->n)
+		return ACC_EBADSIG;
+	fake_sig(s->w, validator, want, context, payload, n);
+	return memcmp(want, sig, SIG_BYTES) == 0 ? 0 : ACC_EBADSIG;
+}
+
+/* Sign m as node i, the way a Byzantine node forges its own messages. */
+static void msg_sign(struct world *w, int i, struct cons_msg *m)
+{
+	uint8_t payload[CONS_PROPOSAL_PAYLOAD_BYTES];
+	const char *context;
+	size_t n = cons_msg_sign_bytes(m, &context, payload);
+	m->validator = (uint16_t)i;
+	if (w->o->real_crypto) {
+		int rc = ed25519_sign_ctx(m->sig, &w->nodes[i].key, context,
+					  CHAIN_ID, payload, n);
+		assert(rc == 0);
+		(void)rc;
+	} else {
+		fake_sig(w, i, m->sig, context, payload, n);
+	}
+}
+
+static bool msg_ok(struct world *w, const struct cons_msg *m)
+{
+	if (m->validator >= w->n)
+		return false;
+	if (w->o->real_crypto)
+		return cons_msg_verify(m, CHAIN_ID, w->pubkeys[m->validator]) ==
+		       0;
+	uint8_t payload[CONS_PROPOSAL_PAYLOAD_BYTES];
+	const char *context;
+	size_t n = cons_msg_sign_bytes(m, &context, payload);
+	struct signer s = {w, 0};
+	return fake_verify(&s, m->validator, m->sig, context, payload, n) == 0;
+}
+
+/* ---- values (blocks) --------------------------------------------------- */
+
+/* A block is named by its hash; a valid one carries a keyed check over
+ * its height, so validity is a pure function every node agrees on. */
+static void value_make(struct world *w, uint64_t h, int proposer,
+		       uint32_t ctr, uint8_t out[HASH_BYTES])
+{
+	memset(out, 0, HASH_BYTES);
+	be64_put(out, h);
+	be16_put(out + 8, (uint16_t)proposer);
+	be32_put(out + 10, ctr);
+	uint64_t x = w->value_key;
+	for (int k = 0; k < 3; k++)
+		x = mix64(x ^ be64_get(out + 8 * k));
+	be64_put(out + 24, x);
+}
+
+static bool value_valid(const struct world *w, const uint8_t v[HASH_BYTES],
+			uint64_t h)
+{
+	uint64_t x = w->value_key;
+	for (int k = 0; k < 3; k++)
+		x = mix64(x ^ be64_get(v + 8 * k));
+	return be64_get(v + 24) == x && be64_get(v) == h;
+}
+
+static void value_random(struct world *w, uint8_t out[HASH_BYTES])
+{
+	for (int k = 0; k < 4; k++)
+		be64_put(out + 8 * k, rnd(w) | 1u);
+}
+
+/* ---- events ----------------------------------------------------------- */
+
+static bool ev_less(const struct ev *a, const struct ev *b)
+{
+	return a->t != b->t ? a->t < b->t : a->seq < b->seq;
+}
+
+static void ev_push(struct world *w, struct ev e)
+{
+	if (w->heap_len == w->heap_cap) {
+		w->heap_cap = w->heap_cap ? 2 * w->heap_cap : 1024;
+		w->heap = realloc(w->heap, w->heap_cap * sizeof *w->heap);
+		assert(w->heap != NULL);
+	}
+	e.seq = w->seq++;
+	size_t i = w->heap_len++;
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		if (!ev_less(&e, &w->heap[p]))
+			break;
+		w->heap[i] = w->heap[p];
+		i = p;
+	}
+	w->heap[i] = e;
+}
+
+static struct ev ev_pop(struct world *w)
+{
+	struct ev top = w->heap[0], last = w->heap[--w->heap_len];
+	size_t i = 0;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= w->heap_len)
+			break;
+		if (c + 1 < w->heap_len && ev_less(&w->heap[c + 1], &w->heap[c]))
+			c++;
+		if (!ev_less(&w->heap[c], &last))
+			break;
+		w->heap[i] = w->heap[c];
+		i = c;
+	}
+	if (w->heap_len > 0)
+		w->heap[i] = last;
+	return top;
+}
+
+static void at(struct world *w, uint64_t delay, struct ev e)
+{
+	e.t = w->now + delay;
+	ev_push(w, e);
+}
+
+/* ---- network ---------------------------------------------------------- */
+
+static void net_send(struct world *w, int from, int to, const uint8_t *p,
+		     size_t len)
+{
+	if (from == to || w->blocked[from][to])
+		return;
+	if (!w->healed && chance_pm(w, w->loss_pm))
+		return;
+	int copies = !w->healed && chance_pm(w, w->dup_pm) ? 2 : 1;
+	for (int c = 0; c < copies; c++) {
+		uint64_t delay = 1 + below(w, 30);
+		if (!w->healed && chance_pm(w, w->spike_pm))
+			delay += below(w, 1500);
+		struct ev e = {0};
+		e.kind = EV_DELIVER;
+		e.node = (uint8_t)to;
+		e.from = (uint8_t)from;
+		e.bytes = malloc(len);
+		assert(e.bytes != NULL);
+		memcpy(e.bytes, p, len);
+		e.len = (uint32_t)len;
+		at(w, delay, e);
+	}
+}
+
+static void send_msg(struct world *w, int from, int to,
+		     const struct cons_msg *m)
+{
+	uint8_t buf[CONS_PROPOSAL_WIRE_BYTES];
+	struct wbuf b;
+	wbuf_init(&b, sizeof buf);
+	cons_msg_encode(m, &b);
+	assert(wbuf_error(&b) == 0);
+	net_send(w, from, to, b.data, b.len);
+	wbuf_free(&b);
+}
+
+/* ---- checkers ----------------------------------------------------------- */
+
+static void violation(struct world *w, bool safety, const char *fmt,
+		      uint64_t a, uint64_t b)
+{
+	if (w->res->safety || w->res->liveness)
+		return;
+	if (safety)
+		w->res->safety = 1;
+	else
+		w->res->liveness = 1;
+	snprintf(w->res->what, sizeof w->res->what, fmt, a, b);
+	if (w->o->trace)
+		printf("VIOLATION %s\n", w->res->what);
+}
+
+static bool cert_ok(struct world *w, const struct cons_cert *c)
+{
+	uint64_t nsig = 0;
+	for (uint16_t i = 0; i < c->count; i++) {
+		struct cons_msg m = {0};
+		if (c->index[i] >= w->n || (i > 0 && c->index[i] <= c->index[i - 1]))
+			return false;
+		m.type = CONS_MSG_PRECOMMIT;
+		m.validator = c->index[i];
+		m.height = c->height;
+		m.round = c->round;
+		memcpy(m.hash, c->hash, HASH_BYTES);
+		memcpy(m.sig, c->sig[i], SIG_BYTES);
+		if (!msg_ok(w, &m))
+			return false;
+		nsig++;
+	}
+	if (w->o->unsafe)
+		return nsig * 2 > (uint64_t)w->n;
+	return nsig * 3 > (uint64_t)w->n * 2;
+}
+
+/* Agreement, validity and certificate checks on one commit. */
+static void check_commit(struct world *w, int i, const struct cons_cert *c)
+{
+	uint64_t h = c->height;
+	if (!value_valid(w, c->hash, h))
+		violation(w, true, "validity: node %" PRIu64
+				   " committed an unproposed block at %" PRIu64,
+			  (uint64_t)i, h);
+	if (!cert_ok(w, c))
+		violation(w, true, "certificate: node %" PRIu64
+				   " bad certificate at height %" PRIu64,
+			  (uint64_t)i, h);
+	if (h >= w->decided_cap) {
+		uint64_t cap = 2 * h + 16;
+		w->decided = realloc(w->decided, cap * HASH_BYTES);
+		w->decided_set = realloc(w->decided_set, cap);
+		assert(w->decided && w->decided_set);
+		memset(w->decided_set + w->decided_cap, 0, cap - w->decided_cap);
+		w->decided_cap = cap;
+	}
+	if (!w->decided_set[h]) {
+		w->decided_set[h] = true;
+		memcpy(w->decided[h], c->hash, HASH_BYTES);
+		w->res->heights++;
+	} else if (memcmp(w->decided[h], c->hash, HASH_BYTES) != 0) {
+		violation(w, true, "agreement: node %" PRIu64
+				   " committed a different block at height %" PRIu64,
+			  (uint64_t)i, h);
+	}
+}
+
+/* A correct node never signs two different messages for one (height,
+ * round, type), even across restarts. */
+static void check_signed(struct world *w, int i, const struct cons_msg *m)
+{
+	uint64_t k = mix64(m->height * 131 + m->round * 7 + m->type + 1000u * (uint64_t)i);
+	for (size_t probe = 0; probe < w->signed_cap; probe++) {
+		struct signed_key *s = &w->signed_tab[(k + probe) % w->signed_cap];
+		if (!s->used) {
+			s->used = 1;
+			s->h = m->height;
+			s->r = m->round;
+			s->type = m->type;
+			s->node = (uint8_t)i;
+			memcpy(s->hash, m->hash, HASH_BYTES);
+			return;
+		}
+		if (s->h == m->height && s->r == m->round && s->type == m->type &&
+		    s->node == i) {
+			if (memcmp(s->hash, m->hash, HASH_BYTES) != 0)
+				violation(w, true, "double sign: node %" PRIu64
+						   " at height %" PRIu64,
+					  (uint64_t)i, m->height);
+			return;
+		}
+	}
+	/* Table full: grow and rehash. */
+	size_t old_cap = w->signed_cap;
+	struct signed_key *old = w->signed_tab;
+	w->signed_cap = old_cap * 2;
+	w->signed_tab = calloc(w->signed_cap, sizeof *w->signed_tab);
+	assert(w->signed_tab != NULL);
+	for (size_t j = 0; j < old_cap; j++) {
+		struct cons_msg o = {0};
+		o.height = old[j].h;
+		o.round = old[j].r;
+		o.type = old[j].type;
+		memcpy(o.hash, old[j].hash, HASH_BYTES);
+		check_signed(w, old[j].node, &o);
+	}
+	free(old);
+	check_signed(w, i, m);
+}
+
+static void check_evidence(struct world *w, int i, const struct cons_action *a)
+{
+	const struct cons_msg *x = &a->msg, *y = &a->msg2;
+	w->res->evidence++;
+	if (!msg_ok(w, x) || !msg_ok(w, y) || x->validator != y->validator ||
+	    x->height != y->height || x->round != y->round ||
+	    x->type != y->type || memcmp(x->hash, y->hash, HASH_BYTES) == 0)
+		violation(w, true, "evidence: node %" PRIu64
+				   " reported invalid evidence at %" PRIu64,
+			  (uint64_t)i, x->height);
+	else if (w->nodes[x->validator].byz == BYZ_NONE)
+		violation(w, true, "evidence: against correct node %" PRIu64
+				   " at height %" PRIu64,
+			  (uint64_t)x->validator, x->height);
+}
+
+/* ---- Byzantine behaviour ---------------------------------------------- */
+
+static struct pair *pair_slot(struct world *w, uint64_t h, uint32_t r)
+{
+	return &w->pairs[(h * 31u + r) % PAIRS];
+}
+
+static void byz_broadcast(struct world *w, int i, const struct cons_msg *m)
+{
+	struct node *nd = &w->nodes[i];
+	if (nd->byz == BYZ_SILENT)
+		return;
+	if (m->validator != i) { /* relaying someone else's: pass it on */
+		for (int j = 0; j < w->n; j++)
+			send_msg(w, i, j, m);
+		return;
+	}
+	struct cons_msg a = *m, b = *m;
+	if (nd->byz == BYZ_RANDOM) {
+		for (int j = 0; j < w->n; j++) {
+			if (below(w, 2))
+				continue;
+			if (m->type == CONS_MSG_PROPOSAL || below(w, 2))
+				value_random(w, a.hash);
+			else
+				memset(a.hash, 0, HASH_BYTES);
+			msg_sign(w, i, &a);
+			send_msg(w, i, j, &a);
+		}
+		return;
+	}
+	/* Equivocate: side A hears one thing, side B another. Colluding
+	 * Byzantine nodes vote for the two proposals of a Byzantine
+	 * proposer the same way. */
+	struct pair *p = pair_slot(w, m->height, m->round);
+	if (m->type == CONS_MSG_PROPOSAL) {
+		value_make(w, m->height, i, 0x40000000u + m->round, b.hash);
+		b.valid_round = -1;
+		p->used = true;
+		p->h = m->height;
+		p->r = m->round;
+		memcpy(p->v1, a.hash, HASH_BYTES);
+		memcpy(p->v2, b.hash, HASH_BYTES);
+	} else if (p->used && p->h == m->height && p->r == m->round) {
+		memcpy(a.hash, p->v1, HASH_BYTES);
+		memcpy(b.hash, p->v2, HASH_BYTES);
+	} else {
+		static const uint8_t nil[HASH_BYTES];
+		if (memcmp(m->hash, nil, HASH_BYTES) != 0)
+			memset(b.hash, 0, HASH_BYTES);
+		else
+			value_make(w, m->height, i, 0x50000000u + m->round,
+				   b.hash);
+	}
+	msg_sign(w, i, &a);
+	msg_sign(w, i, &b);
+	for (int j = 0; j < w->n; j++)
+		send_msg(w, i, j, w->in_a[j] ? &a : &b);
+}
+
+/* ---- driver: carry out a core's actions ------------------------------ */
+
+static void trace_msg(struct world *w, const char *what, int i,
+		      const struct cons_msg *m)
+{
+	static const char *const names[] = {"?", "PREVOTE", "PRECOMMIT",
+					    "PROPOSAL", "COMMIT"};
+	if (!w->o->trace)
+		return;
+	printf("%8" PRIu64 " n%d %s %s from %u h=%" PRIu64 " r=%u vr=%d %02x%02x%02x%02x\n",
+	       w->now, i, what, names[m->type <= 4 ? m->type : 0], m->validator,
+	       m->height, m->round, m->valid_round, m->hash[0], m->hash[1],
+	       m->hash[24], m->hash[25]);
+}
+
+static void chain_add(struct world *w, struct node *nd,
+		      const struct cons_cert *c)
+{
+	struct wbuf b;
+	(void)w;
+	assert(c->height == nd->chain_len + 1);
+	if (nd->chain_len == nd->chain_cap) {
+		nd->chain_cap = nd->chain_cap ? 2 * nd->chain_cap : 16;
+		nd->chain = realloc(nd->chain, nd->chain_cap * sizeof *nd->chain);
+		assert(nd->chain != NULL);
+	}
+	struct block *bl = &nd->chain[nd->chain_len++];
+	memcpy(bl->hash, c->hash, HASH_BYTES);
+	wbuf_init(&b, CONS_WIRE_BYTES_MAX);
+	cons_commit_encode(c, &b);
+	assert(wbuf_error(&b) == 0);
+	bl->cert = wbuf_take(&b, &bl->cert_len);
+}
+
+static void apply(struct world *w, int i, const struct cons_action *acts,
+		  size_t n)
+{
+	struct node *nd = &w->nodes[i];
+	for (size_t k = 0; k < n; k++) {
+		const struct cons_action *a = &acts[k];
+		struct ev e = {0};
+		e.node = (uint8_t)i;
+		e.inc = nd->inc;
+		trace_u64(w, ((uint64_t)a->kind << 32) ^ a->height ^
+				     ((uint64_t)a->round << 40) ^ a->seq);
+		switch (a->kind) {
+		case CONS_ACT_BROADCAST:
+			w->trace = fnv(w->trace, a->msg.hash, HASH_BYTES);
+			trace_msg(w, "send", i, &a->msg);
+			if (nd->byz != BYZ_NONE) {
+				byz_broadcast(w, i, &a->msg);
+				break;
+			}
+			if (a->msg.validator == i)
+				check_signed(w, i, &a->msg);
+			for (int j = 0; j < w->n; j++)
+				send_msg(w, i, j, &a->msg);
+			break;
+		case CONS_ACT_TIMER:
+			e.kind = EV_TIMER;
+			e.tk = (uint8_t)a->timeout;
+			e.h = a->height;
+			e.r = a->round;
+			at(w, a->duration_ms, e);
+			break;
+		case CONS_ACT_PERSIST: {
+			struct wbuf b;
+			assert(nd->writes_len < WRITES_MAX);
+			struct write *wr = &nd->writes[nd->writes_len++];
+			wbuf_init(&b, sizeof wr->bytes);
+			cons_signstate_encode(a->signstate, &b);
+			assert(wbuf_error(&b) == 0);
+			memcpy(wr->bytes, b.data, b.len);
+			wr->len = b.len;
+			wr->seq = a->seq;
+			wbuf_free(&b);
+			e.kind = EV_PERSIST;
+			e.pseq = a->seq;
+			at(w, nd->byz != BYZ_NONE ? 0 : below(w, 4), e);
+			break;
+		}
+		case CONS_ACT_GET_VALUE:
+			e.kind = EV_VALUE;
+			e.h = a->height;
+			e.r = a->round;
+			at(w, below(w, 5), e);
+			break;
+		case CONS_ACT_COMMIT:
+			if (w->o->trace)
+				printf("%8" PRIu64 " n%d COMMIT h=%" PRIu64
+				       " r=%u %02x%02x signers=%u\n",
+				       w->now, i, a->cert->height,
+				       a->cert->round, a->cert->hash[8],
+				       a->cert->hash[13], a->cert->count);
+			w->trace = fnv(w->trace, a->cert->hash, HASH_BYTES);
+			chain_add(w, nd, a->cert);
+			if (nd->byz == BYZ_NONE)
+				check_commit(w, i, a->cert);
+			break;
+		case CONS_ACT_EVIDENCE:
+			trace_msg(w, "EVIDENCE", i, &a->msg);
+			if (nd->byz == BYZ_NONE)
+				check_evidence(w, i, a);
+			break;
+		}
+	}
+}
+
+static void feed(struct world *w, int i, const struct cons_event *ev)
+{
+	const struct cons_action *acts;
+	size_t n;
+	struct node *nd = &w->nodes[i];
+	if (!nd->up)
+		return;
+	int rc = cons_step(nd->core, ev, &acts, &n);
+	trace_u64(w, (uint64_t)(int64_t)rc);
+	if (rc == 0)
+		apply(w, i, acts, n);
+}
+
+/* ---- node life cycle -------------------------------------------------- */
+
+static void node_start(struct world *w, int i)
+{
+	struct node *nd = &w->nodes[i];
+	struct cons_config cfg = {0};
+	struct cons_signstate rec;
+	cfg.chain_id = CHAIN_ID;
+	cfg.n = (uint16_t)w->n;
+	cfg.pubkeys = (const uint8_t(*)[PUBKEY_BYTES])w->pubkeys;
+	cfg.self = i;
+	cfg.key = &nd->key;
+	cfg.crypto = w->o->real_crypto ? NULL : &nd->crypto;
+	cfg.propose_ms = 300;
+	cfg.prevote_ms = 150;
+	cfg.precommit_ms = 150;
+	cfg.delta_ms = 100;
+	cfg.timeout_max_ms = 3000;
+	cfg.unsafe_majority = w->o->unsafe;
+	bool have = nd->disk_len > 0;
+	if (have) {
+		int rc = cons_signstate_decode(nd->disk, nd->disk_len, &rec);
+		assert(rc == 0);
+		(void)rc;
+	}
+	int rc = cons_init(&nd->core, &cfg, nd->chain_len + 1, have ? &rec : NULL);
+	assert(rc == 0);
+	(void)rc;
+	nd->up = true;
+	nd->inc++;
+	nd->writes_len = 0;
+	memset(nd->catchup_ms, 0, sizeof nd->catchup_ms);
+	struct cons_event ev = {0};
+	ev.kind = CONS_EV_START;
+	feed(w, i, &ev);
+	struct ev t = {0};
+	t.kind = EV_TICK;
+	t.node = (uint8_t)i;
+	t.inc = nd->inc;
+	at(w, 1 + below(w, TICK_MS), t);
+}
+
+static void node_crash(struct world *w, int i)
+{
+	struct node *nd = &w->nodes[i];
+	if (!nd->up)
+		return;
+	/* Writes in flight reach the disk in order; the crash cuts the
+	 * sequence at a random point (maybe after a write whose ack never
+	 * arrived). */
+	size_t keep = (size_t)below(w, nd->writes_len + 1);
+	if (keep > 0) {
+		memcpy(nd->disk, nd->writes[keep - 1].bytes,
+		       nd->writes[keep - 1].len);
+		nd->disk_len = nd->writes[keep - 1].len;
+	}
+	nd->writes_len = 0;
+	cons_free(nd->core);
+	nd->core = NULL;
+	nd->up = false;
+	nd->inc++; /* timers and acks of the old life are void */
+	if (w->o->trace)
+		printf("%8" PRIu64 " n%d CRASH (kept %zu writes)\n", w->now, i, keep);
+}
+
+static void on_persist(struct world *w, const struct ev *e)
+{
+	struct node *nd = &w->nodes[e->node];
+	size_t k = 0;
+	while (k < nd->writes_len && nd->writes[k].seq <= e->pseq)
+		k++;
+	if (k > 0) {
+		memcpy(nd->disk, nd->writes[k - 1].bytes, nd->writes[k - 1].len);
+		nd->disk_len = nd->writes[k - 1].len;
+		memmove(nd->writes, nd->writes + k,
+			(nd->writes_len - k) * sizeof *nd->writes);
+		nd->writes_len -= k;
+	}
+	struct cons_event ev = {0};
+	ev.kind = CONS_EV_PERSISTED;
+	ev.seq = e->pseq;
+	feed(w, e->node, &ev);
+}
+
+static void on_deliver(struct world *w, const struct ev *e)
+{
+	static struct cons_cert cert; /* large; the simulator is one thread */
+	struct node *nd = &w->nodes[e->node];
+	struct cons_event ev = {0};
+	uint8_t type;
+	if (!nd->up)
+		return;
+	int rc = cons_wire_decode(e->bytes, e->len, &type, &ev.msg, &cert);
+	assert(rc == 0); /* the simulated network does not corrupt bytes */
+	(void)rc;
+	if (type == CONS_MSG_COMMIT) {
+		ev.kind = CONS_EV_COMMIT;
+		ev.cert = &cert;
+		ev.valid = value_valid(w, cert.hash, cert.height);
+		if (cert.height == cons_height(nd->core))
+			feed(w, e->node, &ev);
+		return;
+	}
+	trace_msg(w, "recv", e->node, &ev.msg);
+	/* Catch-up: the sender is behind; answer with the certificate of
+	 * the height it is working on, if we have it. */
+	uint64_t h = ev.msg.height;
+	if (h <= nd->chain_len && nd->byz != BYZ_SILENT &&
+	    (nd->catchup_ms[e->from] == 0 ||
+	     w->now >= nd->catchup_ms[e->from] + CATCHUP_GAP_MS)) {
+		nd->catchup_ms[e->from] = w->now;
+		const struct block *bl = &nd->chain[h - 1];
+		net_send(w, e->node, e->from, bl->cert, bl->cert_len);
+	}
+	if (ev.msg.type == CONS_MSG_PROPOSAL) {
+		ev.kind = CONS_EV_PROPOSAL;
+		ev.valid = value_valid(w, ev.msg.hash, ev.msg.height);
+	} else {
+		ev.kind = CONS_EV_VOTE;
+	}
+	feed(w, e->node, &ev);
+}
+
+static void on_value(struct world *w, const struct ev *e)
+{
+	struct node *nd = &w->nodes[e->node];
+	struct cons_event ev = {0};
+	ev.kind = CONS_EV_VALUE;
+	ev.height = e->h;
+	ev.round = e->r;
+	value_make(w, e->h, e->node, nd->values++, ev.hash);
+	feed(w, e->node, &ev);
+}
+
+/* ---- faults ----------------------------------------------------------- */
+
+static void net_change(struct world *w)
+{
+	memset(w->blocked, 0, sizeof w->blocked);
+	if (w->healed || below(w, 3) == 0) {
+		if (w->o->trace)
+			printf("%8" PRIu64 " NET healed\n", w->now);
+		return; /* this change heals */
+	}
+	bool side[SIM_NODES_MAX];
+	bool one_way = below(w, 2) == 0;
+	int cnt = 0;
+	for (int i = 0; i < w->n; i++) {
+		side[i] = below(w, 2) == 0;
+		cnt += side[i];
+	}
+	if (cnt == 0 || cnt == w->n)
+		side[below(w, (uint64_t)w->n)] ^= true;
+	for (int i = 0; i < w->n; i++)
+		for (int j = 0; j < w->n; j++)
+			if (side[i] && !side[j])
+				w->blocked[i][j] = true;
+			else if (!side[i] && side[j] && !one_way)
+				w->blocked[i][j] = true;
+	if (w->o->trace)
+		printf("%8" PRIu64 " NET partition (%s)\n", w->now,
+		       one_way ? "one-way" : "symmetric");
+}
+
+static void heal(struct world *w)
+{
+	w->healed = true;
+	memset(w->blocked, 0, sizeof w->blocked);
+	for (int i = 0; i < w->n; i++)
+		if (!w->nodes[i].up)
+			node_start(w, i);
+	uint64_t maxh = 0;
+	for (int i = 0; i < w->n; i++)
+		if (w->nodes[i].byz == BYZ_NONE && w->nodes[i].chain_len > maxh)
+			maxh = w->nodes[i].chain_len;
+	w->heal_ms = w->now;
+	w->target = (uint64_t)w->o->heights;
+	if (maxh + 2 > w->target)
+		w->target = maxh + 2;
+	if (w->o->trace)
+		printf("%8" PRIu64 " HEAL: every correct node must reach height %" PRIu64 "\n",
+		       w->now, w->target);
+}
+
+static void schedule_faults(struct world *w)
+{
+	struct ev e = {0};
+	uint64_t chaos = w->o->faults ? 500 + below(w, 6000) : 0;
+	if (w->o->faults) {
+		w->loss_pm = (unsigned)below(w, 250);
+		w->dup_pm = (unsigned)below(w, 150);
+		w->spike_pm = (unsigned)below(w, 100);
+		uint64_t parts = below(w, 5);
+		for (uint64_t k = 0; k < parts; k++) {
+			e.kind = EV_NET;
+			at(w, below(w, chaos), e);
+		}
+		uint64_t crashes = below(w, 4);
+		for (uint64_t k = 0; k < crashes; k++) {
+			int i = (int)below(w, (uint64_t)w->n);
+			if (w->nodes[i].byz != BYZ_NONE)
+				continue;
+			uint64_t t = below(w, chaos);
+			e.kind = EV_CRASH;
+			e.node = (uint8_t)i;
+			at(w, t, e);
+			e.kind = EV_RESTART;
+			at(w, t + 50 + below(w, 2000), e);
+		}
+	}
+	e.kind = EV_HEAL;
+	at(w, chaos, e);
+}
+
+/* ---- the run ---------------------------------------------------------- */
+
+static bool done(struct world *w)
+{
+	if (!w->healed)
+		return false;
+	for (int i = 0; i < w->n; i++)
+		if (w->nodes[i].byz == BYZ_NONE &&
+		    w->nodes[i].chain_len < w->target)
+			return false;
+	return true;
+}
+
+static void world_free(struct world *w)
+{
+	for (int i = 0; i < w->n; i++) {
+		struct node *nd = &w->nodes[i];
+		cons_free(nd->core);
+		for (uint64_t h = 0; h < nd->chain_len; h++)
+			free(nd->chain[h].cert);
+		free(nd->chain);
+		key_free(&nd->key);
+	}
+	for (size_t k = 0; k < w->heap_len; k++)
+		free(w->heap[k].bytes);
+	free(w->heap);
+	free(w->decided);
+	free(w->decided_set);
+	free(w->signed_tab);
+}
+
+int sim_run(const struct sim_opts *o, struct sim_result *res)
+{
+	static struct world world;
+	struct world *w = &world;
+	if (o->n < 1 || o->n > SIM_NODES_MAX || o->f < 0 || o->f >= o->n)
+		return ACC_EINVAL;
+	memset(w, 0, sizeof *w);
+	memset(res, 0, sizeof *res);
+	w->o = o;
+	w->res = res;
+	w->n = o->n;
+	w->rng = o->seed;
+	w->trace = 0xcbf29ce484222325ull;
+	w->value_key = rnd(w);
+	w->signed_cap = 4096;
+	w->signed_tab = calloc(w->signed_cap, sizeof *w->signed_tab);
+	if (w->signed_tab == NULL)
+		return ACC_ENOMEM;
+
+	/* Keys, Byzantine roles, and the two sides liars split. */
+	for (int i = 0; i < w->n; i++) {
+		struct node *nd = &w->nodes[i];
+		w->secret[i] = rnd(w);
+		signers[i].w = w;
+		signers[i].i = i;
+		nd->crypto.sign = fake_sign;
+		nd->crypto.verify = fake_verify;
+		nd->crypto.ctx = &signers[i];
+		if (o->real_crypto) {
+			uint8_t seed[SEED_BYTES] = {0};
+			be64_put(seed, w->secret[i]);
+			if (key_from_seed(&nd->key, seed) != 0)
+				return ACC_ECRYPTO;
+			memcpy(w->pubkeys[i], nd->key.pk, PUBKEY_BYTES);
+		}
+	}
+	for (int k = 0; k < o->f;) {
+		int i = (int)below(w, (uint64_t)w->n);
+		if (w->nodes[i].byz != BYZ_NONE)
+			continue;
+		uint64_t b = below(w, 4);
+		w->nodes[i].byz = o->unsafe || b < 2 ? BYZ_EQUIVOCATE
+			       : b == 2           ? BYZ_RANDOM
+						  : BYZ_SILENT;
+		k++;
+	}
+	int correct = 0;
+	for (int i = 0; i < w->n; i++) {
+		if (w->nodes[i].byz != BYZ_NONE) {
+			w->in_a[i] = true;
+			continue;
+		}
+		w->in_a[i] = correct < (w->n - o->f + 1) / 2;
+		correct++;
+	}
+	if (o->trace)
+		for (int i = 0; i < w->n; i++)
+			printf("node %d: %s%s\n", i, byz_name[w->nodes[i].byz],
+			       w->nodes[i].byz == BYZ_NONE
+				   ? (w->in_a[i] ? " (side A)" : " (side B)")
+				   : "");
+
+	schedule_faults(w);
+	for (int i = 0; i < w->n; i++)
+		node_start(w, i);
+
+	while (w->heap_len > 0 && !res->safety) {
+		if (done(w))
+			break;
+		if (res->events >= EVENTS_MAX ||
+		    (w->healed && w->now > w->heal_ms + LIVE_BOUND_MS)) {
+			uint64_t worst = UINT64_MAX;
+			int who = 0;
+			for (int i = 0; i < w->n; i++)
+				if (w->nodes[i].byz == BYZ_NONE &&
+				    w->nodes[i].chain_len < worst) {
+					worst = w->nodes[i].chain_len;
+					who = i;
+				}
+			if (o->trace)
+				for (int i = 0; i < w->n; i++)
+					if (w->nodes[i].up)
+						printf("node %d: h=%" PRIu64 " r=%u step=%d locked=%d\n",
+						       i, cons_height(w->nodes[i].core),
+						       cons_round(w->nodes[i].core),
+						       (int)cons_step_get(w->nodes[i].core),
+						       cons_locked_round(w->nodes[i].core));
+			violation(w, false, "liveness: node %" PRIu64
+					    " stuck at height %" PRIu64,
+				  (uint64_t)who, worst + 1);
+			break;
+		}
+		struct ev e = ev_pop(w);
+		w->now = e.t;
+		res->events++;
+		trace_u64(w, e.t ^ ((uint64_t)e.kind << 56) ^
+				     ((uint64_t)e.node << 48));
+		struct node *nd = &w->nodes[e.node];
+		struct cons_event ev = {0};
+		switch (e.kind) {
+		case EV_DELIVER:
+			on_deliver(w, &e);
+			free(e.bytes);
+			break;
+		case EV_TIMER:
+			if (e.inc != nd->inc)
+				break;
+			ev.kind = CONS_EV_TIMEOUT;
+			ev.timeout = (enum cons_timeout)e.tk;
+			ev.height = e.h;
+			ev.round = e.r;
+			feed(w, e.node, &ev);
+			break;
+		case EV_PERSIST:
+			if (e.inc == nd->inc)
+				on_persist(w, &e);
+			break;
+		case EV_VALUE:
+			if (e.inc == nd->inc)
+				on_value(w, &e);
+			break;
+		case EV_TICK:
+			if (e.inc != nd->inc)
+				break;
+			ev.kind = CONS_EV_TICK;
+			feed(w, e.node, &ev);
+			at(w, TICK_MS, e);
+			break;
+		case EV_CRASH:
+			if (!w->healed)
+				node_crash(w, e.node);
+			break;
+		case EV_RESTART:
+			if (!nd->up)
+				node_start(w, e.node);
+			break;
+		case EV_NET:
+			net_change(w);
+			break;
+		case EV_HEAL:
+			heal(w);
+			break;
+		}
+	}
+	res->trace_hash = w->trace;
+	res->sim_ms = w->now;
+	world_free(w);
+	return 0;
+}
