@@ -1,0 +1,96 @@
+/* audit.h - verify a whole chain from its genesis alone: every header,
+ * link, certificate, entry signature, id and Merkle root, from a node's
+ * API or a copied data directory (specs/cli.md §8). */
+#ifndef ACCORD_CLI_AUDIT_H
+#define ACCORD_CLI_AUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/crypto.h"
+#include "common/error.h"
+
+struct genesis;
+
+/* Failures reported before the audit stops, by default. */
+#define AUDIT_FAILURES_DEFAULT 20u
+
+/*
+ * One block as a source serves it. Every pointer is borrowed from the
+ * source and valid until its next block() call or close.
+ */
+struct audit_block {
+	const uint8_t *header;
+	size_t header_len;
+	const uint8_t *cert; /* the certificate the source keeps for it */
+	size_t cert_len;
+	const uint8_t *last_cert; /* the certificate of height-1 it carries */
+	size_t last_cert_len;
+	uint64_t first_index; /* what the source says */
+	size_t entry_count;   /* entries served below */
+	const uint8_t *const *entries;
+	const size_t *entry_lens;
+	/* The ids the source files the entries under (its id index, or the
+	 * API's entry_ids), NULL when it has none. */
+	const uint8_t (*ids)[HASH_BYTES];
+};
+
+/* What the source says the head is, to compare with the recomputation. */
+struct audit_head {
+	uint64_t height;
+	uint64_t log_size;
+	uint8_t log_root[HASH_BYTES];
+	int has_genesis_hash;
+	uint8_t genesis_hash[HASH_BYTES];
+};
+
+struct audit_source {
+	const char *name; /* "node http://…" or "data dir/" for messages */
+	int (*head)(void *ctx, struct audit_head *h, struct acc_err *err);
+	int (*block)(void *ctx, uint64_t height, struct audit_block *b,
+		     struct acc_err *err);
+	void (*close)(void *ctx);
+	void *ctx;
+};
+
+/* Sources. On success *src owns its context until src->close(ctx). */
+int audit_source_data(struct audit_source *src, const char *dir,
+		      struct acc_err *err);
+int audit_source_node(struct audit_source *src, const char *url,
+		      struct acc_err *err);
+
+struct audit_opts {
+	const struct genesis *g;
+	size_t failures_max; /* stop after this many (0 = default) */
+	size_t threads;	     /* verification threads in all (0 = all CPUs) */
+	FILE *out; /* failure lines, "accord: audit: …" (NULL = stderr) */
+};
+
+struct audit_result {
+	uint64_t blocks;
+	uint64_t entries;
+	uint64_t entry_sigs; /* entry signatures verified */
+	uint64_t cert_sigs;  /* certificate signatures verified */
+	uint64_t log_size;
+	uint8_t log_root[HASH_BYTES];
+	size_t failures;
+	int truncated;	       /* stopped at failures_max */
+	double seconds;	       /* wall time of the whole audit */
+	double verify_seconds; /* time spent in entry checks */
+};
+
+/*
+ * Audit blocks 1..head of src against genesis. Returns 0 when the audit
+ * ran to its end (look at res->failures: 0 means everything holds), or an
+ * error when the source itself failed before the end (also counted as a
+ * failure and printed).
+ */
+int audit_run(const struct audit_opts *o, const struct audit_source *src,
+	      struct audit_result *res, struct acc_err *err);
+
+/* Single-thread Ed25519 verifications per second over about `seconds` of
+ * a fixed message, measured now (the machine's raw rate). */
+double audit_raw_verify_rate(double seconds);
+
+#endif

@@ -1,0 +1,64 @@
+/* client.h - the calls the CLI makes to a node's HTTP API
+ * (specs/api.md), on top of cli/http.h: status, submit, raw entries,
+ * blocks. */
+#ifndef ACCORD_CLI_CLIENT_H
+#define ACCORD_CLI_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli/http.h"
+#include "common/crypto.h"
+#include "common/error.h"
+#include "common/limits.h"
+
+struct entry;
+
+/* The parts of GET /v1/status the CLI uses. */
+struct node_status {
+	char chain_id[CHAIN_ID_BYTES_MAX + 1];
+	uint8_t genesis_hash[HASH_BYTES];
+	uint64_t height;
+	uint64_t log_size;
+	uint8_t log_root[HASH_BYTES];
+};
+int client_status(struct http_client *c, const char *node,
+		  struct node_status *st, struct acc_err *err);
+
+/* The answer to POST /v1/entries. */
+struct post_result {
+	long status; /* 201 or 202 */
+	uint8_t id[HASH_BYTES];
+	int committed; /* 201: index and height are set */
+	uint64_t index;
+	uint64_t height;
+};
+
+/* POST the signed entry bytes (application/octet-stream), with
+ * ?wait=commit when wait is set. Any answer other than 201/202 is an error
+ * (the node's code and message in err). */
+int client_entry_post(struct http_client *c, const char *node,
+		      const uint8_t *bytes, size_t len, int wait,
+		      struct post_result *out, struct acc_err *err);
+
+/* Sign e with k for chain_id, encode it, post it. The signed bytes go to
+ * *bytes and *len when bytes is not NULL (caller free()s). */
+int client_entry_sign_post(struct http_client *c, const char *node,
+			   struct entry *e, const struct key *k,
+			   const char *chain_id, int wait,
+			   struct post_result *out, uint8_t **bytes,
+			   size_t *len, struct acc_err *err);
+
+/* GET /v1/entries/{ref} with Accept: application/octet-stream: the raw
+ * signed bytes in r->body (caller http_resp_free's). */
+int client_entry_raw(struct http_client *c, const char *node, const char *ref,
+		     struct http_resp *r, struct acc_err *err);
+
+/* Decode exactly 2n hex digits of a JSON string member into out. */
+int client_json_hash(const void *obj, const char *key, uint8_t *out, size_t n,
+		     struct acc_err *err);
+/* A JSON integer member >= 0. */
+int client_json_u64(const void *obj, const char *key, uint64_t *out,
+		    struct acc_err *err);
+
+#endif

@@ -1,0 +1,449 @@
+/* cmd_demo.c - accord demo: submit a scenario with every kind of entry,
+ * read from a JSON file (demo/scenario.json), each entry waited for until
+ * committed (specs/cli.md §10). */
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/args.h"
+#include "cli/build.h"
+#include "cli/cli.h"
+#include "cli/client.h"
+#include "common/hex.h"
+#include "common/keyfile.h"
+#include "common/vote.h"
+#include "ledger/entry.h"
+#include "ledger/fixed.h"
+#include "ledger/genesis.h"
+
+#define DEMO_STEPS_MAX 1024u
+#define DEMO_NAME_BYTES_MAX 64u
+#define DEMO_FILE_BYTES_MAX (1024u * 1024u)
+
+/* The ids of the steps done so far, for "$name" references. */
+struct done_step {
+	char name[DEMO_NAME_BYTES_MAX];
+	uint8_t id[HASH_BYTES];
+};
+
+struct demo {
+	const char *scenario_dir;
+	struct done_step *done;
+	size_t done_len;
+	struct acc_err err;
+};
+
+/* Resolve one "$…" string: "$name" is the id of an earlier step,
+ * "$sha256-file:F" the SHA-256 of file F next to the scenario. */
+static json_t *resolve_ref(struct demo *d, const char *s)
+{
+	char hex[2 * HASH_BYTES + 1];
+	if (strncmp(s, "$sha256-file:", 13) == 0) {
+		char path[PATH_MAX], *buf = NULL;
+		size_t len = 0;
+		(void)snprintf(path, sizeof path, "%s/%s", d->scenario_dir,
+			       s + 13);
+		if (cli_file_read(path, DEMO_FILE_BYTES_MAX, &buf, &len,
+				  &d->err) != 0)
+			return NULL;
+		uint8_t h[HASH_BYTES];
+		sha256(h, buf, len);
+		free(buf);
+		hex_encode(hex, h, HASH_BYTES);
+		return json_string(hex);
+	}
+	for (size_t i = 0; i < d->done_len; i++)
+		if (strcmp(d->done[i].name, s + 1) == 0) {
+			hex_encode(hex, d->done[i].id, HASH_BYTES);
+			return json_string(hex);
+		}
+	(void)acc_err_set(&d->err, ACC_ENOTFOUND,
+			  "reference %.64s names no earlier step", s);
+	return NULL;
+}
+
+/* Replace every "$…" string inside j (objects and arrays, bounded depth:
+ * the scenario is trusted input, but a bound costs nothing). */
+static int resolve(struct demo *d, json_t *j, int depth)
+{
+	if (depth > 16)
+		return acc_err_set(&d->err, ACC_ETOOBIG,
+				   "scenario nests too deep");
+	if (json_is_object(j)) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(j, k, v)
+		{
+			if (json_is_string(v) &&
+			    json_string_value(v)[0] == '$') {
+				json_t *r =
+				    resolve_ref(d, json_string_value(v));
+				if (r == NULL ||
+				    json_object_set_new(j, k, r) != 0)
+					return d->err.code ? d->err.code
+							   : ACC_ENOMEM;
+			} else if (resolve(d, v, depth + 1) != 0) {
+				return d->err.code;
+			}
+		}
+	} else if (json_is_array(j)) {
+		for (size_t i = 0; i < json_array_size(j); i++) {
+			json_t *v = json_array_get(j, i);
+			if (json_is_string(v) &&
+			    json_string_value(v)[0] == '$') {
+				json_t *r =
+				    resolve_ref(d, json_string_value(v));
+				if (r == NULL ||
+				    json_array_set_new(j, i, r) != 0)
+					return d->err.code ? d->err.code
+							   : ACC_ENOMEM;
+			} else if (resolve(d, v, depth + 1) != 0) {
+				return d->err.code;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Evidence of equivocation: two precommits of one validator for two
+ * different blocks at one height and round, made here on purpose with the
+ * validator's key (DESIGN.md "evidence"). */
+static int build_equivocation(struct entry *e, const struct keyfile *vk,
+			      const char *chain, uint64_t height,
+			      uint32_t round, struct acc_err *err)
+{
+	uint8_t a[HASH_BYTES], b[HASH_BYTES];
+	const char *ta = "accord demo: conflicting block A",
+		   *tb = "accord demo: conflicting block B";
+	sha256(a, ta, strlen(ta));
+	sha256(b, tb, strlen(tb));
+	memset(e, 0, sizeof *e);
+	e->version = ENTRY_VERSION;
+	e->kind = ENTRY_EVIDENCE;
+	e->time = cli_now_ms() / 1000u;
+	memcpy(e->evidence.validator, vk->key.pk, PUBKEY_BYTES);
+	/* Ascending block hashes: one encoding per equivocation. */
+	const uint8_t *lo = memcmp(a, b, HASH_BYTES) < 0 ? a : b;
+	const uint8_t *hi = lo == a ? b : a;
+	for (int i = 0; i < 2; i++) {
+		struct evidence_vote *v = &e->evidence.votes[i];
+		v->type = VOTE_PRECOMMIT;
+		v->height = height;
+		v->round = round;
+		memcpy(v->block_hash, i == 0 ? lo : hi, HASH_BYTES);
+		int rc = vote_sign(v->sig, &vk->key, chain, VOTE_PRECOMMIT,
+				   height, round, v->block_hash);
+		if (rc != 0)
+			return acc_err_set(err, rc, "signing a vote");
+	}
+	return 0;
+}
+
+/* --dry-run: the stateless check a node makes on admission, and the id;
+ * index and height stay 0. */
+static int entry_check_dry(const struct genesis *g, const uint8_t *bytes,
+			   size_t len, struct post_result *pr,
+			   struct acc_err *err)
+{
+	memset(pr, 0, sizeof *pr);
+	int rc = entry_check(bytes, len, g, NULL, err);
+	if (rc == 0)
+		entry_id(pr->id, bytes, len);
+	return rc;
+}
+
+static const struct keyfile *signer_key(const struct devnet_keys *keys,
+					const char *id)
+{
+	const struct keyfile *k = devnet_keys_find(keys, "party", id);
+	return k ? k : devnet_keys_find(keys, "verifier", id);
+}
+
+/* The scenario file: --scenario, else demo/scenario.json under the working
+ * directory, else next to the binary's source tree (build/bin/../../demo). */
+static int scenario_path(char *out, size_t n, const char *given)
+{
+	if (given != NULL) {
+		(void)snprintf(out, n, "%s", given);
+		return 0;
+	}
+	if (access("demo/scenario.json", R_OK) == 0) {
+		(void)snprintf(out, n, "demo/scenario.json");
+		return 0;
+	}
+	char self[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (len > 0) {
+		self[len] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash != NULL) {
+			*slash = '\0';
+			int w = snprintf(out, n, "%s/../../demo/scenario.json",
+					 self);
+			if (w > 0 && (size_t)w < n && access(out, R_OK) == 0)
+				return 0;
+		}
+	}
+	return ACC_ENOTFOUND;
+}
+
+int cmd_demo(int argc, char **argv)
+{
+	struct arg_opt opts[] = {
+	    {"node", "URL", "the node (default " CLI_NODE_DEFAULT ")", NULL},
+	    {"keys", "DIR",
+	     "the devnet directory: genesis.json, keys/, node0/validator.key "
+	     "(default ./devnet)",
+	     NULL},
+	    {"scenario", "FILE", "the scenario (default demo/scenario.json)",
+	     NULL},
+	    {"json", NULL, "print one JSON object per entry", NULL},
+	    {"dry-run", NULL,
+	     "build, sign and check every entry against genesis; submit "
+	     "nothing",
+	     NULL},
+	};
+	struct arg_spec s = {
+	    .cmd = "demo",
+	    .usage = "[--node URL] [--keys DIR] [--scenario FILE] [--json] "
+		     "[--dry-run]",
+	    .about =
+		"Submit the demo scenario: an agreement among the devnet's "
+		"parties,\n"
+		"endorsements, reports, attestations, a challenge, a "
+		"resolution, a\n"
+		"governance entry and evidence, each signed with the devnet's "
+		"keys and\n"
+		"waited for until committed; one line per entry. Steps marked "
+		"optional\n"
+		"(governance, evidence) are reported as skipped when the node "
+		"refuses\n"
+		"them; any other refusal stops the demo with exit status 1.",
+	    .opts = opts,
+	    .opts_len = sizeof opts / sizeof opts[0],
+	};
+	int ex = args_run(&s, argc, argv);
+	if (ex >= 0)
+		return ex;
+	const char *node =
+	    args_get(&s, "node") ? args_get(&s, "node") : CLI_NODE_DEFAULT;
+	const char *dir =
+	    args_get(&s, "keys") ? args_get(&s, "keys") : "devnet";
+	int as_json = args_get(&s, "json") != NULL;
+	int dry = args_get(&s, "dry-run") != NULL;
+	char spath[PATH_MAX], sdir[PATH_MAX], gpath[PATH_MAX];
+	if (scenario_path(spath, sizeof spath, args_get(&s, "scenario")) != 0)
+		return cli_fail("demo", "demo/scenario.json not found (run "
+					"from the repository root, "
+					"or pass --scenario FILE)");
+	(void)snprintf(sdir, sizeof sdir, "%s", spath);
+	char *slash = strrchr(sdir, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	else
+		(void)snprintf(sdir, sizeof sdir, ".");
+	struct demo d = {.scenario_dir = sdir};
+	struct acc_err err = {0};
+	struct genesis g;
+	struct devnet_keys keys;
+	struct keyfile vk;
+	int vk_loaded = 0;
+	struct http_client c = {0};
+	json_t *sc = NULL;
+	int ret = CLI_EXIT_FAIL;
+	memset(&keys, 0, sizeof keys);
+	memset(&vk, 0, sizeof vk);
+	(void)snprintf(gpath, sizeof gpath, "%s/genesis.json", dir);
+	if (genesis_load(&g, gpath, &err) != 0)
+		return cli_fail("demo", "%s", err.msg);
+	if (devnet_keys_load(&keys, dir, &err) != 0) {
+		cli_fail("demo", "%s", err.msg);
+		goto out;
+	}
+	json_error_t je;
+	sc = json_load_file(spath, JSON_REJECT_DUPLICATES, &je);
+	if (sc == NULL) {
+		cli_fail("demo", "%s: line %d: %s", spath, je.line, je.text);
+		goto out;
+	}
+	json_t *steps = json_object_get(sc, "steps");
+	if (!json_is_array(steps) || json_array_size(steps) > DEMO_STEPS_MAX) {
+		cli_fail("demo", "%s: \"steps\" must be an array of at most %u",
+			 spath, DEMO_STEPS_MAX);
+		goto out;
+	}
+	d.done = calloc(json_array_size(steps) + 1, sizeof *d.done);
+	if (d.done == NULL || http_client_init(&c, &err) != 0) {
+		cli_fail("demo", "out of memory");
+		goto out;
+	}
+	struct node_status ns;
+	if (!dry && client_status(&c, node, &ns, &err) != 0) {
+		cli_fail("demo", "%s", err.msg);
+		goto out;
+	}
+	if (!dry && memcmp(ns.genesis_hash, g.hash, HASH_BYTES) != 0) {
+		cli_fail("demo", "%s runs another chain than %s", node, gpath);
+		goto out;
+	}
+	if (!as_json)
+		printf("demo: %s\n",
+		       json_string_value(json_object_get(sc, "name"))
+			   ? json_string_value(json_object_get(sc, "name"))
+			   : spath);
+	size_t submitted = 0, skipped = 0;
+	for (size_t i = 0; i < json_array_size(steps); i++) {
+		json_t *st = json_array_get(steps, i);
+		const char *as = json_string_value(json_object_get(st, "as"));
+		const char *say = json_string_value(json_object_get(st, "say"));
+		const char *buildk =
+		    json_string_value(json_object_get(st, "build"));
+		int optional = json_is_true(json_object_get(st, "optional"));
+		struct entry e;
+		memset(&e, 0, sizeof e);
+		if (as == NULL || strlen(as) >= DEMO_NAME_BYTES_MAX) {
+			cli_fail("demo", "step %zu: \"as\" must name the step",
+				 i);
+			goto out;
+		}
+		int rc = 0;
+		const char *what = "";
+		char kindbuf[32];
+		if (buildk != NULL && strcmp(buildk, "equivocation") == 0) {
+			/* The validator's key file: DIR/<validator
+			 * name>/validator.key. */
+			const char *vname =
+			    json_string_value(json_object_get(st, "validator"));
+			json_int_t h =
+			    json_integer_value(json_object_get(st, "height"));
+			json_int_t r =
+			    json_integer_value(json_object_get(st, "round"));
+			char vpath[PATH_MAX];
+			(void)snprintf(vpath, sizeof vpath,
+				       "%s/%s/validator.key", dir,
+				       vname ? vname : "node0");
+			if (!vk_loaded &&
+			    (rc = keyfile_load(&vk, vpath, &err)) == 0)
+				vk_loaded = 1;
+			if (rc == 0 && (h < 1 || r < 0 || r > 0x7fffffff))
+				rc = acc_err_set(
+				    &err, ACC_EINVAL,
+				    "height >= 1 and round 0..2^31-1");
+			if (rc == 0)
+				rc = build_equivocation(&e, &vk, g.chain_id,
+							(uint64_t)h,
+							(uint32_t)r, &err);
+			if (rc == 0)
+				rc = entry_sign(&e, &vk.key, g.chain_id, &err);
+			what = "evidence";
+		} else {
+			json_t *ej =
+			    json_deep_copy(json_object_get(st, "entry"));
+			if (!json_is_object(ej)) {
+				json_decref(ej);
+				cli_fail("demo", "step %s: no \"entry\" object",
+					 as);
+				goto out;
+			}
+			d.err.code = 0;
+			rc = resolve(&d, ej, 0);
+			if (rc != 0)
+				err = d.err;
+			if (rc == 0 && json_object_get(ej, "time") == NULL) {
+				char t[TIME_TEXT_BYTES];
+				fixed_time_format(t, cli_now_ms() / 1000u);
+				(void)json_object_set_new(ej, "time",
+							  json_string(t));
+			}
+			const char *kind =
+			    json_string_value(json_object_get(ej, "kind"));
+			(void)snprintf(kindbuf, sizeof kindbuf, "%s",
+				       kind ? kind : "?");
+			what = kindbuf;
+			if (rc == 0)
+				rc = entry_from_json(&e, ej, &err);
+			json_decref(ej);
+			json_t *signers = json_object_get(st, "signers");
+			for (size_t k = 0;
+			     rc == 0 && k < json_array_size(signers); k++) {
+				const char *id = json_string_value(
+				    json_array_get(signers, k));
+				const struct keyfile *kf =
+				    id ? signer_key(&keys, id) : NULL;
+				if (kf == NULL)
+					rc = acc_err_set(&err, ACC_ENOTFOUND,
+							 "no key file for "
+							 "signer %s in %s/keys",
+							 id ? id : "?", dir);
+				else
+					rc = entry_sign(&e, &kf->key,
+							g.chain_id, &err);
+			}
+			if (rc == 0 && json_array_size(signers) == 0)
+				rc = acc_err_set(&err, ACC_EINVAL,
+						 "no \"signers\"");
+		}
+		struct post_result pr;
+		uint8_t *bytes = NULL;
+		size_t blen = 0;
+		if (rc == 0 &&
+		    (rc = entry_encode(&e, &bytes, &blen, &err)) == 0)
+			rc = dry ? entry_check_dry(&g, bytes, blen, &pr, &err)
+				 : client_entry_post(&c, node, bytes, blen, 1,
+						     &pr, &err);
+		free(bytes);
+		entry_free(&e);
+		if (rc != 0) {
+			if (optional) {
+				skipped++;
+				if (as_json)
+					printf("{\"step\":\"%s\",\"kind\":\"%"
+					       "s\",\"skipped\":true}\n",
+					       as, what ? what : "");
+				else
+					printf("skipped %-14s %s: %s\n", as,
+					       what ? what : "", err.msg);
+				continue;
+			}
+			cli_fail("demo", "step %s (%s): %s", as,
+				 what ? what : "?", err.msg);
+			goto out;
+		}
+		submitted++;
+		memcpy(d.done[d.done_len].name, as, strlen(as) + 1);
+		memcpy(d.done[d.done_len].id, pr.id, HASH_BYTES);
+		d.done_len++;
+		char id[2 * HASH_BYTES + 1];
+		hex_encode(id, pr.id, HASH_BYTES);
+		if (as_json)
+			printf("{\"step\":\"%s\",\"kind\":\"%s\",\"id\":\"%s\","
+			       "\"index\":%llu,\"height\":%llu}\n",
+			       as, what ? what : "", id,
+			       (unsigned long long)pr.index,
+			       (unsigned long long)pr.height);
+		else
+			printf("%-12s index %-4llu block %-4llu %.16s…  %s\n",
+			       what ? what : "?", (unsigned long long)pr.index,
+			       (unsigned long long)pr.height, id,
+			       say ? say : as);
+		fflush(stdout);
+	}
+	if (!as_json)
+		printf(
+		    "demo: %zu entries %s%s\n", submitted,
+		    dry ? "built, signed and checked (dry run)" : "committed",
+		    skipped ? " (some optional steps skipped, see above)" : "");
+	ret = CLI_EXIT_OK;
+out:
+	json_decref(sc);
+	free(d.done);
+	http_client_free(&c);
+	if (vk_loaded)
+		keyfile_free(&vk);
+	devnet_keys_free(&keys);
+	genesis_free(&g);
+	return ret;
+}
