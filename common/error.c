@@ -47,6 +47,29 @@ int acc_err_set(struct acc_err *err, int code, const char *fmt, ...)
 	return code;
 }
 
+void acc_err_prefix(struct acc_err *err, const char *fmt, ...)
+{
+	char prefix[ACC_ERRMSG_BYTES_MAX];
+	if (err == NULL)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(prefix, sizeof prefix, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	/* Shift the old detail right and put the prefix before it; the
+	 * message is cut at the end when the two do not fit. */
+	size_t cap = sizeof err->msg - 1;
+	size_t pl = (size_t)n < cap ? (size_t)n : cap;
+	size_t ol = strlen(err->msg);
+	if (ol > cap - pl)
+		ol = cap - pl;
+	memmove(err->msg + pl, err->msg, ol);
+	memcpy(err->msg, prefix, pl);
+	err->msg[pl + ol] = '\0';
+}
+
 void acc_err_clear(struct acc_err *err)
 {
 	if (err == NULL)

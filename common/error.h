@@ -69,6 +69,11 @@ const char *acc_errname(int code);
 int acc_err_set(struct acc_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Put a printf-style prefix before err's detail ("genesis g.json: " +
+ * "validators[2].key: bad hex"); the code is kept. NULL-safe. */
+void acc_err_prefix(struct acc_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Reset err to "no error". NULL-safe. */
 void acc_err_clear(struct acc_err *err);
 

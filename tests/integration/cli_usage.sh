@@ -6,7 +6,7 @@
 set -eu
 BUILD=${BUILD:-build}
 ACCORD=$BUILD/bin/accord
-[ -x "$ACCORD" ] || { echo "SKIP: $ACCORD not built yet"; exit 0; }
+[ -x "$ACCORD" ] || { echo "FAIL: $ACCORD not built (run make)"; exit 1; }
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }

@@ -1,0 +1,38 @@
+/* api.h - the HTTP API handlers (specs/api.md). Each fills one reply from
+ * the node; none of them blocks on the loop. Reads use their own LMDB read
+ * transaction, so any HTTP thread may call them at once. */
+#ifndef ACCORD_NODE_API_H
+#define ACCORD_NODE_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "node/http.h"
+
+struct node;
+
+/* POST /v1/entries without ?wait=commit: 202 or an error. */
+void api_entries_post(struct node *n, const struct http_query *q,
+		      const char *content_type, const uint8_t *body,
+		      size_t len, struct http_reply *out);
+
+/* GET handlers. arg is the path after the route's prefix ("" for exact
+ * routes), accept the Accept header or NULL. */
+void api_entries_get(struct node *n, const char *arg,
+		     const struct http_query *q, const char *accept,
+		     struct http_reply *out);
+void api_blocks_get(struct node *n, const char *arg,
+		    const struct http_query *q, const char *accept,
+		    struct http_reply *out);
+void api_proof_inclusion(struct node *n, const char *arg,
+			 const struct http_query *q, const char *accept,
+			 struct http_reply *out);
+void api_proof_consistency(struct node *n, const char *arg,
+			   const struct http_query *q, const char *accept,
+			   struct http_reply *out);
+void api_status(struct node *n, const char *arg, const struct http_query *q,
+		const char *accept, struct http_reply *out);
+void api_metrics(struct node *n, const char *arg, const struct http_query *q,
+		 const char *accept, struct http_reply *out);
+
+#endif

@@ -1,0 +1,114 @@
+/* api_entries.c - admission of submitted entries: POST /v1/entries
+ * (specs/api.md, specs/node.md §4). */
+#include <stdatomic.h>
+#include <string.h>
+
+#include "common/hex.h"
+#include "common/limits.h"
+#include "node/admit.h"
+#include "node/api.h"
+#include "node/node.h"
+
+int node_admit(struct node *n, const char *content_type, const uint8_t *body,
+	       size_t len, struct waiter *w, struct admit_result *out,
+	       struct acc_err *err)
+{
+	enum admit_form form;
+	struct admit_entry ae;
+	struct mempool_item *item;
+	uint64_t index;
+	char idhex[2 * HASH_BYTES + 1];
+	int rc = admit_form_of(content_type, &form, err);
+	if (rc != 0)
+		return rc;
+	/* Decoding and signature checks, the costly part, run without any
+	 * lock, in parallel over the HTTP threads. */
+	rc = admit_decode(n->genesis, form, body, len, &ae, err);
+	if (rc != 0)
+		return rc;
+	hex_encode(idhex, ae.id, HASH_BYTES);
+	pthread_mutex_lock(&n->mu);
+	if (n->stopping) {
+		rc = acc_err_set(err, ACC_ESTATE, "node is shutting down");
+		goto unlock;
+	}
+	if (mempool_find(&n->mempool, ae.id) != NULL) {
+		rc = acc_err_set(err, ACC_EDUP, "entry %s is already pending",
+				 idhex);
+		goto unlock;
+	}
+	/* The log is looked up inside the critical section: the producer
+	 * removes entries from the mempool only after their block commits,
+	 * under this mutex, so here an entry is in one or the other. */
+	rc = node_log_find(n, ae.id, &index, err);
+	if (rc == 0) {
+		rc = acc_err_set(err, ACC_EDUP,
+				 "entry %s is already committed at index %llu",
+				 idhex, (unsigned long long)index);
+		goto unlock;
+	}
+	if (rc != ACC_ENOTFOUND)
+		goto unlock;
+	if (w != NULL && n->waiters >= HTTP_WAITERS_MAX) {
+		rc = acc_err_set(err, ACC_EFULL,
+				 "%u requests already wait for commit",
+				 HTTP_WAITERS_MAX);
+		goto unlock;
+	}
+	rc = mempool_add(&n->mempool, ae.id, ae.bytes, ae.len, &item);
+	if (rc == ACC_EFULL) {
+		rc = acc_err_set(err, rc,
+				 "mempool full (%zu entries, %zu bytes); retry "
+				 "later", n->mempool.count, n->mempool.bytes);
+		goto unlock;
+	}
+	if (rc != 0) {
+		rc = acc_err_set(err, rc, "mempool: %s", acc_strerror(rc));
+		goto unlock;
+	}
+	if (w != NULL) {
+		memcpy(w->id, ae.id, HASH_BYTES);
+		w->item = item;
+		w->deadline_ms = node_now_ms() + NODE_WAIT_MS;
+		w->done = 0;
+		w->prev = n->waiters_tail;
+		w->next = NULL;
+		if (n->waiters_tail != NULL)
+			n->waiters_tail->next = w;
+		else
+			n->waiters_head = w;
+		n->waiters_tail = w;
+		n->waiters++;
+		item->user = w;
+	}
+unlock:
+	pthread_mutex_unlock(&n->mu);
+	if (rc == 0) {
+		memcpy(out->id, ae.id, HASH_BYTES);
+		out->entry_len = ae.len;
+		atomic_fetch_add(&n->metrics.entries_admitted, 1);
+		node_wake(n);
+	}
+	admit_entry_free(&ae);
+	return rc;
+}
+
+void api_entries_post(struct node *n, const struct http_query *q,
+		      const char *content_type, const uint8_t *body,
+		      size_t len, struct http_reply *out)
+{
+	struct admit_result res;
+	struct acc_err err = {0};
+	(void)q;
+	int rc = node_admit(n, content_type, body, len, NULL, &res, &err);
+	if (rc != 0) {
+		atomic_fetch_add(&n->metrics.entries_rejected, 1);
+		http_reply_error(out, rc, err.msg);
+		return;
+	}
+	char idhex[2 * HASH_BYTES + 1];
+	hex_encode(idhex, res.id, HASH_BYTES);
+	http_reply_json(out, 202,
+			json_pack("{s:s,s:s}", "id", idhex, "status",
+				  "pending"));
+}

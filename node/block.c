@@ -1,0 +1,341 @@
+/* block.c - one block with one validator: the oldest mempool entries, a
+ * header over the log after them, the validator's own precommit as the
+ * certificate, and one synced commit (specs/node.md §3). */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/codec.h"
+#include "common/vote.h"
+#include "ledger/block.h"
+#include "ledger/cert.h"
+#include "ledger/entry.h"
+#include "ledger/genesis.h"
+#include "node/log.h"
+#include "node/node.h"
+#include "node/producer.h"
+#include "storage/store.h"
+
+/* Derived-state key of the signing state written with each block (§3
+ * "Signing"): height u64 ‖ round u32 ‖ step u8 ‖ block hash. */
+#define SIGN_STATE_KEY "node/sign"
+#define SIGN_STATE_BYTES (8u + 4u + 1u + HASH_BYTES)
+
+uint32_t node_block_delay_ms(const struct node *n)
+{
+	if (n->cfg.block_delay_ms != 0)
+		return n->cfg.block_delay_ms;
+	uint32_t interval = n->genesis->params.block_interval_ms;
+	return interval != 0 && interval < 5u ? interval : 5u;
+}
+
+int producer_check(const struct node *n, struct acc_err *err)
+{
+	const struct genesis *g = n->genesis;
+	uint64_t total = genesis_total_power(g);
+	uint64_t mine = g->validators[n->cfg.validator].power;
+	/* §2 step 3: a certificate needs more than 2/3 of the power. */
+	if (g->validator_count == 1 || 3u * mine > 2u * total)
+		return 0;
+	return acc_err_set(err, ACC_ECONFIG,
+			   "multi-validator genesis (%zu validators) needs the "
+			   "network issue (consensus over peers); this build "
+			   "runs one validator",
+			   g->validator_count);
+}
+
+/* What the commit's apply callback needs. */
+struct apply_ctx {
+	uint8_t sign_state[SIGN_STATE_BYTES];
+};
+
+static int apply_block(void *ctx, struct store_wtxn *w, struct acc_err *err)
+{
+	struct apply_ctx *a = ctx;
+	/* §3 "Signing": the precommit leaves this node only inside the
+	 * committed block, so recording it in the block's transaction is
+	 * recording it before it is sent. */
+	int rc = store_state_put(w, SIGN_STATE_KEY, sizeof SIGN_STATE_KEY - 1,
+				 a->sign_state, sizeof a->sign_state);
+	if (rc != 0)
+		return acc_err_set(err, rc, "storing the signing state: %s",
+				   acc_strerror(rc));
+	return 0;
+}
+
+/* The index keys of one entry (specs/storage.md: party and agreement
+ * indexes): the party of its first signer, and the agreement it is
+ * about. Entries were checked on admission, so a decode failure here is
+ * a bug; it is reported rather than assumed away. */
+struct entry_keys {
+	char party[PARTY_ID_BYTES_MAX + 1];
+	uint8_t agreement[HASH_BYTES];
+	int has_party, has_agreement;
+};
+
+static int entry_keys_of(const struct genesis *g, const uint8_t *bytes,
+			 size_t len, const uint8_t id[HASH_BYTES],
+			 struct entry_keys *k, struct acc_err *err)
+{
+	struct entry e;
+	int rc = entry_decode(&e, bytes, len, err);
+	if (rc != 0)
+		return rc;
+	memset(k, 0, sizeof *k);
+	if (e.sig_count > 0) {
+		long p = genesis_party_by_key(g, e.sigs[0].key);
+		if (p >= 0) {
+			strcpy(k->party, g->parties[p].id);
+			k->has_party = 1;
+		}
+	}
+	switch (e.kind) {
+	case ENTRY_AGREEMENT:
+		memcpy(k->agreement, id, HASH_BYTES);
+		k->has_agreement = 1;
+		break;
+	case ENTRY_ENDORSEMENT:
+		memcpy(k->agreement, e.endorsement.agreement_id, HASH_BYTES);
+		k->has_agreement = 1;
+		break;
+	case ENTRY_REPORT:
+		memcpy(k->agreement, e.report.agreement_id, HASH_BYTES);
+		k->has_agreement = 1;
+		/* A report is filed under the party it is about. */
+		if (strlen(e.report.party) <= PARTY_ID_BYTES_MAX) {
+			strcpy(k->party, e.report.party);
+			k->has_party = 1;
+		}
+		break;
+	default:
+		break;
+	}
+	entry_free(&e);
+	return 0;
+}
+
+/* Answer the waiter of an entry dropped from the block and remove it. */
+static void drop_item(struct node *n, struct mempool_item *it, int rc)
+{
+	pthread_mutex_lock(&n->mu);
+	if (it->user != NULL)
+		node_waiter_resolve_locked(n, it->user, rc);
+	mempool_remove(&n->mempool, it);
+	pthread_mutex_unlock(&n->mu);
+}
+
+/* The certificate stored for the head block: block height+1 carries it
+ * as its last_cert (§3 table, "last_cert_hash"). */
+static int head_cert(struct node *n, uint64_t height, uint8_t *out,
+		     size_t *len, struct acc_err *err)
+{
+	struct store_rtxn *t;
+	const uint8_t *c;
+	size_t cl;
+	int rc = store_read_begin(n->store, &t, err);
+	if (rc != 0)
+		return rc;
+	rc = store_block_get(t, height, NULL, NULL, &c, &cl, NULL, NULL);
+	if (rc == 0 && (cl == 0 || cl > CERT_BYTES_MAX))
+		rc = ACC_EDECODE;
+	if (rc == 0) {
+		memcpy(out, c, cl);
+		*len = cl;
+	}
+	store_read_end(t);
+	if (rc != 0)
+		return acc_err_set(err, rc, "certificate of block %llu: %s",
+				   (unsigned long long)height,
+				   acc_strerror(rc));
+	return 0;
+}
+
+/* The batch: the oldest entries within the block bounds (§3 "What").
+ * Items stay valid without the lock: only this (loop) thread removes. */
+static size_t batch_take(struct node *n, struct mempool_item **items,
+			 struct node_head *head)
+{
+	size_t count = 0, bytes = 0;
+	pthread_mutex_lock(&n->mu);
+	*head = n->head;
+	for (struct mempool_item *it = n->mempool.head;
+	     it != NULL && count < BLOCK_ENTRIES_MAX; it = it->next) {
+		if (bytes + it->len > BLOCK_BYTES_MAX)
+			break;
+		bytes += it->len;
+		items[count++] = it;
+	}
+	pthread_mutex_unlock(&n->mu);
+	return count;
+}
+
+/* Drop entries already in the log (a replay that raced admission cannot
+ * happen with one validator, but a commit with one would fail whole). */
+static size_t batch_drop_committed(struct node *n, struct mempool_item **items,
+				   size_t count, struct acc_err *err, int *rc)
+{
+	struct store_rtxn *t;
+	size_t kept = 0;
+	*rc = store_read_begin(n->store, &t, err);
+	if (*rc != 0)
+		return 0;
+	for (size_t i = 0; i < count; i++) {
+		uint64_t index;
+		if (store_entry_find(t, items[i]->id, &index) == 0) {
+			LOG_WARN("dropping an entry already committed at "
+				 "index %llu", (unsigned long long)index);
+			drop_item(n, items[i], ACC_EDUP);
+			continue;
+		}
+		items[kept++] = items[i];
+	}
+	store_read_end(t);
+	return kept;
+}
+
+int node_block_produce(struct node *n, size_t *count_out,
+		       struct acc_err *err)
+{
+	const struct genesis *g = n->genesis;
+	struct node_head head;
+	struct mempool_item **items = NULL;
+	struct store_entry_in *ins = NULL;
+	uint8_t(*leaves)[HASH_BYTES] = NULL;
+	struct entry_keys *keys = NULL;
+	int rc = 0;
+	*count_out = 0;
+	items = malloc(BLOCK_ENTRIES_MAX * sizeof *items);
+	if (items == NULL)
+		return acc_err_set(err, ACC_ENOMEM, "out of memory");
+	size_t count = batch_take(n, items, &head);
+	if (count > 0)
+		count = batch_drop_committed(n, items, count, err, &rc);
+	if (rc != 0 || count == 0)
+		goto out;
+
+	ins = calloc(count, sizeof *ins);
+	leaves = malloc(count * sizeof *leaves);
+	keys = malloc(count * sizeof *keys);
+	if (ins == NULL || leaves == NULL || keys == NULL) {
+		rc = acc_err_set(err, ACC_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < count; i++) {
+		rc = entry_keys_of(g, items[i]->bytes, items[i]->len,
+				   items[i]->id, &keys[i], err);
+		if (rc != 0) {
+			LOG_ERROR("mempool entry does not decode: %s", err->msg);
+			goto out;
+		}
+		memcpy(leaves[i], items[i]->id, HASH_BYTES);
+		ins[i].bytes = items[i]->bytes;
+		ins[i].len = items[i]->len;
+		memcpy(ins[i].id, items[i]->id, HASH_BYTES);
+		ins[i].party = keys[i].has_party ? keys[i].party : NULL;
+		ins[i].agreement =
+		    keys[i].has_agreement ? keys[i].agreement : NULL;
+	}
+
+	/* §3 table: the header. */
+	struct block_header h;
+	memset(&h, 0, sizeof h);
+	h.version = BLOCK_VERSION;
+	strcpy(h.chain_id, g->chain_id);
+	h.height = head.height + 1;
+	uint64_t now = node_wall_ms();
+	h.time_ms = now > head.time_ms ? now : head.time_ms;
+	memcpy(h.prev_hash, head.height == 0 ? n->genesis_hash : head.hash,
+	       HASH_BYTES);
+	h.proposer = (uint16_t)n->cfg.validator;
+	genesis_valset_hash(g, h.valset_hash);
+	h.entry_count = (uint32_t)count;
+	rc = store_log_root_after(n->store, (const uint8_t(*)[32])leaves,
+				  (uint32_t)count, h.log_root, &h.log_size);
+	if (rc != 0) {
+		rc = acc_err_set(err, rc, "log root: %s", acc_strerror(rc));
+		goto out;
+	}
+	uint8_t last_cert[CERT_BYTES_MAX];
+	size_t last_cert_len = 0;
+	if (head.height > 0) {
+		rc = head_cert(n, head.height, last_cert, &last_cert_len, err);
+		if (rc != 0)
+			goto out;
+		cert_hash(last_cert, last_cert_len, h.last_cert_hash);
+	}
+	uint8_t hb[BLOCK_HEADER_BYTES_MAX];
+	size_t hl;
+	rc = block_header_encode(&h, hb, &hl, err);
+	if (rc != 0)
+		goto out;
+	uint8_t hash[HASH_BYTES];
+	block_hash(hb, hl, hash);
+
+	/* §3 "Signing": the validator's precommit, round 0. */
+	struct apply_ctx actx;
+	uint8_t *p = actx.sign_state;
+	be64_put(p, h.height);
+	be32_put(p + 8, 0);
+	p[12] = VOTE_PRECOMMIT;
+	memcpy(p + 13, hash, HASH_BYTES);
+	struct cert c;
+	uint8_t sig[SIG_BYTES];
+	rc = vote_sign(sig, &n->key.key, g->chain_id, VOTE_PRECOMMIT, h.height,
+		       0, hash);
+	if (rc != 0) {
+		rc = acc_err_set(err, rc, "signing the precommit: %s",
+				 acc_strerror(rc));
+		goto out;
+	}
+	cert_init(&c, h.height, 0, hash);
+	rc = cert_add_sig(&c, (uint16_t)n->cfg.validator, sig, err);
+	if (rc != 0)
+		goto out;
+	uint8_t cb[CERT_BYTES_MAX];
+	size_t cl;
+	rc = cert_encode(&c, cb, &cl, err);
+	if (rc != 0)
+		goto out;
+
+	/* §3 "Commit": one synced transaction. */
+	struct store_block_in in = {
+	    .height = h.height,
+	    .header = hb,
+	    .header_len = hl,
+	    .cert = cb,
+	    .cert_len = cl,
+	    .last_cert = last_cert_len ? last_cert : NULL,
+	    .last_cert_len = last_cert_len,
+	    .entries = ins,
+	    .entry_count = (uint32_t)count,
+	    .log_size = h.log_size,
+	    .apply = apply_block,
+	    .apply_ctx = &actx,
+	};
+	memcpy(in.hash, hash, HASH_BYTES);
+	memcpy(in.log_root, h.log_root, HASH_BYTES);
+	rc = store_block_commit(n->store, &in, err);
+	if (rc != 0)
+		goto out;
+
+	struct node_head nh = {
+	    .height = h.height,
+	    .log_size = h.log_size,
+	    .time_ms = h.time_ms,
+	};
+	memcpy(nh.hash, hash, HASH_BYTES);
+	memcpy(nh.log_root, h.log_root, HASH_BYTES);
+	node_block_committed(n, items, count, head.log_size, h.height, &nh);
+	atomic_fetch_add(&n->metrics.entries_committed, count);
+	atomic_fetch_add(&n->metrics.blocks_committed, 1);
+	LOG_DEBUG("block %llu: %zu entries, log size %llu",
+		  (unsigned long long)h.height, count,
+		  (unsigned long long)h.log_size);
+	*count_out = count;
+out:
+	free(keys);
+	free(leaves);
+	free(ins);
+	free(items);
+	return rc;
+}

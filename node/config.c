@@ -1,0 +1,256 @@
+/* config.c - reading the node config (specs/node.md §1). */
+#include "node/config.h"
+
+#include "common/limits.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HTTP_THREADS_DEFAULT 4u
+#define HTTP_THREADS_MAX 64u
+#define BLOCK_DELAY_MS_MAX 60000u
+
+
+int listen_addr_parse(struct listen_addr *out, const char *s,
+		      struct acc_err *err)
+{
+	const char *colon;
+	const char *host = s;
+	size_t host_len;
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (close == NULL || close[1] != ':')
+			return acc_err_set(err, ACC_ECONFIG,
+					   "listen address \"%.64s\": want [v6]:port", s);
+		host = s + 1;
+		host_len = (size_t)(close - host);
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL)
+			return acc_err_set(err, ACC_ECONFIG,
+					   "listen address \"%.64s\": want host:port", s);
+		host_len = (size_t)(colon - s);
+	}
+	if (host_len == 0 || host_len >= sizeof out->host)
+		return acc_err_set(err, ACC_ECONFIG,
+				   "listen address \"%.64s\": bad host", s);
+	const char *p = colon + 1;
+	if (*p == '\0' || strlen(p) > 5)
+		return acc_err_set(err, ACC_ECONFIG,
+				   "listen address \"%.64s\": bad port", s);
+	unsigned long port = 0;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return acc_err_set(err, ACC_ECONFIG,
+					   "listen address \"%.64s\": bad port", s);
+		port = port * 10 + (unsigned long)(*p - '0');
+	}
+	if (port > 65535)
+		return acc_err_set(err, ACC_ECONFIG,
+				   "listen address \"%.64s\": port over 65535", s);
+	memcpy(out->host, host, host_len);
+	out->host[host_len] = '\0';
+	out->port = (uint16_t)port;
+	return 0;
+}
+
+/* Join base_dir and a path from the file unless the path is absolute. */
+static int path_resolve(char *out, size_t out_len, const char *base_dir,
+			const char *p, const char *field, struct acc_err *err)
+{
+	int n;
+	if (p[0] == '\0')
+		return acc_err_set(err, ACC_ECONFIG, "config: \"%s\" is empty",
+				   field);
+	if (p[0] == '/' || base_dir == NULL || base_dir[0] == '\0')
+		n = snprintf(out, out_len, "%s", p);
+	else
+		n = snprintf(out, out_len, "%s/%s", base_dir, p);
+	if (n < 0 || (size_t)n >= out_len)
+		return acc_err_set(err, ACC_ECONFIG, "config: \"%s\" too long",
+				   field);
+	return 0;
+}
+
+static int get_string(json_t *root, const char *field, int required,
+		      const char **out, struct acc_err *err)
+{
+	json_t *v = json_object_get(root, field);
+	*out = NULL;
+	if (v == NULL) {
+		if (required)
+			return acc_err_set(err, ACC_ECONFIG,
+					   "config: missing \"%s\"", field);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return acc_err_set(err, ACC_ETYPE,
+				   "config: \"%s\" must be a string", field);
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int get_uint(json_t *root, const char *field, uint64_t max,
+		    uint64_t *out, struct acc_err *err)
+{
+	json_t *v = json_object_get(root, field);
+	if (v == NULL)
+		return 1; /* absent: caller keeps its default */
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    (uint64_t)json_integer_value(v) > max)
+		return acc_err_set(err, ACC_ETYPE,
+				   "config: \"%s\" must be an integer 0..%llu",
+				   field, (unsigned long long)max);
+	*out = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
+int config_parse(struct node_config *cfg, const char *text, size_t len,
+		 const char *base_dir, struct acc_err *err)
+{
+	static const char *const known[] = {
+	    "genesis",   "key",       "data_dir",     "validator",
+	    "http_listen", "p2p_listen", "log_level", "http_threads",
+	    "block_delay_ms", "peers"};
+	json_error_t jerr;
+	int rc;
+	memset(cfg, 0, sizeof *cfg);
+	cfg->log_level = LOG_LEVEL_INFO;
+	cfg->http_threads = HTTP_THREADS_DEFAULT;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL)
+		return acc_err_set(err, ACC_EJSON, "config: line %d: %s",
+				   jerr.line, jerr.text);
+	if (!json_is_object(root)) {
+		rc = acc_err_set(err, ACC_ETYPE, "config: not a JSON object");
+		goto out;
+	}
+	/* An unknown field is most likely a typo that would otherwise be
+	 * silently ignored, so it is refused. */
+	const char *k;
+	json_t *v;
+	json_object_foreach(root, k, v)
+	{
+		size_t i;
+		for (i = 0; i < sizeof known / sizeof known[0]; i++)
+			if (strcmp(k, known[i]) == 0)
+				break;
+		if (i == sizeof known / sizeof known[0]) {
+			rc = acc_err_set(err, ACC_ECONFIG,
+					 "config: unknown field \"%.64s\"", k);
+			goto out;
+		}
+	}
+	const char *s;
+	if ((rc = get_string(root, "genesis", 1, &s, err)) != 0 ||
+	    (rc = path_resolve(cfg->genesis_path, sizeof cfg->genesis_path,
+			       base_dir, s, "genesis", err)) != 0)
+		goto out;
+	if ((rc = get_string(root, "key", 1, &s, err)) != 0 ||
+	    (rc = path_resolve(cfg->key_path, sizeof cfg->key_path, base_dir,
+			       s, "key", err)) != 0)
+		goto out;
+	if ((rc = get_string(root, "data_dir", 1, &s, err)) != 0 ||
+	    (rc = path_resolve(cfg->data_dir, sizeof cfg->data_dir, base_dir,
+			       s, "data_dir", err)) != 0)
+		goto out;
+	if ((rc = get_string(root, "http_listen", 1, &s, err)) != 0 ||
+	    (rc = listen_addr_parse(&cfg->http, s, err)) != 0)
+		goto out;
+	if ((rc = get_string(root, "p2p_listen", 0, &s, err)) != 0)
+		goto out;
+	if (s != NULL && (rc = listen_addr_parse(&cfg->p2p, s, err)) != 0)
+		goto out;
+	if ((rc = get_string(root, "log_level", 0, &s, err)) != 0)
+		goto out;
+	if (s != NULL && log_level_parse(s, &cfg->log_level) != 0) {
+		rc = acc_err_set(err, ACC_ECONFIG,
+				 "config: log_level \"%.16s\": want debug, "
+				 "info, warn or error", s);
+		goto out;
+	}
+	uint64_t u = 0;
+	if ((rc = get_uint(root, "validator", VALIDATORS_MAX - 1u, &u, err)) < 0)
+		goto out;
+	if (rc > 0) {
+		rc = acc_err_set(err, ACC_ECONFIG, "config: missing \"validator\"");
+		goto out;
+	}
+	cfg->validator = (uint32_t)u;
+	if ((rc = get_uint(root, "http_threads", HTTP_THREADS_MAX, &u, err)) < 0)
+		goto out;
+	if (rc == 0) {
+		if (u == 0) {
+			rc = acc_err_set(err, ACC_ECONFIG,
+					 "config: http_threads must be >= 1");
+			goto out;
+		}
+		cfg->http_threads = (uint32_t)u;
+	}
+	if ((rc = get_uint(root, "block_delay_ms", BLOCK_DELAY_MS_MAX, &u,
+			   err)) < 0)
+		goto out;
+	if (rc == 0)
+		cfg->block_delay_ms = (uint32_t)u;
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+int config_load(struct node_config *cfg, const char *path,
+		struct acc_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return acc_err_set(err, ACC_EIO, "config %s: %s", path,
+				   strerror(errno));
+	char *buf = malloc(CONFIG_FILE_BYTES_MAX + 1);
+	if (buf == NULL) {
+		fclose(f);
+		return acc_err_set(err, ACC_ENOMEM, "config: out of memory");
+	}
+	size_t n = fread(buf, 1, CONFIG_FILE_BYTES_MAX + 1, f);
+	int rd_err = ferror(f);
+	fclose(f);
+	int rc;
+	if (rd_err) {
+		rc = acc_err_set(err, ACC_EIO, "config %s: read error", path);
+		goto out;
+	}
+	if (n > CONFIG_FILE_BYTES_MAX) {
+		rc = acc_err_set(err, ACC_ETOOBIG, "config %s: over %u bytes",
+				 path, CONFIG_FILE_BYTES_MAX);
+		goto out;
+	}
+	char dir[CONFIG_PATH_BYTES_MAX];
+	const char *slash = strrchr(path, '/');
+	if (slash == NULL) {
+		dir[0] = '\0';
+	} else {
+		size_t dl = (size_t)(slash - path);
+		if (dl == 0)
+			dl = 1; /* "/config.json" lives in "/" */
+		if (dl >= sizeof dir) {
+			rc = acc_err_set(err, ACC_ECONFIG, "config path too long");
+			goto out;
+		}
+		memcpy(dir, path, dl);
+		dir[dl] = '\0';
+	}
+	rc = config_parse(cfg, buf, n, dir, err);
+	if (rc != 0) {
+		/* Name the file in the message: the parse error alone does
+		 * not say which config was wrong. */
+		char tmp[ACC_ERRMSG_BYTES_MAX];
+		snprintf(tmp, sizeof tmp, "%s", err ? err->msg : "");
+		acc_err_set(err, rc, "%.80s: %s", path, tmp);
+	}
+out:
+	free(buf);
+	return rc;
+}

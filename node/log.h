@@ -1,0 +1,28 @@
+/* log.h - one line per event on stderr: UTC timestamp, level, message. */
+#ifndef ACCORD_NODE_LOG_H
+#define ACCORD_NODE_LOG_H
+
+enum log_level {
+	LOG_LEVEL_DEBUG = 0,
+	LOG_LEVEL_INFO = 1,
+	LOG_LEVEL_WARN = 2,
+	LOG_LEVEL_ERROR = 3,
+};
+
+/* Parse "debug", "info", "warn" or "error"; 0 or ACC_EINVAL. */
+int log_level_parse(const char *s, enum log_level *out);
+
+/* Lines below level are dropped. Not synchronised: call before threads. */
+void log_level_set(enum log_level level);
+
+/* Write one line. Safe from any thread: the line is formatted first and
+ * written with a single write(2), so lines never interleave. */
+void log_msg(enum log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#define LOG_DEBUG(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
+#define LOG_INFO(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define LOG_WARN(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
+#define LOG_ERROR(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,142 @@
+/* node.h - one accord node: genesis, key, store, mempool, commit waiters,
+ * block producer, HTTP server and the libuv loop that drives them
+ * (specs/node.md). */
+#ifndef ACCORD_NODE_NODE_H
+#define ACCORD_NODE_NODE_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "common/crypto.h"
+#include "common/error.h"
+#include "common/keyfile.h"
+#include "node/config.h"
+#include "node/mempool.h"
+#include "node/metrics.h"
+
+struct genesis;
+struct store;
+struct http_server;
+struct producer;
+struct node_loop;
+
+/* How long a ?wait=commit request may stay parked (specs/api.md). */
+#define NODE_WAIT_MS 30000u
+
+/*
+ * A request parked on ?wait=commit. The HTTP server owns the memory (it
+ * lives in the request's context); the node links it into its waiter list
+ * under n->mu from admission until it is resolved, and never touches it
+ * after resolving. All fields are read and written under n->mu.
+ */
+struct waiter {
+	struct waiter *prev, *next; /* node's list, oldest first */
+	struct mempool_item *item;  /* the pending entry, until resolved */
+	uint64_t deadline_ms;       /* monotonic */
+	/* Called under n->mu when resolved if suspended is set: the server
+	 * resumes the parked request. */
+	void (*resume)(struct waiter *w);
+	void *ctx;     /* the server's connection */
+	int suspended; /* the server parked the request */
+	int done;      /* resolved: rc, index, height are final */
+	int rc;        /* 0 = committed, else the error to answer */
+	uint64_t index;
+	uint64_t height;
+	uint8_t id[HASH_BYTES];
+};
+
+/* A summary of the head, cached so status and producer need no read txn. */
+struct node_head {
+	uint64_t height;   /* 0 = no block yet */
+	uint64_t log_size; /* entries in the log */
+	uint64_t time_ms;  /* of the head block */
+	uint8_t hash[HASH_BYTES];
+	uint8_t log_root[HASH_BYTES];
+};
+
+struct node {
+	struct node_config cfg;
+	struct genesis *genesis; /* owned */
+	uint8_t genesis_hash[HASH_BYTES];
+	struct keyfile key;   /* the validator's key; owned */
+	struct store *store;  /* owned */
+	struct metrics metrics;
+
+	/* Everything below up to the loop is guarded by mu. */
+	pthread_mutex_t mu;
+	struct mempool mempool;
+	struct waiter *waiters_head, *waiters_tail;
+	size_t waiters;
+	int stopping; /* shutting down: no new waiters */
+	struct node_head head;
+
+	/* Loop-side state; only touched by the loop thread. */
+	struct node_loop *loop;     /* NULL until node_run */
+	struct producer *producer; /* block production, loop thread only */
+	struct http_server *http;
+};
+
+/* The admission result of one submitted entry. */
+struct admit_result {
+	uint8_t id[HASH_BYTES];
+	size_t entry_len;
+};
+
+/*
+ * Load genesis and key, open the store and check it belongs to this
+ * genesis (specs/node.md §2). n is caller memory; on failure everything
+ * acquired is released. The loop and server are not started.
+ */
+int node_open(struct node *n, const struct node_config *cfg,
+	      struct acc_err *err);
+
+/* Release everything node_open acquired. Safe after a failed open. */
+void node_close(struct node *n);
+
+/*
+ * Admit one submitted entry (specs/api.md "POST /v1/entries"):
+ * content_type selects JSON ("application/json", or NULL) or the raw signed
+ * bytes ("application/octet-stream"); the entry is decoded, checked against
+ * genesis, checked for replay against the log and the mempool, and added to
+ * the mempool. With w non-NULL the request is linked as a commit waiter in
+ * the same critical section. Nothing is stored or queued on error. Any
+ * thread. 0 or the error (ACC_EDUP, ACC_EFULL, decoding and check errors).
+ */
+int node_admit(struct node *n, const char *content_type, const uint8_t *body,
+	       size_t len, struct waiter *w, struct admit_result *out,
+	       struct acc_err *err);
+
+/*
+ * Called by the block producer (loop thread) once a block is durably
+ * committed: remove its entries from the mempool and answer their waiters.
+ * items are the block's entries in order; first_index is the log index of
+ * items[0].
+ */
+void node_block_committed(struct node *n, struct mempool_item **items,
+			  size_t count, uint64_t first_index, uint64_t height,
+			  const struct node_head *head);
+
+/* Resolve w with rc under n->mu (held by the caller). */
+void node_waiter_resolve_locked(struct node *n, struct waiter *w, int rc);
+/* Unlink w if still linked (the server drops a request). Takes n->mu. */
+void node_waiter_drop(struct node *n, struct waiter *w);
+
+/* Whether entry id is in the log; *index gets its log index. 0,
+ * ACC_ENOTFOUND, or a store error. Any thread (own read transaction). */
+int node_log_find(struct node *n, const uint8_t id[HASH_BYTES],
+		  uint64_t *index, struct acc_err *err);
+
+/* Monotonic milliseconds. */
+uint64_t node_now_ms(void);
+/* Wall-clock milliseconds since the Unix epoch. */
+uint64_t node_wall_ms(void);
+
+/* Run the loop and the HTTP server until SIGINT/SIGTERM or node_stop.
+ * 0 or an error that stopped the node. */
+int node_run(struct node *n, struct acc_err *err);
+/* Ask a running node to stop; any thread (async-signal-safe it is not). */
+void node_stop(struct node *n);
+/* Tell the loop the mempool grew; any thread. */
+void node_wake(struct node *n);
+
+#endif

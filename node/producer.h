@@ -1,0 +1,43 @@
+/* producer.h - block production with one validator: mempool → block →
+ * the validator's own precommit certificate → commit (specs/node.md §3).
+ * The consensus core replaces this interface when the network lands. */
+#ifndef ACCORD_NODE_PRODUCER_H
+#define ACCORD_NODE_PRODUCER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+struct node;
+struct producer;
+
+/*
+ * Check the genesis lets this node commit alone (it is the only
+ * validator, or holds more than 2/3 of the power) — ACC_ECONFIG otherwise
+ * — and set up the block timer on uv_loop (a uv_loop_t *, kept opaque so
+ * that only node/ sources see libuv). Loop thread.
+ */
+int producer_check(const struct node *n, struct acc_err *err);
+int producer_open(struct producer **out, struct node *n, void *uv_loop,
+		  struct acc_err *err);
+
+/* The mempool may have grown: arm the block timer. Loop thread; NULL-safe. */
+void producer_kick(struct producer *p);
+
+/* Stop the timer and free once libuv has closed it. NULL-safe. */
+void producer_close(struct producer *p);
+
+/*
+ * Build, sign and durably commit one block from the oldest mempool
+ * entries, then answer their waiters. Sets *count to the number of entries
+ * committed (0 = the mempool held nothing committable and no block was
+ * made). Synchronous; the timer calls it, and so do the tests.
+ */
+int node_block_produce(struct node *n, size_t *count, struct acc_err *err);
+
+/* The batching delay: the config's block_delay_ms, or the smaller of 5 ms
+ * and the genesis block interval (specs/node.md §3). */
+uint32_t node_block_delay_ms(const struct node *n);
+
+#endif

@@ -1,0 +1,195 @@
+/* test_node_parts.c - node pieces that need no genesis: config parsing,
+ * the mempool's bounds and dedup, query numbers, status mapping, metrics. */
+#include <string.h>
+
+#include "common/crypto.h"
+#include "node/config.h"
+#include "node/http.h"
+#include "node/mempool.h"
+#include "node/metrics.h"
+#include "tests/test.h"
+
+static void test_config_ok(void)
+{
+	const char *j =
+	    "{\"genesis\":\"../genesis.json\",\"key\":\"validator.key\","
+	    "\"data_dir\":\"data\",\"validator\":0,"
+	    "\"http_listen\":\"127.0.0.1:8700\","
+	    "\"p2p_listen\":\"127.0.0.1:26600\",\"log_level\":\"debug\"}";
+	struct node_config c;
+	struct acc_err e = {0};
+	ASSERT_OK(config_parse(&c, j, strlen(j), "/d/node0", &e));
+	ASSERT_STR_EQ(c.genesis_path, "/d/node0/../genesis.json");
+	ASSERT_STR_EQ(c.key_path, "/d/node0/validator.key");
+	ASSERT_STR_EQ(c.data_dir, "/d/node0/data");
+	ASSERT_STR_EQ(c.http.host, "127.0.0.1");
+	ASSERT_EQ(c.http.port, 8700);
+	ASSERT_EQ(c.p2p.port, 26600);
+	ASSERT_EQ(c.log_level, LOG_LEVEL_DEBUG);
+	ASSERT_EQ(c.http_threads, 4);
+	ASSERT_EQ(c.validator, 0);
+}
+
+static void test_config_bad(void)
+{
+	static const struct {
+		const char *json;
+		int rc;
+	} cases[] = {
+	    {"{", ACC_EJSON},
+	    {"[]", ACC_ETYPE},
+	    {"{\"key\":\"k\",\"data_dir\":\"d\",\"validator\":0,"
+	     "\"http_listen\":\"127.0.0.1:1\"}", ACC_ECONFIG},
+	    {"{\"genesis\":1,\"key\":\"k\",\"data_dir\":\"d\",\"validator\":0,"
+	     "\"http_listen\":\"127.0.0.1:1\"}", ACC_ETYPE},
+	    {"{\"genesis\":\"g\",\"key\":\"k\",\"data_dir\":\"d\","
+	     "\"validator\":-1,\"http_listen\":\"127.0.0.1:1\"}", ACC_ETYPE},
+	    {"{\"genesis\":\"g\",\"key\":\"k\",\"data_dir\":\"d\","
+	     "\"validator\":0,\"http_listen\":\"127.0.0.1:99999\"}",
+	     ACC_ECONFIG},
+	    {"{\"genesis\":\"g\",\"key\":\"k\",\"data_dir\":\"d\","
+	     "\"validator\":0,\"http_listen\":\"nocolon\"}", ACC_ECONFIG},
+	    {"{\"genesis\":\"g\",\"key\":\"k\",\"data_dir\":\"d\","
+	     "\"validator\":0,\"http_listen\":\"127.0.0.1:1\","
+	     "\"typo\":1}", ACC_ECONFIG},
+	    {"{\"genesis\":\"g\",\"key\":\"k\",\"data_dir\":\"d\","
+	     "\"validator\":0,\"http_listen\":\"127.0.0.1:1\","
+	     "\"log_level\":\"loud\"}", ACC_ECONFIG},
+	    {"{\"genesis\":\"g\",\"genesis\":\"h\"}", ACC_EJSON},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct node_config c;
+		struct acc_err e = {0};
+		int rc = config_parse(&c, cases[i].json, strlen(cases[i].json),
+				      NULL, &e);
+		if (rc != cases[i].rc)
+			FAIL_AT("case %zu: %s, want %s (%s)", i,
+				acc_errname(rc), acc_errname(cases[i].rc),
+				e.msg);
+		ASSERT(e.msg[0] != '\0');
+	}
+}
+
+static void test_listen_v6(void)
+{
+	struct listen_addr a;
+	ASSERT_OK(listen_addr_parse(&a, "[::1]:8080", NULL));
+	ASSERT_STR_EQ(a.host, "::1");
+	ASSERT_EQ(a.port, 8080);
+	ASSERT_EQ(listen_addr_parse(&a, "[::1]8080", NULL), ACC_ECONFIG);
+	ASSERT_EQ(listen_addr_parse(&a, ":80", NULL), ACC_ECONFIG);
+	ASSERT_EQ(listen_addr_parse(&a, "h:8a", NULL), ACC_ECONFIG);
+}
+
+static void test_mempool(void)
+{
+	struct mempool mp;
+	ASSERT_OK(mempool_init(&mp, 3, 100));
+	uint8_t id[4][HASH_BYTES];
+	uint8_t bytes[60] = {1};
+	for (int i = 0; i < 4; i++)
+		sha256(id[i], &i, sizeof i);
+	struct mempool_item *a, *b;
+	ASSERT_OK(mempool_add(&mp, id[0], bytes, 40, &a));
+	ASSERT_EQ(mempool_add(&mp, id[0], bytes, 1, NULL), ACC_EDUP);
+	/* 40 + 60 = 100 fits exactly; one byte more does not. */
+	ASSERT_EQ(mempool_add(&mp, id[1], bytes, 61, NULL), ACC_EFULL);
+	ASSERT_OK(mempool_add(&mp, id[1], bytes, 60, &b));
+	ASSERT_EQ(mempool_add(&mp, id[2], bytes, 1, NULL), ACC_EFULL);
+	ASSERT_EQ(mp.count, 2);
+	ASSERT_EQ(mp.bytes, 100);
+	ASSERT(mp.head == a && a->next == b && mp.tail == b);
+	ASSERT(mempool_find(&mp, id[1]) == b);
+	mempool_remove(&mp, a);
+	ASSERT(mempool_find(&mp, id[0]) == NULL);
+	ASSERT(mp.head == b);
+	ASSERT_OK(mempool_add(&mp, id[2], bytes, 1, NULL));
+	ASSERT_OK(mempool_add(&mp, id[3], bytes, 1, NULL));
+	/* The count bound: three items. */
+	ASSERT_EQ(mempool_add(&mp, id[0], bytes, 1, NULL), ACC_EFULL);
+	ASSERT(mp.head->seq < mp.tail->seq);
+	mempool_free(&mp);
+}
+
+static void test_parse_u64(void)
+{
+	uint64_t v;
+	ASSERT_OK(http_parse_u64("0", "x", &v, NULL));
+	ASSERT_U64_EQ(v, 0);
+	ASSERT_OK(http_parse_u64("18446744073709551615", "x", &v, NULL));
+	ASSERT_U64_EQ(v, UINT64_MAX);
+	ASSERT_EQ(http_parse_u64("18446744073709551616", "x", &v, NULL),
+		  ACC_ERANGE);
+	ASSERT_EQ(http_parse_u64("", "x", &v, NULL), ACC_EINVAL);
+	ASSERT_EQ(http_parse_u64("-1", "x", &v, NULL), ACC_EINVAL);
+	ASSERT_EQ(http_parse_u64("+1", "x", &v, NULL), ACC_EINVAL);
+	ASSERT_EQ(http_parse_u64("01", "x", &v, NULL), ACC_EINVAL);
+	ASSERT_EQ(http_parse_u64("1x", "x", &v, NULL), ACC_EINVAL);
+	ASSERT_EQ(http_parse_u64(" 1", "x", &v, NULL), ACC_EINVAL);
+}
+
+static void test_status_map(void)
+{
+	ASSERT_EQ(http_status_of(ACC_EJSON), 400);
+	ASSERT_EQ(http_status_of(ACC_EBADSIG), 400);
+	ASSERT_EQ(http_status_of(ACC_EUNKNOWNKEY), 400);
+	ASSERT_EQ(http_status_of(ACC_ENOTFOUND), 404);
+	ASSERT_EQ(http_status_of(ACC_EDUP), 409);
+	ASSERT_EQ(http_status_of(ACC_ETOOBIG), 413);
+	ASSERT_EQ(http_status_of(ACC_ERULE), 422);
+	ASSERT_EQ(http_status_of(ACC_EFULL), 503);
+	ASSERT_EQ(http_status_of(ACC_ETIMEOUT), 504);
+	ASSERT_EQ(http_status_of(ACC_ESTORE), 500);
+	struct http_reply r = {0};
+	http_reply_error(&r, ACC_EBADSIG, "sig \"1\"");
+	ASSERT_EQ(r.status, 400);
+	ASSERT_STR_EQ(r.body, "{\"error\":{\"code\":\"ACC_EBADSIG\","
+			      "\"message\":\"sig \\\"1\\\"\"}}");
+	http_reply_free(&r);
+}
+
+static void test_query(void)
+{
+	struct http_query q = {0};
+	http_query_add(&q, "a", "1");
+	http_query_add(&q, "b", NULL);
+	ASSERT_STR_EQ(http_query_get(&q, "a"), "1");
+	ASSERT_STR_EQ(http_query_get(&q, "b"), "");
+	ASSERT(http_query_get(&q, "c") == NULL);
+	ASSERT_EQ(q.bad, 0);
+	http_query_add(&q, "a", "2");
+	ASSERT_EQ(q.bad, 1);
+}
+
+static void test_metrics(void)
+{
+	struct metrics m;
+	metrics_init(&m);
+	metrics_http_count(&m, 200);
+	metrics_http_count(&m, 200);
+	metrics_http_count(&m, 418);
+	struct metrics_gauges g = {.height = 7, .log_size = 9};
+	size_t len;
+	char *s = metrics_render(&m, &g, &len);
+	ASSERT(s != NULL);
+	ASSERT_EQ(strlen(s), len);
+	ASSERT(strstr(s, "\naccord_height 7\n") != NULL);
+	ASSERT(strstr(s, "\naccord_log_size 9\n") != NULL);
+	ASSERT(strstr(s, "accord_http_requests_total{code=\"200\"} 2\n"));
+	ASSERT(strstr(s, "accord_http_requests_total{code=\"other\"} 1\n"));
+	free(s);
+}
+
+int main(void)
+{
+	ASSERT_OK(crypto_lib_init());
+	RUN(test_config_ok);
+	RUN(test_config_bad);
+	RUN(test_listen_v6);
+	RUN(test_mempool);
+	RUN(test_parse_u64);
+	RUN(test_status_map);
+	RUN(test_query);
+	RUN(test_metrics);
+	return 0;
+}
