@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ledger/entry.h"
 #include "ledger/genesis.h"
@@ -167,6 +168,15 @@ int build_agreement_simple(struct entry *e, const char *title,
 	return 0;
 }
 
+int build_year_of(uint64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (gmtime_r(&tt, &tm) == NULL)
+		return 1970;
+	return tm.tm_year + 1900;
+}
+
 int build_report_bench(struct entry *e, const uint8_t agreement_id[HASH_BYTES],
 		       const char *party, uint64_t nonce, uint64_t i,
 		       uint64_t time_s, struct acc_err *err)
@@ -188,8 +198,11 @@ int build_report_bench(struct entry *e, const uint8_t agreement_id[HASH_BYTES],
 	r->pollutant = POLLUTANT_PM25;
 	r->metric = METRIC_ANNUAL_MEAN_CONCENTRATION;
 	r->unit = UNIT_UG_M3;
-	r->period_start = build_time(2017, 1, 1, 0, 0, 0);
-	r->period_end = build_time(2017, 12, 31, 23, 59, 59);
+	/* The calendar year of time_s: the period the bench agreement's
+	 * obligations cover (cli/cmd_bench.c). */
+	int year = build_year_of(time_s);
+	r->period_start = build_time(year, 1, 1, 0, 0, 0);
+	r->period_end = build_time(year, 12, 31, 23, 59, 59);
 	r->has_value = true;
 	r->value = 20000 + (int64_t)(i % 40000000u);
 	if (r->party == NULL || r->scope == NULL || r->method == NULL ||

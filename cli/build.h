@@ -57,6 +57,9 @@ int build_agreement_simple(struct entry *e, const char *title,
  * nonce and i (so every report of every run is a distinct entry). The
  * entry is unsigned; time is time_s.
  */
+/* The UTC calendar year of Unix time t. */
+int build_year_of(uint64_t t);
+
 int build_report_bench(struct entry *e, const uint8_t agreement_id[HASH_BYTES],
 		       const char *party, uint64_t nonce, uint64_t i,
 		       uint64_t time_s, struct acc_err *err);

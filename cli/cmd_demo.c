@@ -1,6 +1,6 @@
 /* cmd_demo.c - accord demo: submit a scenario with every kind of entry,
  * read from a JSON file (demo/scenario.json), each entry waited for until
- * committed (specs/cli.md §10). */
+ * committed, and end with the compliance table (specs/cli.md §10). */
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
@@ -12,12 +12,16 @@
 #include "cli/build.h"
 #include "cli/cli.h"
 #include "cli/client.h"
+#include "cli/compliance.h"
 #include "common/hex.h"
 #include "common/keyfile.h"
 #include "common/vote.h"
+#include "ledger/compliance.h"
 #include "ledger/entry.h"
 #include "ledger/fixed.h"
 #include "ledger/genesis.h"
+#include "ledger/kv.h"
+#include "ledger/rules.h"
 
 #define DEMO_STEPS_MAX 1024u
 #define DEMO_NAME_BYTES_MAX 64u
@@ -27,6 +31,7 @@
 struct done_step {
 	char name[DEMO_NAME_BYTES_MAX];
 	uint8_t id[HASH_BYTES];
+	int agreement; /* the step made an agreement */
 };
 
 struct demo {
@@ -34,6 +39,13 @@ struct demo {
 	struct done_step *done;
 	size_t done_len;
 	struct acc_err err;
+	/* --dry-run: the derived state the node would keep, in memory; the
+	 * entries are applied to it with the node's rules at time now_s. */
+	int dry;
+	const struct genesis *g;
+	struct kv state;
+	uint64_t index; /* next log index */
+	uint64_t now_s;
 };
 
 /* Resolve one "$…" string: "$name" is the id of an earlier step,
@@ -142,16 +154,175 @@ static int build_equivocation(struct entry *e, const struct keyfile *vk,
 	return 0;
 }
 
-/* --dry-run: the stateless check a node makes on admission, and the id;
- * index and height stay 0. */
-static int entry_check_dry(const struct genesis *g, const uint8_t *bytes,
-			   size_t len, struct post_result *pr,
-			   struct acc_err *err)
+static int dry_row_cb(void *ctx, const struct compliance_row *r)
 {
+	json_t *j = compliance_row_to_json(r);
+	if (j == NULL || json_array_append_new(ctx, j) != 0)
+		return ACC_ENOMEM;
+	return 0;
+}
+
+/* The answer GET /v1/compliance would give, computed from the dry run's
+ * state with ledger/compliance.c at the dry run's time. */
+static int dry_compliance(const struct demo *d, const char *party,
+			  const char *agreement, json_t **ans,
+			  struct acc_err *err)
+{
+	uint8_t id[HASH_BYTES];
+	char t[TIME_TEXT_BYTES];
+	if (agreement != NULL && (strlen(agreement) != 2 * HASH_BYTES ||
+				  hex_decode(id, HASH_BYTES, agreement) != 0))
+		return acc_err_set(err, ACC_EINVAL,
+				   "\"agreement\" must name an agreement id");
+	json_t *rows = json_array();
+	fixed_time_format(t, d->now_s);
+	*ans = json_pack("{s:I,s:s,s:o}", "height", (json_int_t)d->index,
+			 "time", t, "rows", rows);
+	if (*ans == NULL)
+		return acc_err_set(err, ACC_ENOMEM, "out of memory");
+	int rc = compliance_eval(&d->state, d->now_s, party,
+				 agreement ? id : NULL, dry_row_cb, rows, err);
+	if (rc != 0) {
+		json_decref(*ans);
+		*ans = NULL;
+	}
+	return rc;
+}
+
+/*
+ * Print the compliance rows of the agreements the scenario made (party
+ * and agreement, when not NULL, narrow them as GET /v1/compliance does):
+ * the table of specs/cli.md §11.3, or with --json one line
+ * {"step":…,"compliance":[rows]}. They come from the node, or in a dry
+ * run from the in-memory state.
+ */
+static int demo_compliance(const struct demo *d, struct http_client *c,
+			   const char *node, const char *step,
+			   const char *party, const char *agreement,
+			   int as_json, struct acc_err *err)
+{
+	json_t *ans = NULL;
+	int rc = d->dry
+		     ? dry_compliance(d, party, agreement, &ans, err)
+		     : compliance_fetch(c, node, party, agreement, &ans, err);
+	if (rc == ACC_ENOTFOUND && !d->dry) {
+		/* Only an unknown path answers 404 here: a node from before
+		 * issue 4. The entries are committed all the same. */
+		if (!as_json)
+			printf("(no table: %s does not serve GET "
+			       "/v1/compliance)\n",
+			       node);
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	/* The scenario's agreements only, in the order of the story (the
+	 * node answers in key order). */
+	json_t *all = json_object_get(ans, "rows");
+	json_t *rows = json_array();
+	if (rows == NULL) {
+		json_decref(ans);
+		return acc_err_set(err, ACC_ENOMEM, "out of memory");
+	}
+	for (size_t k = 0; k < d->done_len; k++) {
+		char hex[2 * HASH_BYTES + 1];
+		if (!d->done[k].agreement)
+			continue;
+		hex_encode(hex, d->done[k].id, HASH_BYTES);
+		for (size_t i = 0; i < json_array_size(all); i++) {
+			json_t *row = json_array_get(all, i);
+			const char *a = json_string_value(
+			    json_object_get(row, "agreement"));
+			if (a != NULL && strcmp(a, hex) == 0 &&
+			    json_array_append(rows, row) != 0)
+				rc = acc_err_set(err, ACC_ENOMEM,
+						 "out of memory");
+		}
+	}
+	if (rc == 0 && as_json) {
+		json_t *o =
+		    json_pack("{s:s,s:O}", "step", step, "compliance", rows);
+		char *t = o ? json_dumps(o, JSON_COMPACT | QTY_JSON_DUMP_FLAGS)
+			    : NULL;
+		json_decref(o);
+		if (t == NULL)
+			rc = acc_err_set(err, ACC_ENOMEM, "out of memory");
+		else
+			printf("%s\n", t);
+		free(t);
+	} else if (rc == 0) {
+		rc = compliance_table_print(stdout, rows, err);
+	}
+	json_decref(rows);
+	json_decref(ans);
+	fflush(stdout);
+	return rc;
+}
+
+/* A "show" step: {"as","show":"compliance","party"?,"agreement"?,"say"}
+ * prints the compliance table at that point of the story (specs/cli.md
+ * §10); "$name" in agreement names an earlier step. */
+static int demo_show(struct demo *d, struct http_client *c, const char *node,
+		     const json_t *st, const char *as, int as_json,
+		     struct acc_err *err)
+{
+	const char *what = json_string_value(json_object_get(st, "show"));
+	const char *say = json_string_value(json_object_get(st, "say"));
+	const char *party = json_string_value(json_object_get(st, "party"));
+	const char *agr = json_string_value(json_object_get(st, "agreement"));
+	json_t *ref = NULL;
+	if (strcmp(what, "compliance") != 0)
+		return acc_err_set(err, ACC_EINVAL,
+				   "\"show\" knows only \"compliance\"");
+	if (agr != NULL && agr[0] == '$') {
+		d->err.code = 0;
+		ref = resolve_ref(d, agr);
+		if (ref == NULL) {
+			*err = d->err;
+			return err->code ? err->code : ACC_ENOMEM;
+		}
+		agr = json_string_value(ref);
+	}
+	if (!as_json)
+		printf("\n%s%s:\n\n", say ? say : as,
+		       d->dry ? " (dry run: the state in memory)" : "");
+	int rc = demo_compliance(d, c, node, as, party, agr, as_json, err);
+	if (rc == 0 && !as_json)
+		printf("\n");
+	json_decref(ref);
+	return rc;
+}
+
+/*
+ * --dry-run: what the node does on admission and when the block applies,
+ * in memory: the stateless check against genesis (entry_check), then the
+ * rules against the derived state (rules_apply, one entry per block at
+ * the dry run's time), through an overlay so that a refused entry leaves
+ * nothing behind. pr gets the id and the log index; height stays 0.
+ */
+static int entry_check_dry(struct demo *d, const uint8_t *bytes, size_t len,
+			   struct post_result *pr, struct acc_err *err)
+{
+	struct entry e;
+	struct kv ov;
 	memset(pr, 0, sizeof *pr);
-	int rc = entry_check(bytes, len, g, NULL, err);
+	int rc = entry_check(bytes, len, d->g, &e, err);
+	if (rc != 0)
+		return rc;
+	entry_id(pr->id, bytes, len);
+	if ((rc = kv_overlay_open(&ov, &d->state)) != 0) {
+		entry_free(&e);
+		return acc_err_set(err, rc, "out of memory");
+	}
+	rc = rules_apply(&ov, d->g, &e, pr->id, d->index, d->now_s, err);
 	if (rc == 0)
-		entry_id(pr->id, bytes, len);
+		rc = kv_overlay_flush(&ov, &d->state);
+	kv_overlay_close(&ov);
+	entry_free(&e);
+	if (rc == 0) {
+		pr->committed = 1;
+		pr->index = d->index++;
+	}
 	return rc;
 }
 
@@ -202,8 +373,8 @@ int cmd_demo(int argc, char **argv)
 	     NULL},
 	    {"json", NULL, "print one JSON object per entry", NULL},
 	    {"dry-run", NULL,
-	     "build, sign and check every entry against genesis; submit "
-	     "nothing",
+	     "check every entry against genesis and the rules in memory, "
+	     "and print the tables from that state; submit nothing",
 	     NULL},
 	};
 	struct arg_spec s = {
@@ -211,17 +382,20 @@ int cmd_demo(int argc, char **argv)
 	    .usage = "[--node URL] [--keys DIR] [--scenario FILE] [--json] "
 		     "[--dry-run]",
 	    .about =
-		"Submit the demo scenario: an agreement among the devnet's "
+		"Submit the demo scenario: agreements among the devnet's "
 		"parties,\n"
 		"endorsements, reports, attestations, a challenge, a "
 		"resolution, a\n"
-		"governance entry and evidence, each signed with the devnet's "
-		"keys and\n"
-		"waited for until committed; one line per entry. Steps marked "
-		"optional\n"
-		"(governance, evidence) are reported as skipped when the node "
-		"refuses\n"
-		"them; any other refusal stops the demo with exit status 1.",
+		"superseding agreement, a governance entry and evidence, each "
+		"signed with\n"
+		"the devnet's keys and waited for until committed; one line "
+		"per entry,\n"
+		"then the compliance table of the scenario's agreements. "
+		"Steps marked\n"
+		"optional (governance, evidence) are reported as skipped when "
+		"the node\n"
+		"refuses them; any other refusal stops the demo with exit "
+		"status 1.",
 	    .opts = opts,
 	    .opts_len = sizeof opts / sizeof opts[0],
 	};
@@ -259,6 +433,13 @@ int cmd_demo(int argc, char **argv)
 	(void)snprintf(gpath, sizeof gpath, "%s/genesis.json", dir);
 	if (genesis_load(&g, gpath, &err) != 0)
 		return cli_fail("demo", "%s", err.msg);
+	d.dry = dry;
+	d.g = &g;
+	d.now_s = cli_now_ms() / 1000u;
+	if (dry && kv_mem_open(&d.state) != 0) {
+		cli_fail("demo", "out of memory");
+		goto out;
+	}
 	if (devnet_keys_load(&keys, dir, &err) != 0) {
 		cli_fail("demo", "%s", err.msg);
 		goto out;
@@ -308,6 +489,18 @@ int cmd_demo(int argc, char **argv)
 			cli_fail("demo", "step %zu: \"as\" must name the step",
 				 i);
 			goto out;
+		}
+		if (json_is_string(json_object_get(st, "show"))) {
+			if (demo_show(&d, &c, node, st, as, as_json, &err) == 0)
+				continue;
+			if (!optional) {
+				cli_fail("demo", "step %s: %s", as, err.msg);
+				goto out;
+			}
+			if (!as_json)
+				printf("skipped %-14s show: %s\n", as, err.msg);
+			skipped++;
+			continue;
 		}
 		int rc = 0;
 		const char *what = "";
@@ -391,7 +584,7 @@ int cmd_demo(int argc, char **argv)
 		size_t blen = 0;
 		if (rc == 0 &&
 		    (rc = entry_encode(&e, &bytes, &blen, &err)) == 0)
-			rc = dry ? entry_check_dry(&g, bytes, blen, &pr, &err)
+			rc = dry ? entry_check_dry(&d, bytes, blen, &pr, &err)
 				 : client_entry_post(&c, node, bytes, blen, 1,
 						     &pr, &err);
 		free(bytes);
@@ -415,6 +608,7 @@ int cmd_demo(int argc, char **argv)
 		submitted++;
 		memcpy(d.done[d.done_len].name, as, strlen(as) + 1);
 		memcpy(d.done[d.done_len].id, pr.id, HASH_BYTES);
+		d.done[d.done_len].agreement = strcmp(what, "agreement") == 0;
 		d.done_len++;
 		char id[2 * HASH_BYTES + 1];
 		hex_encode(id, pr.id, HASH_BYTES);
@@ -436,9 +630,20 @@ int cmd_demo(int argc, char **argv)
 		    "demo: %zu entries %s%s\n", submitted,
 		    dry ? "built, signed and checked (dry run)" : "committed",
 		    skipped ? " (some optional steps skipped, see above)" : "");
+	/* The story ends with where every obligation stands. */
+	if (!as_json)
+		printf("\ncompliance of the demo's agreements, as %s "
+		       "computes it now:\n\n",
+		       dry ? "the dry run" : "the node");
+	if (demo_compliance(&d, &c, node, "end", NULL, NULL, as_json, &err) !=
+	    0) {
+		cli_fail("demo", "compliance table: %s", err.msg);
+		goto out;
+	}
 	ret = CLI_EXIT_OK;
 out:
 	json_decref(sc);
+	kv_mem_close(&d.state);
 	free(d.done);
 	http_client_free(&c);
 	if (vk_loaded)

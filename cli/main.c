@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/compliance.h"
 #include "common/crypto.h"
 
 #define ACCORD_VERSION "0.1.0"
@@ -19,6 +20,10 @@ static const struct cli_sub commands[] = {
     {"audit", cmd_audit, "verify a whole chain from its genesis file"},
     {"bench", cmd_bench, "load generator and verification benchmark"},
     {"demo", cmd_demo, "submit a scenario with every kind of entry"},
+    {"compliance", cmd_compliance,
+     "where every obligation stands: table, JSON or CSV"},
+    {"import", cmd_import, "sign and submit reports from a CSV file"},
+    {"export", cmd_export, "agreements, reports or compliance as CSV/JSON"},
 };
 
 static void usage(FILE *f)
@@ -29,7 +34,7 @@ static void usage(FILE *f)
 		"commitments.\n\n"
 		"commands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name,
+		fprintf(f, "  %-10s %s\n", commands[i].name,
 			commands[i].summary);
 }
 

@@ -30,6 +30,16 @@ void api_proof_inclusion(struct node *n, const char *arg,
 void api_proof_consistency(struct node *n, const char *arg,
 			   const struct http_query *q, const char *accept,
 			   struct http_reply *out);
+/* The domain views (node/api_views.c). */
+void api_agreements_list(struct node *n, const char *arg,
+			 const struct http_query *q, const char *accept,
+			 struct http_reply *out);
+void api_agreement_get(struct node *n, const char *arg,
+		       const struct http_query *q, const char *accept,
+		       struct http_reply *out);
+void api_compliance(struct node *n, const char *arg,
+		    const struct http_query *q, const char *accept,
+		    struct http_reply *out);
 void api_status(struct node *n, const char *arg, const struct http_query *q,
 		const char *accept, struct http_reply *out);
 void api_metrics(struct node *n, const char *arg, const struct http_query *q,

@@ -5,9 +5,52 @@
 
 #include "common/hex.h"
 #include "common/limits.h"
+#include "ledger/entry.h"
+#include "ledger/kv.h"
+#include "ledger/rules.h"
 #include "node/admit.h"
 #include "node/api.h"
 #include "node/node.h"
+#include "node/state.h"
+#include "storage/store.h"
+
+/*
+ * specs/node.md §4 step 1b: the rules that need the log
+ * (specs/compliance.md §2), checked against the committed state at the
+ * node's current time, on an overlay that is then dropped. The block
+ * checks again, in order, at its own time (node/block.c).
+ */
+static int admit_rules(struct node *n, const struct admit_entry *ae,
+		       struct acc_err *err)
+{
+	struct entry e;
+	struct store_rtxn *t = NULL;
+	struct kv base, ov = {0};
+	int rc = entry_decode(&e, ae->bytes, ae->len, err);
+	if (rc != 0)
+		return rc;
+	pthread_mutex_lock(&n->mu);
+	uint64_t head_ms = n->head.time_ms, size = n->head.log_size;
+	pthread_mutex_unlock(&n->mu);
+	uint64_t now = node_wall_ms();
+	if (now < head_ms)
+		now = head_ms;
+	rc = store_read_begin(n->store, &t, err);
+	if (rc != 0)
+		goto out;
+	node_kv_read(&base, t);
+	rc = kv_overlay_open(&ov, &base);
+	if (rc != 0) {
+		rc = acc_err_set(err, rc, "out of memory");
+		goto out;
+	}
+	rc = rules_apply(&ov, n->genesis, &e, ae->id, size, now / 1000u, err);
+out:
+	kv_overlay_close(&ov);
+	store_read_end(t);
+	entry_free(&e);
+	return rc;
+}
 
 int node_admit(struct node *n, const char *content_type, const uint8_t *body,
 	       size_t len, struct waiter *w, struct admit_result *out,
@@ -26,6 +69,15 @@ int node_admit(struct node *n, const char *content_type, const uint8_t *body,
 	rc = admit_decode(n->genesis, form, body, len, &ae, err);
 	if (rc != 0)
 		return rc;
+	rc = admit_rules(n, &ae, err);
+	/* A replay is answered by the checks below, which say where the
+	 * first copy is (pending, or committed at index I). */
+	if (rc == ACC_EDUP)
+		rc = 0;
+	if (rc != 0) {
+		admit_entry_free(&ae);
+		return rc;
+	}
 	hex_encode(idhex, ae.id, HASH_BYTES);
 	pthread_mutex_lock(&n->mu);
 	if (n->stopping) {
@@ -71,6 +123,7 @@ int node_admit(struct node *n, const char *content_type, const uint8_t *body,
 		w->item = item;
 		w->deadline_ms = node_now_ms() + NODE_WAIT_MS;
 		w->done = 0;
+		w->msg[0] = '\0';
 		w->prev = n->waiters_tail;
 		w->next = NULL;
 		if (n->waiters_tail != NULL)

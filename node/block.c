@@ -11,9 +11,12 @@
 #include "ledger/cert.h"
 #include "ledger/entry.h"
 #include "ledger/genesis.h"
+#include "ledger/kv.h"
+#include "ledger/rules.h"
 #include "node/log.h"
 #include "node/node.h"
 #include "node/producer.h"
+#include "node/state.h"
 #include "storage/store.h"
 
 /* Derived-state key of the signing state written with each block (§3
@@ -47,6 +50,7 @@ int producer_check(const struct node *n, struct acc_err *err)
 /* What the commit's apply callback needs. */
 struct apply_ctx {
 	uint8_t sign_state[SIGN_STATE_BYTES];
+	struct kv *changes; /* the block's derived-state changes (overlay) */
 };
 
 static int apply_block(void *ctx, struct store_wtxn *w, struct acc_err *err)
@@ -59,6 +63,15 @@ static int apply_block(void *ctx, struct store_wtxn *w, struct acc_err *err)
 				 a->sign_state, sizeof a->sign_state);
 	if (rc != 0)
 		return acc_err_set(err, rc, "storing the signing state: %s",
+				   acc_strerror(rc));
+	/* §3 "Rules": the changes the block's entries made to the derived
+	 * state when the block was built, on the same committed state and
+	 * at the same block time. */
+	struct kv dst;
+	node_kv_write(&dst, w);
+	rc = kv_overlay_flush(a->changes, &dst);
+	if (rc != 0)
+		return acc_err_set(err, rc, "writing the derived state: %s",
 				   acc_strerror(rc));
 	return 0;
 }
@@ -73,53 +86,47 @@ struct entry_keys {
 	int has_party, has_agreement;
 };
 
-static int entry_keys_of(const struct genesis *g, const uint8_t *bytes,
-			 size_t len, const uint8_t id[HASH_BYTES],
-			 struct entry_keys *k, struct acc_err *err)
+static void entry_keys_of(const struct genesis *g, const struct entry *e,
+			  const uint8_t id[HASH_BYTES], struct entry_keys *k)
 {
-	struct entry e;
-	int rc = entry_decode(&e, bytes, len, err);
-	if (rc != 0)
-		return rc;
 	memset(k, 0, sizeof *k);
-	if (e.sig_count > 0) {
-		long p = genesis_party_by_key(g, e.sigs[0].key);
+	if (e->sig_count > 0) {
+		long p = genesis_party_by_key(g, e->sigs[0].key);
 		if (p >= 0) {
 			strcpy(k->party, g->parties[p].id);
 			k->has_party = 1;
 		}
 	}
-	switch (e.kind) {
+	switch (e->kind) {
 	case ENTRY_AGREEMENT:
 		memcpy(k->agreement, id, HASH_BYTES);
 		k->has_agreement = 1;
 		break;
 	case ENTRY_ENDORSEMENT:
-		memcpy(k->agreement, e.endorsement.agreement_id, HASH_BYTES);
+		memcpy(k->agreement, e->endorsement.agreement_id, HASH_BYTES);
 		k->has_agreement = 1;
 		break;
 	case ENTRY_REPORT:
-		memcpy(k->agreement, e.report.agreement_id, HASH_BYTES);
+		memcpy(k->agreement, e->report.agreement_id, HASH_BYTES);
 		k->has_agreement = 1;
 		/* A report is filed under the party it is about. */
-		if (strlen(e.report.party) <= PARTY_ID_BYTES_MAX) {
-			strcpy(k->party, e.report.party);
+		if (strlen(e->report.party) <= PARTY_ID_BYTES_MAX) {
+			strcpy(k->party, e->report.party);
 			k->has_party = 1;
 		}
 		break;
 	default:
 		break;
 	}
-	entry_free(&e);
-	return 0;
 }
 
 /* Answer the waiter of an entry dropped from the block and remove it. */
-static void drop_item(struct node *n, struct mempool_item *it, int rc)
+static void drop_item(struct node *n, struct mempool_item *it, int rc,
+		      const char *msg)
 {
 	pthread_mutex_lock(&n->mu);
 	if (it->user != NULL)
-		node_waiter_resolve_locked(n, it->user, rc);
+		node_waiter_fail_locked(n, it->user, rc, msg);
 	mempool_remove(&n->mempool, it);
 	pthread_mutex_unlock(&n->mu);
 }
@@ -184,12 +191,54 @@ static size_t batch_drop_committed(struct node *n, struct mempool_item **items,
 		if (store_entry_find(t, items[i]->id, &index) == 0) {
 			LOG_WARN("dropping an entry already committed at "
 				 "index %llu", (unsigned long long)index);
-			drop_item(n, items[i], ACC_EDUP);
+			drop_item(n, items[i], ACC_EDUP, "already committed");
 			continue;
 		}
 		items[kept++] = items[i];
 	}
 	store_read_end(t);
+	return kept;
+}
+
+/*
+ * §3 "Rules": apply the rules of every entry, in order, to an overlay over
+ * the committed state at the block's time; an entry they refuse is
+ * dropped and its waiter answered with the rule's error. Fills keys for
+ * the kept ones. Returns the number kept; *rc is set on a failure that
+ * stops the whole block (the store, memory).
+ */
+static size_t batch_apply_rules(struct node *n, struct mempool_item **items,
+				size_t count, uint64_t first_index,
+				uint64_t block_time_s, struct kv *ov,
+				struct entry_keys *keys, struct acc_err *err,
+				int *rc)
+{
+	const struct genesis *g = n->genesis;
+	size_t kept = 0;
+	*rc = 0;
+	for (size_t i = 0; i < count; i++) {
+		struct entry e;
+		struct acc_err rerr = {0};
+		int r = entry_decode(&e, items[i]->bytes, items[i]->len, &rerr);
+		if (r == 0)
+			r = rules_apply(ov, g, &e, items[i]->id,
+					first_index + kept, block_time_s, &rerr);
+		if (r == 0)
+			entry_keys_of(g, &e, items[i]->id, &keys[kept]);
+		entry_free(&e);
+		if (r == ACC_ENOMEM || r == ACC_ESTORE || r == ACC_EFULL) {
+			*rc = acc_err_set(err, r, "applying the rules: %s",
+					  rerr.msg);
+			return 0;
+		}
+		if (r != 0) {
+			LOG_INFO("entry refused at block time: %s (%s)",
+				 rerr.msg, acc_errname(r));
+			drop_item(n, items[i], r, rerr.msg);
+			continue;
+		}
+		items[kept++] = items[i];
+	}
 	return kept;
 }
 
@@ -202,6 +251,8 @@ int node_block_produce(struct node *n, size_t *count_out,
 	struct store_entry_in *ins = NULL;
 	uint8_t(*leaves)[HASH_BYTES] = NULL;
 	struct entry_keys *keys = NULL;
+	struct store_rtxn *snap = NULL;
+	struct kv base, changes = {0};
 	int rc = 0;
 	*count_out = 0;
 	items = malloc(BLOCK_ENTRIES_MAX * sizeof *items);
@@ -220,13 +271,23 @@ int node_block_produce(struct node *n, size_t *count_out,
 		rc = acc_err_set(err, ACC_ENOMEM, "out of memory");
 		goto out;
 	}
+	/* §3 table: time_ms never goes backwards. */
+	uint64_t now = node_wall_ms();
+	uint64_t time_ms = now > head.time_ms ? now : head.time_ms;
+	rc = store_read_begin(n->store, &snap, err);
+	if (rc != 0)
+		goto out;
+	node_kv_read(&base, snap);
+	rc = kv_overlay_open(&changes, &base);
+	if (rc != 0) {
+		rc = acc_err_set(err, rc, "out of memory");
+		goto out;
+	}
+	count = batch_apply_rules(n, items, count, head.log_size,
+				  time_ms / 1000u, &changes, keys, err, &rc);
+	if (rc != 0 || count == 0)
+		goto out;
 	for (size_t i = 0; i < count; i++) {
-		rc = entry_keys_of(g, items[i]->bytes, items[i]->len,
-				   items[i]->id, &keys[i], err);
-		if (rc != 0) {
-			LOG_ERROR("mempool entry does not decode: %s", err->msg);
-			goto out;
-		}
 		memcpy(leaves[i], items[i]->id, HASH_BYTES);
 		ins[i].bytes = items[i]->bytes;
 		ins[i].len = items[i]->len;
@@ -242,8 +303,7 @@ int node_block_produce(struct node *n, size_t *count_out,
 	h.version = BLOCK_VERSION;
 	strcpy(h.chain_id, g->chain_id);
 	h.height = head.height + 1;
-	uint64_t now = node_wall_ms();
-	h.time_ms = now > head.time_ms ? now : head.time_ms;
+	h.time_ms = time_ms;
 	memcpy(h.prev_hash, head.height == 0 ? n->genesis_hash : head.hash,
 	       HASH_BYTES);
 	h.proposer = (uint16_t)n->cfg.validator;
@@ -272,7 +332,7 @@ int node_block_produce(struct node *n, size_t *count_out,
 	block_hash(hb, hl, hash);
 
 	/* §3 "Signing": the validator's precommit, round 0. */
-	struct apply_ctx actx;
+	struct apply_ctx actx = {.changes = &changes};
 	uint8_t *p = actx.sign_state;
 	be64_put(p, h.height);
 	be32_put(p + 8, 0);
@@ -333,6 +393,8 @@ int node_block_produce(struct node *n, size_t *count_out,
 		  (unsigned long long)h.log_size);
 	*count_out = count;
 out:
+	kv_overlay_close(&changes);
+	store_read_end(snap);
 	free(keys);
 	free(leaves);
 	free(ins);

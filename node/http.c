@@ -14,6 +14,7 @@
 
 #include "common/hex.h"
 #include "common/limits.h"
+#include "ledger/fixed.h"
 #include "node/api.h"
 #include "node/log.h"
 #include "node/node.h"
@@ -128,7 +129,8 @@ static void reply_static_500(struct http_reply *r)
 void http_reply_json(struct http_reply *r, unsigned status, json_t *obj)
 {
 	http_reply_free(r);
-	char *s = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+	char *s = obj ? json_dumps(obj, JSON_COMPACT | QTY_JSON_DUMP_FLAGS)
+		      : NULL;
 	json_decref(obj);
 	if (s == NULL) {
 		reply_static_500(r);
@@ -191,6 +193,9 @@ void http_route(struct node *n, const char *method, const char *url,
 	    {"/v1/blocks/", 0, api_blocks_get},
 	    {"/v1/proofs/inclusion", 1, api_proof_inclusion},
 	    {"/v1/proofs/consistency", 1, api_proof_consistency},
+	    {"/v1/agreements", 1, api_agreements_list},
+	    {"/v1/agreements/", 0, api_agreement_get},
+	    {"/v1/compliance", 1, api_compliance},
 	    {"/v1/status", 1, api_status},
 	    {"/metrics", 1, api_metrics},
 	};
@@ -303,7 +308,8 @@ static enum MHD_Result answer_waiter(struct http_server *s,
 				 "still commit", NODE_WAIT_MS);
 		else
 			snprintf(msg, sizeof msg, "%s", acc_strerror(w->rc));
-		return send_error(s, req->conn, w->rc, msg);
+		return send_error(s, req->conn, w->rc,
+				  w->msg[0] != '\0' ? w->msg : msg);
 	}
 	char idhex[2 * HASH_BYTES + 1];
 	hex_encode(idhex, w->id, HASH_BYTES);

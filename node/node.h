@@ -40,6 +40,7 @@ struct waiter {
 	int suspended; /* the server parked the request */
 	int done;      /* resolved: rc, index, height are final */
 	int rc;        /* 0 = committed, else the error to answer */
+	char msg[ACC_ERRMSG_BYTES_MAX]; /* rc's detail; "" = acc_strerror */
 	uint64_t index;
 	uint64_t height;
 	uint8_t id[HASH_BYTES];
@@ -118,6 +119,9 @@ void node_block_committed(struct node *n, struct mempool_item **items,
 
 /* Resolve w with rc under n->mu (held by the caller). */
 void node_waiter_resolve_locked(struct node *n, struct waiter *w, int rc);
+/* Resolve w with the error rc and its detail msg (copied); n->mu held. */
+void node_waiter_fail_locked(struct node *n, struct waiter *w, int rc,
+			     const char *msg);
 /* Unlink w if still linked (the server drops a request). Takes n->mu. */
 void node_waiter_drop(struct node *n, struct waiter *w);
 

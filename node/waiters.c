@@ -1,6 +1,7 @@
 /* waiters.c - requests parked on ?wait=commit and their answers
  * (specs/api.md "POST /v1/entries", specs/node.md §4). */
 #include <assert.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -47,6 +48,13 @@ void node_waiter_resolve_locked(struct node *n, struct waiter *w, int rc)
 	w->done = 1;
 	if (w->suspended && w->resume != NULL)
 		w->resume(w);
+}
+
+void node_waiter_fail_locked(struct node *n, struct waiter *w, int rc,
+			     const char *msg)
+{
+	snprintf(w->msg, sizeof w->msg, "%s", msg != NULL ? msg : "");
+	node_waiter_resolve_locked(n, w, rc);
 }
 
 void node_waiter_drop(struct node *n, struct waiter *w)

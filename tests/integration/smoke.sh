@@ -19,10 +19,20 @@ ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$T
 "$ACCORD" proof inclusion --node "$URL" --id "$ID" >/dev/null || fail "proof inclusion by id"
 "$ACCORD" proof consistency --node "$URL" --old 1 >/dev/null || fail "proof consistency"
 
-# submit: an unsigned endorsement JSON signed by Tianjin's key (a fixed
-# time, so that it differs from the demo's own endorsement).
-AG=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$TMP/e0.json")
-printf '{"kind":"endorsement","time":"2025-06-01T00:00:00Z","agreement_id":"%s"}\n' "$AG" >"$TMP/endorse.json"
+# submit: Tianjin's own one-party agreement (the vectors' agreement cut
+# down to Tianjin), unsigned JSON signed by Tianjin's key; a one-party
+# agreement is valid on its own (specs/compliance.md).
+python3 - "$TMP/endorse.json" <<'PY'
+import json, sys
+a = json.load(open("tests/vectors/entries.json"))["vectors"][0]["json"]
+for k in ("signatures", "time", "compensation"):
+    a.pop(k, None)
+a["title"] = "Tianjin's own PM2.5 commitment (accord smoke test)"
+a["parties"] = ["CN-TJ"]
+a["obligations"] = [o for o in a["obligations"] if o["party"] == "CN-TJ"]
+a["resolution_threshold"] = 1
+json.dump(a, open(sys.argv[1], "w"))
+PY
 "$ACCORD" submit --node "$URL" --key "$NET/keys/CN-TJ.key" --wait "$TMP/endorse.json" >"$TMP/submit.out" ||
 	fail "accord submit"
 grep -q committed "$TMP/submit.out" || fail "submit did not report the commit: $(cat "$TMP/submit.out")"

@@ -1,0 +1,482 @@
+/* compliance.c - the status of each obligation at a block time, its
+ * shortfall and compensation, and the JSON views (specs/compliance.md
+ * §6-§8). Reads the derived state only; never writes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hex.h"
+#include "ledger/compliance.h"
+#include "ledger/entry.h"
+#include "ledger/field.h"
+#include "ledger/fixed.h"
+#include "ledger/state.h"
+
+#define SECONDS_PER_DAY 86400ull
+
+static const char *const status_names[COMPLIANCE_STATUS_MAX + 1] = {
+    [COMPLIANCE_PENDING] = "pending",
+    [COMPLIANCE_MET] = "met",
+    [COMPLIANCE_MISSED] = "missed",
+    [COMPLIANCE_NOT_REPORTED] = "not_reported",
+    [COMPLIANCE_UNVERIFIED] = "unverified",
+    [COMPLIANCE_DISPUTED] = "disputed",
+    [COMPLIANCE_SUPERSEDED] = "superseded",
+};
+
+const char *compliance_status_name(int status)
+{
+	if (status < 1 || status > COMPLIANCE_STATUS_MAX)
+		return NULL;
+	return status_names[status];
+}
+
+int compliance_status_parse(const char *s)
+{
+	for (int i = 1; s != NULL && i <= COMPLIANCE_STATUS_MAX; i++)
+		if (strcmp(s, status_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* §6.3. The product of two quantities needs up to 101 bits. */
+__extension__ typedef __int128 i128;
+
+int compliance_compensation(int64_t shortfall_milli, int64_t rate_milli,
+			    int64_t *out_milli)
+{
+	i128 p = (i128)shortfall_milli * (i128)rate_milli / 1000;
+	if (p > QTY_MILLI_MAX || p < -(i128)QTY_MILLI_MAX)
+		return ACC_ERANGE;
+	*out_milli = (int64_t)p;
+	return 0;
+}
+
+/*
+ * §6: the status of obligation o of agreement a at time t, given its
+ * deciding report r (NULL when none), into row (whose other fields the
+ * caller fills). ACC_ERANGE when an amount cannot be represented (R18
+ * keeps that from happening).
+ */
+static int status_eval(const struct state_agreement *a,
+		       const struct state_obligation *o,
+		       const struct state_report *r, uint64_t t,
+		       struct compliance_row *row)
+{
+	uint64_t close =
+	    o->deadline + (uint64_t)a->grace_days * SECONDS_PER_DAY;
+
+	/* 1. superseded */
+	if (a->superseded && a->superseded_at <= t &&
+	    o->deadline > a->superseded_at) {
+		row->status = COMPLIANCE_SUPERSEDED;
+		return 0;
+	}
+	/* 2. disputed */
+	if (r != NULL && (r->has_challenge || r->disputed_attestations > 0)) {
+		row->status = COMPLIANCE_DISPUTED;
+		return 0;
+	}
+	/* 3. met / missed: verified and carrying a value ("NO" counts 0). */
+	bool valued =
+	    r != NULL && (r->has_value || strcmp(r->notation_key, "NO") == 0);
+	if (valued && r->positive >= a->attestations_required) {
+		int64_t v = r->has_value ? r->value : 0;
+		int64_t shortfall = o->metric == METRIC_PERCENT_REDUCTION
+					? o->target - v
+					: v - o->target;
+		if (shortfall > QTY_MILLI_MAX)
+			return ACC_ERANGE;
+		row->status =
+		    shortfall <= 0 ? COMPLIANCE_MET : COMPLIANCE_MISSED;
+		row->has_shortfall = true;
+		row->shortfall = shortfall > 0 ? shortfall : 0;
+		if (a->has_compensation) {
+			row->has_compensation = true;
+			if (compliance_compensation(row->shortfall,
+						    a->compensation_rate,
+						    &row->compensation) != 0)
+				return ACC_ERANGE;
+			row->currency = a->currency;
+			row->payer = o->party;
+			row->payee = a->payee;
+		}
+		return 0;
+	}
+	/* 4.-6. */
+	if (t <= close)
+		row->status = COMPLIANCE_PENDING;
+	else if (r != NULL)
+		row->status = COMPLIANCE_UNVERIFIED;
+	else
+		row->status = COMPLIANCE_NOT_REPORTED;
+	return 0;
+}
+
+struct eval {
+	const struct kv *kv;
+	uint64_t t;
+	const char *party;
+	int (*fn)(void *ctx, const struct compliance_row *r);
+	void *ctx;
+	struct acc_err *err;
+	struct state_agreement *a; /* cached: the rows come by agreement */
+	bool have_a;
+	uint8_t aid[HASH_BYTES];
+};
+
+static int eval_cb(void *ctx, const uint8_t *key, size_t klen,
+		   const uint8_t *val, size_t vlen)
+{
+	struct eval *ev = ctx;
+	struct state_obligation o;
+	struct state_report r;
+	struct compliance_row row;
+	int rc;
+
+	if (klen != STATE_KEY_PREFIX_BYTES + HASH_BYTES + 2)
+		return acc_err_set(ev->err, ACC_EDECODE,
+				   "derived state: obligation key of %zu "
+				   "bytes",
+				   klen);
+	const uint8_t *aid = key + STATE_KEY_PREFIX_BYTES;
+	uint16_t oi = be16_get(aid + HASH_BYTES);
+	if ((rc = state_obligation_read(&o, val, vlen, ev->err)) != 0)
+		return rc;
+	if (!ev->have_a || memcmp(ev->aid, aid, HASH_BYTES) != 0) {
+		ev->have_a = false;
+		rc = state_agreement_get(ev->kv, aid, ev->a, ev->err);
+		if (rc == ACC_ENOTFOUND)
+			return acc_err_set(ev->err, ACC_EDECODE,
+					   "derived state: obligation without "
+					   "its agreement");
+		if (rc != 0)
+			return rc;
+		memcpy(ev->aid, aid, HASH_BYTES);
+		ev->have_a = true;
+	}
+	const struct state_agreement *a = ev->a;
+	/* Proposed agreements bind nobody yet: no rows. */
+	if (!a->active)
+		return 0;
+	if (ev->party != NULL && strcmp(ev->party, o.party) != 0)
+		return 0;
+	if (o.has_deciding) {
+		rc = state_report_get(ev->kv, o.deciding, &r, ev->err);
+		if (rc == ACC_ENOTFOUND)
+			return acc_err_set(ev->err, ACC_EDECODE,
+					   "derived state: deciding report "
+					   "missing");
+		if (rc != 0)
+			return rc;
+	}
+
+	memset(&row, 0, sizeof row);
+	memcpy(row.agreement, aid, HASH_BYTES);
+	row.title = a->title;
+	row.obligation = oi;
+	row.party = o.party;
+	row.scope = o.scope;
+	row.pollutant = o.pollutant;
+	row.metric = o.metric;
+	row.period_start = o.period_start;
+	row.period_end = o.period_end;
+	row.deadline = o.deadline;
+	row.grace_days = a->grace_days;
+	row.has_baseline = o.has_baseline;
+	row.baseline_year = o.baseline_year;
+	row.baseline_value = o.baseline_value;
+	row.target = o.target;
+	row.attestations_required = a->attestations_required;
+	if (o.has_deciding) {
+		row.has_report = true;
+		memcpy(row.report, o.deciding, HASH_BYTES);
+		row.has_value = r.has_value;
+		row.reported = r.value;
+		row.notation_key = r.has_value ? NULL : r.notation_key;
+		row.late = r.late;
+		row.attestations = r.positive;
+	}
+	rc = status_eval(a, &o, o.has_deciding ? &r : NULL, ev->t, &row);
+	if (rc != 0) {
+		char h[2 * HASH_BYTES + 1];
+		hex_encode(h, aid, HASH_BYTES);
+		return acc_err_set(ev->err, rc,
+				   "agreement %s obligation %u: amount out of "
+				   "range",
+				   h, (unsigned)oi);
+	}
+	return ev->fn(ev->ctx, &row);
+}
+
+int compliance_eval(const struct kv *kv, uint64_t t, const char *party,
+		    const uint8_t *agreement,
+		    int (*fn)(void *ctx, const struct compliance_row *r),
+		    void *ctx, struct acc_err *err)
+{
+	uint8_t prefix[STATE_KEY_BYTES_MAX];
+	size_t plen = STATE_KEY_PREFIX_BYTES;
+	struct eval ev = {
+	    .kv = kv, .t = t, .party = party, .fn = fn, .ctx = ctx, .err = err};
+	int rc;
+
+	if ((ev.a = malloc(sizeof *ev.a)) == NULL)
+		return acc_err_set(err, ACC_ENOMEM, "agreement record");
+	memcpy(prefix, STATE_KEY_OBLIGATION, STATE_KEY_PREFIX_BYTES);
+	if (agreement != NULL) {
+		rc = state_agreement_get(kv, agreement, ev.a, err);
+		if (rc == ACC_ENOTFOUND) {
+			char h[2 * HASH_BYTES + 1];
+			hex_encode(h, agreement, HASH_BYTES);
+			rc = acc_err_set(err, ACC_ENOTFOUND, "no agreement %s",
+					 h);
+		}
+		if (rc != 0)
+			goto out;
+		memcpy(ev.aid, agreement, HASH_BYTES);
+		ev.have_a = true;
+		plen = state_key_id(prefix, STATE_KEY_OBLIGATION, agreement);
+	}
+	rc = kv_iter(kv, prefix, plen, eval_cb, &ev);
+	if (rc != 0 && err != NULL && err->code != rc)
+		(void)acc_err_set(err, rc, "compliance: %s", acc_strerror(rc));
+out:
+	free(ev.a);
+	return rc;
+}
+
+/* ---- JSON (§7, §8) ---- */
+
+static void set_null(json_t *o, const char *key, bool *ok)
+{
+	field_set(o, key, json_null(), ok);
+}
+
+json_t *compliance_row_to_json(const struct compliance_row *r)
+{
+	json_t *o = json_object();
+	bool ok = o != NULL;
+	if (!ok)
+		return NULL;
+	field_set_hex(o, "agreement", r->agreement, HASH_BYTES, &ok);
+	field_set_str(o, "title", r->title, &ok);
+	field_set_str(o, "party", r->party, &ok);
+	field_set_str(o, "scope", r->scope, &ok);
+	field_set_str(o, "pollutant", pollutant_name(r->pollutant), &ok);
+	field_set_str(o, "metric", metric_name(r->metric), &ok);
+	field_set_str(o, "unit", unit_name(metric_unit(r->metric)), &ok);
+	field_set_time(o, "period_start", r->period_start, &ok);
+	field_set_time(o, "period_end", r->period_end, &ok);
+	field_set_time(o, "deadline", r->deadline, &ok);
+	field_set_uint(o, "grace_days", r->grace_days, &ok);
+	if (r->has_baseline) {
+		field_set_uint(o, "baseline_year", r->baseline_year, &ok);
+		field_set_milli(o, "baseline_value", r->baseline_value, &ok);
+	} else {
+		set_null(o, "baseline_year", &ok);
+		set_null(o, "baseline_value", &ok);
+	}
+	field_set_milli(o, "target", r->target, &ok);
+	if (r->has_report && r->has_value)
+		field_set_milli(o, "reported", r->reported, &ok);
+	else
+		set_null(o, "reported", &ok);
+	if (r->has_report && !r->has_value)
+		field_set_str(o, "notation_key", r->notation_key, &ok);
+	else
+		set_null(o, "notation_key", &ok);
+	if (r->has_report)
+		field_set_hex(o, "report", r->report, HASH_BYTES, &ok);
+	else
+		set_null(o, "report", &ok);
+	field_set(o, "late", json_boolean(r->late), &ok);
+	field_set_uint(o, "attestations", r->attestations, &ok);
+	field_set_uint(o, "attestations_required", r->attestations_required,
+		       &ok);
+	field_set_str(o, "status", compliance_status_name(r->status), &ok);
+	if (r->has_shortfall)
+		field_set_milli(o, "shortfall", r->shortfall, &ok);
+	else
+		set_null(o, "shortfall", &ok);
+	if (r->has_compensation) {
+		json_t *c = json_object();
+		if (c == NULL) {
+			ok = false;
+		} else {
+			field_set_milli(c, "amount", r->compensation, &ok);
+			field_set_str(c, "currency", r->currency, &ok);
+			field_set_str(c, "payer", r->payer, &ok);
+			field_set_str(c, "payee", r->payee, &ok);
+			field_set(o, "compensation", c, &ok);
+		}
+	} else {
+		set_null(o, "compensation", &ok);
+	}
+	if (!ok) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *view_json(const struct state_agreement *a,
+			 const uint8_t id[HASH_BYTES])
+{
+	json_t *o = json_object(), *parties = json_array(),
+	       *endorsed = json_array();
+	bool ok = o != NULL && parties != NULL && endorsed != NULL;
+	if (!ok) {
+		json_decref(o);
+		json_decref(parties);
+		json_decref(endorsed);
+		return NULL;
+	}
+	for (size_t i = 0; i < a->party_count; i++) {
+		field_append(parties, json_string(a->parties[i]), &ok);
+		if (a->endorsed[i])
+			field_append(endorsed, json_string(a->parties[i]), &ok);
+	}
+	field_set_hex(o, "id", id, HASH_BYTES, &ok);
+	field_set_str(o, "title", a->title, &ok);
+	field_set_str(o, "proposer", a->proposer, &ok);
+	field_set(o, "parties", parties, &ok);
+	field_set(o, "endorsed", endorsed, &ok);
+	field_set_str(o, "state",
+		      a->superseded ? "superseded"
+		      : a->active   ? "active"
+				    : "proposed",
+		      &ok);
+	if (a->active)
+		field_set_time(o, "active_since", a->active_since, &ok);
+	else
+		set_null(o, "active_since", &ok);
+	if (a->superseded)
+		field_set_hex(o, "superseded_by", a->superseded_by, HASH_BYTES,
+			      &ok);
+	else
+		set_null(o, "superseded_by", &ok);
+	if (a->has_supersedes)
+		field_set_hex(o, "supersedes", a->supersedes, HASH_BYTES, &ok);
+	else
+		set_null(o, "supersedes", &ok);
+	field_set_uint(o, "obligations", a->obligation_count, &ok);
+	if (!ok) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+int agreement_view_json(const struct kv *kv, const uint8_t id[HASH_BYTES],
+			json_t **out, struct acc_err *err)
+{
+	struct state_agreement *a = malloc(sizeof *a);
+	int rc;
+	if (a == NULL)
+		return acc_err_set(err, ACC_ENOMEM, "agreement record");
+	rc = state_agreement_get(kv, id, a, err);
+	if (rc == ACC_ENOTFOUND) {
+		char h[2 * HASH_BYTES + 1];
+		hex_encode(h, id, HASH_BYTES);
+		rc = acc_err_set(err, ACC_ENOTFOUND, "no agreement %s", h);
+	}
+	if (rc == 0 && (*out = view_json(a, id)) == NULL)
+		rc = acc_err_set(err, ACC_ENOMEM, "agreement view");
+	free(a);
+	return rc;
+}
+
+struct list_item {
+	uint64_t index; /* log index of the agreement: the order */
+	size_t pos;	/* its place in arr */
+};
+
+struct list {
+	struct state_agreement *a;
+	json_t *arr;
+	struct list_item *items;
+	size_t n, cap;
+	struct acc_err *err;
+};
+
+static int list_item_cmp(const void *x, const void *y)
+{
+	const struct list_item *a = x, *b = y;
+	return a->index < b->index ? -1 : a->index > b->index ? 1 : 0;
+}
+
+static int list_cb(void *ctx, const uint8_t *key, size_t klen,
+		   const uint8_t *val, size_t vlen)
+{
+	struct list *l = ctx;
+	int rc;
+	if (klen != STATE_KEY_PREFIX_BYTES + HASH_BYTES)
+		return acc_err_set(l->err, ACC_EDECODE,
+				   "derived state: agreement key of %zu bytes",
+				   klen);
+	if ((rc = state_agreement_read(l->a, val, vlen, l->err)) != 0)
+		return rc;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct list_item *it = realloc(l->items, cap * sizeof *it);
+		if (it == NULL)
+			return acc_err_set(l->err, ACC_ENOMEM, "agreements");
+		l->items = it;
+		l->cap = cap;
+	}
+	json_t *v = view_json(l->a, key + STATE_KEY_PREFIX_BYTES);
+	if (v == NULL || json_array_append_new(l->arr, v) != 0)
+		return acc_err_set(l->err, ACC_ENOMEM, "agreements");
+	l->items[l->n].index = l->a->index;
+	l->items[l->n].pos = l->n;
+	l->n++;
+	return 0;
+}
+
+int agreement_list_json(const struct kv *kv, json_t **out, struct acc_err *err)
+{
+	struct list l = {.err = err};
+	json_t *sorted = NULL, *o = NULL;
+	int rc;
+
+	l.a = malloc(sizeof *l.a);
+	l.arr = json_array();
+	if (l.a == NULL || l.arr == NULL) {
+		rc = acc_err_set(err, ACC_ENOMEM, "agreements");
+		goto out;
+	}
+	rc = kv_iter(kv, STATE_KEY_AGREEMENT, STATE_KEY_PREFIX_BYTES, list_cb,
+		     &l);
+	if (rc != 0)
+		goto out;
+	/* Log order (the keys come in id order); indexes are distinct. */
+	if (l.n > 1)
+		qsort(l.items, l.n, sizeof *l.items, list_item_cmp);
+	sorted = json_array();
+	o = json_object();
+	if (sorted == NULL || o == NULL) {
+		rc = acc_err_set(err, ACC_ENOMEM, "agreements");
+		goto out;
+	}
+	for (size_t k = 0; k < l.n; k++) {
+		if (json_array_append(
+			sorted, json_array_get(l.arr, l.items[k].pos)) != 0) {
+			rc = acc_err_set(err, ACC_ENOMEM, "agreements");
+			goto out;
+		}
+	}
+	rc = json_object_set_new(o, "agreements", sorted);
+	sorted = NULL; /* taken even on failure */
+	if (rc != 0) {
+		rc = acc_err_set(err, ACC_ENOMEM, "agreements");
+		goto out;
+	}
+	*out = o;
+	o = NULL;
+out:
+	json_decref(o);
+	json_decref(sorted);
+	json_decref(l.arr);
+	free(l.items);
+	free(l.a);
+	return rc;
+}
