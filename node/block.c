@@ -401,3 +401,166 @@ out:
 	free(items);
 	return rc;
 }
+
+/* ---- applying a block made elsewhere (§6) ---- */
+
+struct follow_ctx {
+	const struct genesis *g;
+	const struct bytes_view *entries;
+	const uint8_t (*ids)[HASH_BYTES];
+	size_t count;
+	uint64_t first_index;
+	uint64_t time_s;
+};
+
+/* §6 step 4: the rules of every entry, on this node's own state, in the
+ * block's transaction; any refusal refuses the whole block. */
+static int apply_followed(void *ctx, struct store_wtxn *w, struct acc_err *err)
+{
+	struct follow_ctx *f = ctx;
+	struct kv kv;
+	node_kv_write(&kv, w);
+	for (size_t i = 0; i < f->count; i++) {
+		struct entry e;
+		int rc = entry_decode(&e, f->entries[i].p, f->entries[i].len,
+				      err);
+		if (rc == 0)
+			rc = rules_apply(&kv, f->g, &e, f->ids[i],
+					 f->first_index + i, f->time_s, err);
+		entry_free(&e);
+		if (rc != 0) {
+			acc_err_prefix(err, "entry %zu (log index %llu): ", i,
+				       (unsigned long long)(f->first_index + i));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int node_block_apply(struct node *n, const uint8_t *block, size_t len,
+		     const uint8_t *cert, size_t cert_len, struct acc_err *err)
+{
+	const struct genesis *g = n->genesis;
+	struct block b;
+	struct cert c;
+	struct node_head head;
+	struct store_entry_in *ins = NULL;
+	struct entry_keys *keys = NULL;
+	uint8_t(*ids)[HASH_BYTES] = NULL;
+	int rc = block_decode(&b, block, len, err);
+	if (rc != 0)
+		return rc;
+	pthread_mutex_lock(&n->mu);
+	head = n->head;
+	pthread_mutex_unlock(&n->mu);
+	const struct block_header *h = &b.header;
+	uint8_t hash[HASH_BYTES], vs[HASH_BYTES];
+	block_hash(b.header_bytes.p, b.header_bytes.len, hash);
+	genesis_valset_hash(g, vs);
+	/* §6 step 1: the header links to this node's head. */
+	if (strcmp(h->chain_id, g->chain_id) != 0 ||
+	    h->height != head.height + 1 ||
+	    memcmp(h->prev_hash, head.height == 0 ? n->genesis_hash : head.hash,
+		   HASH_BYTES) != 0 ||
+	    memcmp(h->valset_hash, vs, HASH_BYTES) != 0 ||
+	    h->time_ms < head.time_ms) {
+		rc = acc_err_set(err, ACC_ECHAIN,
+				 "block %llu does not follow head %llu (chain, "
+				 "height, previous hash, validator set or time)",
+				 (unsigned long long)h->height,
+				 (unsigned long long)head.height);
+		goto out;
+	}
+	/* §6 step 2: the certificate it carries commits the head block. */
+	if (h->height > 1) {
+		struct cert lc;
+		rc = cert_decode(&lc, b.last_cert.p, b.last_cert.len, err);
+		if (rc == 0)
+			rc = cert_verify(&lc, g, head.height, head.hash, err);
+		if (rc != 0) {
+			acc_err_prefix(err, "last certificate: ");
+			goto out;
+		}
+	}
+	/* §6 step 3: its own certificate commits it. */
+	rc = cert_decode(&c, cert, cert_len, err);
+	if (rc == 0)
+		rc = cert_verify(&c, g, h->height, hash, err);
+	if (rc != 0) {
+		acc_err_prefix(err, "certificate: ");
+		goto out;
+	}
+	size_t count = b.entry_count;
+	ins = calloc(count ? count : 1, sizeof *ins);
+	keys = calloc(count ? count : 1, sizeof *keys);
+	ids = calloc(count ? count : 1, sizeof *ids);
+	if (ins == NULL || keys == NULL || ids == NULL) {
+		rc = acc_err_set(err, ACC_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* §6 step 4: every entry passes the stateless checks; the rules run
+	 * in the commit (apply_followed). */
+	for (size_t i = 0; i < count; i++) {
+		struct entry e;
+		rc = entry_check(b.entries[i].p, b.entries[i].len, g, &e, err);
+		if (rc != 0) {
+			acc_err_prefix(err, "entry %zu: ", i);
+			goto out;
+		}
+		entry_id(ids[i], b.entries[i].p, b.entries[i].len);
+		entry_keys_of(g, &e, ids[i], &keys[i]);
+		entry_free(&e);
+		ins[i].bytes = b.entries[i].p;
+		ins[i].len = b.entries[i].len;
+		memcpy(ins[i].id, ids[i], HASH_BYTES);
+		ins[i].party = keys[i].has_party ? keys[i].party : NULL;
+		ins[i].agreement =
+		    keys[i].has_agreement ? keys[i].agreement : NULL;
+	}
+	struct follow_ctx f = {
+	    .g = g,
+	    .entries = b.entries,
+	    .ids = (const uint8_t(*)[HASH_BYTES])ids,
+	    .count = count,
+	    .first_index = head.log_size,
+	    .time_s = h->time_ms / 1000u,
+	};
+	/* §6 step 5: one synced commit; storage recomputes the log root and
+	 * refuses a header that claims another. */
+	struct store_block_in in = {
+	    .height = h->height,
+	    .header = b.header_bytes.p,
+	    .header_len = b.header_bytes.len,
+	    .cert = cert,
+	    .cert_len = cert_len,
+	    .last_cert = b.last_cert.len ? b.last_cert.p : NULL,
+	    .last_cert_len = b.last_cert.len,
+	    .entries = ins,
+	    .entry_count = (uint32_t)count,
+	    .log_size = h->log_size,
+	    .apply = apply_followed,
+	    .apply_ctx = &f,
+	};
+	memcpy(in.hash, hash, HASH_BYTES);
+	memcpy(in.log_root, h->log_root, HASH_BYTES);
+	rc = store_block_commit(n->store, &in, err);
+	if (rc != 0)
+		goto out;
+	struct node_head nh = {
+	    .height = h->height,
+	    .log_size = h->log_size,
+	    .time_ms = h->time_ms,
+	};
+	memcpy(nh.hash, hash, HASH_BYTES);
+	memcpy(nh.log_root, h->log_root, HASH_BYTES);
+	node_block_followed(n, (const uint8_t(*)[HASH_BYTES])ids, count,
+			    head.log_size, h->height, &nh);
+	atomic_fetch_add(&n->metrics.entries_committed, count);
+	atomic_fetch_add(&n->metrics.blocks_committed, 1);
+out:
+	free(ids);
+	free(keys);
+	free(ins);
+	block_free(&b);
+	return rc;
+}

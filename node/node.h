@@ -117,6 +117,12 @@ void node_block_committed(struct node *n, struct mempool_item **items,
 			  size_t count, uint64_t first_index, uint64_t height,
 			  const struct node_head *head);
 
+/* The same for a block made elsewhere (node_block_apply): ids are its
+ * entries; those pending here leave the mempool, their waiters answered. */
+void node_block_followed(struct node *n, const uint8_t (*ids)[HASH_BYTES],
+			 size_t count, uint64_t first_index, uint64_t height,
+			 const struct node_head *head);
+
 /* Resolve w with rc under n->mu (held by the caller). */
 void node_waiter_resolve_locked(struct node *n, struct waiter *w, int rc);
 /* Resolve w with the error rc and its detail msg (copied); n->mu held. */

@@ -36,6 +36,19 @@ void producer_close(struct producer *p);
  */
 int node_block_produce(struct node *n, size_t *count, struct acc_err *err);
 
+/*
+ * Apply a block made elsewhere (specs/node.md §6): the wire form of
+ * specs/encoding.md §8.3 and the certificate that commits it. Checks the
+ * header against this node's head, both certificates against genesis,
+ * every entry (entry_check), runs the rules on this node's own state and
+ * commits in one synced transaction; all or nothing. Answers the waiters
+ * of any of its entries that were pending here. Loop thread (or tests).
+ * ACC_ECHAIN, ACC_ECERT, ACC_EBADSIG, ACC_ERULE, ACC_EMISMATCH, decode
+ * and store errors.
+ */
+int node_block_apply(struct node *n, const uint8_t *block, size_t len,
+		     const uint8_t *cert, size_t cert_len, struct acc_err *err);
+
 /* The batching delay: the config's block_delay_ms, or the smaller of 5 ms
  * and the genesis block interval (specs/node.md §3). */
 uint32_t node_block_delay_ms(const struct node *n);

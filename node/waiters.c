@@ -87,3 +87,24 @@ void node_block_committed(struct node *n, struct mempool_item **items,
 	}
 	pthread_mutex_unlock(&n->mu);
 }
+
+void node_block_followed(struct node *n, const uint8_t (*ids)[HASH_BYTES],
+			 size_t count, uint64_t first_index, uint64_t height,
+			 const struct node_head *head)
+{
+	pthread_mutex_lock(&n->mu);
+	n->head = *head;
+	for (size_t i = 0; i < count; i++) {
+		struct mempool_item *it = mempool_find(&n->mempool, ids[i]);
+		if (it == NULL)
+			continue;
+		struct waiter *w = it->user;
+		if (w != NULL) {
+			w->index = first_index + i;
+			w->height = height;
+			node_waiter_resolve_locked(n, w, 0);
+		}
+		mempool_remove(&n->mempool, it);
+	}
+	pthread_mutex_unlock(&n->mu);
+}
