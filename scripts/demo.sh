@@ -37,6 +37,8 @@ echo "== accord proof inclusion --node $URL --index 0"
 "$ACCORD" proof inclusion --node "$URL" --index 0
 echo "== accord audit --genesis $DIR/genesis.json --node $URL"
 "$ACCORD" audit --genesis "$DIR/genesis.json" --node "$URL"
+echo "== accord compliance --node $URL"
+"$ACCORD" compliance --node "$URL"
 echo "== accord devnet stop --dir $DIR"
 "$ACCORD" devnet stop --dir "$DIR"
 # The offline audit reads a copy, as a public auditor would receive it.
