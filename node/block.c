@@ -463,10 +463,11 @@ int node_block_apply(struct node *n, const uint8_t *block, size_t len,
 	    memcmp(h->prev_hash, head.height == 0 ? n->genesis_hash : head.hash,
 		   HASH_BYTES) != 0 ||
 	    memcmp(h->valset_hash, vs, HASH_BYTES) != 0 ||
-	    h->time_ms < head.time_ms) {
+	    h->proposer >= g->validator_count || h->time_ms < head.time_ms) {
 		rc = acc_err_set(err, ACC_ECHAIN,
 				 "block %llu does not follow head %llu (chain, "
-				 "height, previous hash, validator set or time)",
+				 "height, previous hash, validator set, proposer "
+				 "or time)",
 				 (unsigned long long)h->height,
 				 (unsigned long long)head.height);
 		goto out;
