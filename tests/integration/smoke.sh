@@ -25,8 +25,10 @@ ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$T
 python3 - "$TMP/endorse.json" <<'PY'
 import json, sys
 a = json.load(open("tests/vectors/entries.json"))["vectors"][0]["json"]
-for k in ("signatures", "time", "compensation"):
+for k in ("signatures", "compensation"):
     a.pop(k, None)
+# A fixed time, so that submitting the file twice is a replay.
+a["time"] = "2025-06-01T00:00:00Z"
 a["title"] = "Tianjin's own PM2.5 commitment (accord smoke test)"
 a["parties"] = ["CN-TJ"]
 a["obligations"] = [o for o in a["obligations"] if o["party"] == "CN-TJ"]
