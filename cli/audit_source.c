@@ -164,6 +164,9 @@ int audit_source_data(struct audit_source *src, const char *dir,
 	src->block = data_block;
 	src->close = data_close;
 	src->ctx = d;
+	/* Everything it serves points into the LMDB map, valid until the
+	 * read snapshot ends at close (storage/store.h). */
+	src->bytes_stable = 1;
 	return 0;
 }
 
@@ -411,5 +414,6 @@ int audit_source_node(struct audit_source *src, const char *url,
 	src->block = node_block;
 	src->close = node_close;
 	src->ctx = n;
+	src->bytes_stable = 0; /* its buffers are reused block after block */
 	return 0;
 }

@@ -443,25 +443,36 @@ out:
 	return ret;
 }
 
-/* Parallel raw verification: job i verifies one fixed signature. */
-struct verify_job {
-	const uint8_t *pk, *sig, *msg;
-	size_t len;
-	int bad;
-};
+/* bench verify: rounds of (raw rate on every CPU, audit), closed by one
+ * more raw rate, so that each audit is compared with the raw rate measured
+ * just before and just after it on the same threads (specs/cli.md §9). */
+#define VERIFY_ROUNDS_DEFAULT 3u
+#define VERIFY_ROUNDS_MAX 20u
 
-static void verify_job_fn(void *user, size_t i)
+/* Index of the median of v[0..n) (the lower one for even n). */
+static size_t median_at(const double *v, size_t n)
 {
-	struct verify_job *j = user;
-	(void)i;
-	if (ed25519_verify(j->sig, j->pk, j->msg, j->len) != 0)
-		j->bad = 1;
+	for (size_t i = 0; i < n; i++) {
+		size_t below = 0, equal_before = 0;
+		for (size_t j = 0; j < n; j++) {
+			below += v[j] < v[i];
+			equal_before += j < i && v[j] == v[i];
+		}
+		if (below + equal_before == (n - 1) / 2)
+			return i;
+	}
+	return 0;
 }
 
 static int cmd_verify(int argc, char **argv)
 {
 	struct arg_opt opts[] = {
-	    {"seconds", "S", "seconds per measurement (default 1)", NULL},
+	    {"seconds", "S", "seconds per raw-rate measurement (default 1)",
+	     NULL},
+	    {"rounds", "N",
+	     "audits, each between two raw-rate measurements "
+	     "(default 3)",
+	     NULL},
 	    {"genesis", "FILE", "also audit a chain, to compare its rate",
 	     NULL},
 	    {"data", "DIR", "the data directory to audit (with --genesis)",
@@ -471,15 +482,16 @@ static int cmd_verify(int argc, char **argv)
 	};
 	struct arg_spec s = {
 	    .cmd = "bench verify",
-	    .usage = "[--seconds S] [--genesis FILE (--data DIR | --node URL)] "
-		     "[--json]",
+	    .usage = "[--seconds S] [--rounds N] [--genesis FILE (--data DIR | "
+		     "--node URL)] [--json]",
 	    .about = "Measure, in one run on this machine: the single-thread "
 		     "raw Ed25519\n"
 		     "verify rate, the rate over every CPU with the audit's "
 		     "thread pool, and\n"
 		     "(with --genesis) the rate at which `accord audit` "
 		     "verifies a real\n"
-		     "chain, as a ratio of the raw single-thread rate.",
+		     "chain, each audit against the every-CPU raw rate "
+		     "measured around it.",
 	    .opts = opts,
 	    .opts_len = sizeof opts / sizeof opts[0],
 	};
@@ -487,11 +499,18 @@ static int cmd_verify(int argc, char **argv)
 	if (ex >= 0)
 		return ex;
 	struct acc_err err = {0};
-	uint64_t secs = 1;
+	uint64_t secs = 1, rounds = VERIFY_ROUNDS_DEFAULT;
 	if (args_get(&s, "seconds") &&
 	    (args_u64(args_get(&s, "seconds"), "--seconds", &secs, &err) != 0 ||
 	     secs == 0 || secs > 60)) {
 		fprintf(stderr, "accord: bench verify: --seconds is 1..60\n");
+		return CLI_EXIT_USAGE;
+	}
+	if (args_get(&s, "rounds") &&
+	    (args_u64(args_get(&s, "rounds"), "--rounds", &rounds, &err) != 0 ||
+	     rounds == 0 || rounds > VERIFY_ROUNDS_MAX)) {
+		fprintf(stderr, "accord: bench verify: --rounds is 1..%u\n",
+			VERIFY_ROUNDS_MAX);
 		return CLI_EXIT_USAGE;
 	}
 	const char *gpath = args_get(&s, "genesis");
@@ -502,35 +521,19 @@ static int cmd_verify(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	/* A short warm-up first, so that the first measurement does not pay
-	 * for frequency ramp-up and cold caches. */
+	 * for frequency ramp-up and cold caches. Every raw rate verifies the
+	 * same fixed set of signatures; the every-CPU one uses the audit's
+	 * pool and thread count. */
+	size_t cpus = pool_cpus();
 	(void)audit_raw_verify_rate(0.3);
 	double raw1 = audit_raw_verify_rate((double)secs);
-	/* Every CPU through the pool, in batches like an audit's blocks. */
-	struct pool pool;
-	size_t cpus = pool_cpus();
-	if (pool_init(&pool, cpus - 1) != 0)
-		return cli_fail("bench verify", "cannot start threads");
-	struct key k;
-	uint8_t msg[256], sig[SIG_BYTES];
-	memset(msg, 0x5a, sizeof msg);
-	if (key_new(&k) != 0) {
-		pool_free(&pool);
-		return cli_fail("bench verify", "out of memory");
-	}
-	ed25519_sign(sig, &k, msg, sizeof msg);
-	struct verify_job vj = {
-	    .pk = k.pk, .sig = sig, .msg = msg, .len = sizeof msg};
-	uint64_t t0 = http_now_us(), nver = 0;
-	while (http_now_us() - t0 < secs * 1000000u) {
-		pool_run(&pool, 256, verify_job_fn, &vj);
-		nver += 256;
-	}
-	double rawn = (double)nver / ((double)(http_now_us() - t0) / 1e6);
-	key_free(&k);
-	pool_free(&pool);
-	double audit_rate = 0;
-	struct audit_result res;
-	memset(&res, 0, sizeof res);
+	double rawn = audit_raw_verify_rate_threads((double)secs, cpus);
+	if (raw1 <= 0 || rawn <= 0)
+		return cli_fail("bench verify", "raw verification failed");
+	double rate[VERIFY_ROUNDS_MAX], ratio[VERIFY_ROUNDS_MAX],
+	    around[VERIFY_ROUNDS_MAX], secs_of[VERIFY_ROUNDS_MAX];
+	uint64_t sigs = 0;
+	size_t done = 0, med = 0;
 	int audit_ok = 1;
 	if (gpath != NULL) {
 		struct genesis g;
@@ -545,48 +548,71 @@ static int cmd_verify(int argc, char **argv)
 			genesis_free(&g);
 			return cli_fail("bench verify", "%s", err.msg);
 		}
-		struct audit_opts o = {.g = &g, .out = stderr};
-		rc = audit_run(&o, &src, &res, &err);
+		struct audit_opts o = {.g = &g, .threads = cpus, .out = stderr};
+		double before = rawn;
+		for (; done < rounds; done++) {
+			struct audit_result res;
+			rc = audit_run(&o, &src, &res, &err);
+			if (rc != 0 || res.failures != 0 || res.seconds <= 0) {
+				audit_ok = 0;
+				break;
+			}
+			double after =
+			    audit_raw_verify_rate_threads((double)secs, cpus);
+			sigs = res.entry_sigs + res.cert_sigs;
+			secs_of[done] = res.seconds;
+			rate[done] = (double)sigs / res.seconds;
+			around[done] = (before + after) / 2;
+			ratio[done] =
+			    around[done] > 0 ? rate[done] / around[done] : 0;
+			before = after;
+		}
 		src.close(src.ctx);
 		genesis_free(&g);
-		audit_ok = rc == 0 && res.failures == 0;
-		audit_rate =
-		    res.seconds > 0
-			? (double)(res.entry_sigs + res.cert_sigs) / res.seconds
-			: 0;
+		if (done > 0)
+			med = median_at(ratio, done);
 	}
 	if (args_get(&s, "json")) {
 		printf(
 		    "{\"cpus\":%zu,\"raw_verify_per_second_1thread\":%.0f,"
 		    "\"raw_verify_per_second_all\":%.0f,\"pool_speedup\":%.3f",
-		    cpus, raw1, rawn, raw1 > 0 ? rawn / raw1 : 0);
+		    cpus, raw1, rawn, rawn / raw1);
+		if (gpath != NULL && done > 0) {
+			printf(",\"audit_signatures\":%llu,\"audit_seconds\":%."
+			       "3f,"
+			       "\"audit_signatures_per_second\":%.0f,\"audit_"
+			       "vs_raw_1thread\":%.3f,"
+			       "\"audit_vs_raw_all\":%.3f,\"rounds\":%zu,"
+			       "\"audit_vs_raw_all_rounds\":[",
+			       (unsigned long long)sigs, secs_of[med],
+			       rate[med], rate[med] / raw1, ratio[med], done);
+			for (size_t r = 0; r < done; r++)
+				printf("%s%.3f", r ? "," : "", ratio[r]);
+			printf("]");
+		}
 		if (gpath != NULL)
-			printf(
-			    ",\"audit_signatures\":%llu,\"audit_seconds\":%.3f,"
-			    "\"audit_signatures_per_second\":%.0f,\"audit_vs_"
-			    "raw_1thread\":%.3f,"
-			    "\"audit_vs_raw_all\":%.3f,\"audit_ok\":%s",
-			    (unsigned long long)(res.entry_sigs +
-						 res.cert_sigs),
-			    res.seconds, audit_rate,
-			    raw1 > 0 ? audit_rate / raw1 : 0,
-			    rawn > 0 ? audit_rate / rawn : 0,
-			    audit_ok ? "true" : "false");
+			printf(",\"audit_ok\":%s", audit_ok ? "true" : "false");
 		printf("}\n");
 	} else {
 		printf("raw Ed25519 verify, 1 thread:     %8.0f /s\n", raw1);
 		printf("raw Ed25519 verify, %zu thread(s): %8.0f /s (x%.2f)\n",
-		       cpus, rawn, raw1 > 0 ? rawn / raw1 : 0);
-		if (gpath != NULL)
+		       cpus, rawn, rawn / raw1);
+		for (size_t r = 0; r < done; r++)
+			printf("audit round %zu: %llu signatures in %.3f s: "
+			       "%8.0f /s, %.0f%% of the %zu-thread raw rate "
+			       "around it (%.0f /s)\n",
+			       r + 1, (unsigned long long)sigs, secs_of[r],
+			       rate[r], 100.0 * ratio[r], cpus, around[r]);
+		if (done > 0)
 			printf("audit: %llu signatures in %.3f s: %8.0f /s = "
 			       "%.2f x the 1-thread raw "
-			       "rate, %.0f%% of the %zu-thread raw rate%s\n",
-			       (unsigned long long)(res.entry_sigs +
-						    res.cert_sigs),
-			       res.seconds, audit_rate,
-			       raw1 > 0 ? audit_rate / raw1 : 0,
-			       rawn > 0 ? 100.0 * audit_rate / rawn : 0, cpus,
-			       audit_ok ? "" : " (AUDIT FAILED)");
+			       "rate, %.0f%% of the %zu-thread raw rate "
+			       "(median of %zu round(s))%s\n",
+			       (unsigned long long)sigs, secs_of[med],
+			       rate[med], rate[med] / raw1, 100.0 * ratio[med],
+			       cpus, done, audit_ok ? "" : " (AUDIT FAILED)");
+		else if (gpath != NULL)
+			printf("audit: FAILED\n");
 	}
 	return audit_ok ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }

@@ -23,6 +23,7 @@ struct pool {
 	pthread_cond_t done; /* the last worker left the job */
 	unsigned long gen;   /* job generation, under mu */
 	int quit;
+	int running; /* a job was started and not yet waited for */
 	pool_fn fn;
 	void *user;
 	size_t n;
@@ -35,7 +36,17 @@ struct pool {
 int pool_init(struct pool *p, size_t workers);
 /* Run fn over [0, n) and return when every call has returned. */
 void pool_run(struct pool *p, size_t n, pool_fn fn, void *user);
-/* Join the workers. */
+/*
+ * The same in two halves, so that the caller can do other work while the
+ * workers run the job: pool_start hands [0, n) to the workers and returns
+ * at once; pool_wait lends the caller's thread to what is left of the job
+ * and returns when every call has returned. user must stay valid until
+ * then. Every pool_start is followed by one pool_wait before the next job
+ * or pool_free. With no workers, all of the job runs in pool_wait.
+ */
+void pool_start(struct pool *p, size_t n, pool_fn fn, void *user);
+void pool_wait(struct pool *p);
+/* Join the workers (waiting for a job still running first). */
 void pool_free(struct pool *p);
 
 /* Online CPUs, at least 1, at most POOL_THREADS_MAX. */
