@@ -11,7 +11,7 @@
 
 #include "common/crypto.h"
 #include "common/error.h"
-#include "ledger/kv.h"
+#include "common/kv.h"
 #include "ledger/state.h"
 
 /* Statuses of one obligation (§6), with their JSON names. */

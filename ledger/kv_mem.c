@@ -1,4 +1,4 @@
-/* kv_mem.c - the in-memory sorted KV and the overlay KV of ledger/kv.h
+/* kv_mem.c - the in-memory sorted KV and the overlay KV of common/kv.h
  * (specs/compliance.md §3). Both are one skip list; the overlay's nodes may
  * be tombstones that hide the base's keys. */
 #include <assert.h>
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ledger/kv.h"
+#include "common/kv.h"
 
 /* 4^24 keys before the top level saturates: far beyond any state. */
 #define LEVEL_MAX 24

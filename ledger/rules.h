@@ -7,7 +7,7 @@
 
 #include "common/crypto.h"
 #include "common/error.h"
-#include "ledger/kv.h"
+#include "common/kv.h"
 
 struct entry;
 struct genesis;

@@ -12,7 +12,7 @@
 #include "common/crypto.h"
 #include "common/error.h"
 #include "common/limits.h"
-#include "ledger/kv.h"
+#include "common/kv.h"
 
 struct genesis;
 

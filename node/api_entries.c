@@ -6,12 +6,12 @@
 #include "common/hex.h"
 #include "common/limits.h"
 #include "ledger/entry.h"
-#include "ledger/kv.h"
+#include "common/kv.h"
 #include "ledger/rules.h"
 #include "node/admit.h"
 #include "node/api.h"
 #include "node/node.h"
-#include "node/state.h"
+#include "storage/kv_store.h"
 #include "storage/store.h"
 
 /*
@@ -38,7 +38,7 @@ static int admit_rules(struct node *n, const struct admit_entry *ae,
 	rc = store_read_begin(n->store, &t, err);
 	if (rc != 0)
 		goto out;
-	node_kv_read(&base, t);
+	store_kv_read(&base, t);
 	rc = kv_overlay_open(&ov, &base);
 	if (rc != 0) {
 		rc = acc_err_set(err, rc, "out of memory");

@@ -14,7 +14,7 @@
 #include "ledger/state.h"
 #include "node/api.h"
 #include "node/node.h"
-#include "node/state.h"
+#include "storage/kv_store.h"
 #include "storage/store.h"
 
 static struct store_rtxn *snapshot(struct node *n, struct http_reply *out)
@@ -66,7 +66,7 @@ void api_agreements_list(struct node *n, const char *arg,
 		return;
 	struct kv kv;
 	json_t *o = NULL;
-	node_kv_read(&kv, t);
+	store_kv_read(&kv, t);
 	int rc = agreement_list_json(&kv, &o, &err);
 	store_read_end(t);
 	if (rc != 0) {
@@ -94,7 +94,7 @@ void api_agreement_get(struct node *n, const char *arg,
 		return;
 	struct kv kv;
 	json_t *o = NULL;
-	node_kv_read(&kv, t);
+	store_kv_read(&kv, t);
 	int rc = agreement_view_json(&kv, id, &o, &err);
 	if (rc == 0) {
 		json_t *ej = agreement_entry_json(t, id);
@@ -167,7 +167,7 @@ void api_compliance(struct node *n, const char *arg,
 	json_t *rows = json_array();
 	struct kv kv;
 	uint8_t digest[HASH_BYTES];
-	node_kv_read(&kv, t);
+	store_kv_read(&kv, t);
 	if (rc == 0 && rows == NULL)
 		rc = ACC_ENOMEM;
 	if (rc == 0)

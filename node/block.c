@@ -11,12 +11,12 @@
 #include "ledger/cert.h"
 #include "ledger/entry.h"
 #include "ledger/genesis.h"
-#include "ledger/kv.h"
+#include "common/kv.h"
 #include "ledger/rules.h"
 #include "node/log.h"
 #include "node/node.h"
 #include "node/producer.h"
-#include "node/state.h"
+#include "storage/kv_store.h"
 #include "storage/store.h"
 
 /* Derived-state key of the signing state written with each block (§3
@@ -68,7 +68,7 @@ static int apply_block(void *ctx, struct store_wtxn *w, struct acc_err *err)
 	 * state when the block was built, on the same committed state and
 	 * at the same block time. */
 	struct kv dst;
-	node_kv_write(&dst, w);
+	store_kv_write(&dst, w);
 	rc = kv_overlay_flush(a->changes, &dst);
 	if (rc != 0)
 		return acc_err_set(err, rc, "writing the derived state: %s",
@@ -277,7 +277,7 @@ int node_block_produce(struct node *n, size_t *count_out,
 	rc = store_read_begin(n->store, &snap, err);
 	if (rc != 0)
 		goto out;
-	node_kv_read(&base, snap);
+	store_kv_read(&base, snap);
 	rc = kv_overlay_open(&changes, &base);
 	if (rc != 0) {
 		rc = acc_err_set(err, rc, "out of memory");
@@ -419,7 +419,7 @@ static int apply_followed(void *ctx, struct store_wtxn *w, struct acc_err *err)
 {
 	struct follow_ctx *f = ctx;
 	struct kv kv;
-	node_kv_write(&kv, w);
+	store_kv_write(&kv, w);
 	for (size_t i = 0; i < f->count; i++) {
 		struct entry e;
 		int rc = entry_decode(&e, f->entries[i].p, f->entries[i].len,

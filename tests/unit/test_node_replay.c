@@ -16,7 +16,7 @@
 #include "ledger/cert.h"
 #include "node/node.h"
 #include "node/producer.h"
-#include "node/state.h"
+#include "storage/kv_store.h"
 #include "storage/store.h"
 #include "tests/unit/test_state_fixture.h"
 
@@ -105,7 +105,7 @@ static void state_of(struct node *n, uint64_t t, uint8_t digest[HASH_BYTES],
 	struct acc_err err;
 	struct kv kv;
 	ASSERT_OK(store_read_begin(n->store, &tx, &err));
-	node_kv_read(&kv, tx);
+	store_kv_read(&kv, tx);
 	ASSERT_OK(state_digest(&kv, digest));
 	json_t *a = json_array();
 	ASSERT_OK(compliance_eval(&kv, t, NULL, NULL, rows_json_cb, a, &err));

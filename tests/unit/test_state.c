@@ -1,4 +1,4 @@
-/* test_state.c - the KVs of ledger/kv.h (in-memory and overlay, checked
+/* test_state.c - the KVs of common/kv.h (in-memory and overlay, checked
  * against a plain reference model under random operations), the state
  * record codecs (round trips, every kind of bad byte) and the digest
  * vectors of specs/compliance.md §5. */
@@ -11,7 +11,7 @@
 #include "common/hex.h"
 #include "ledger/entry.h"
 #include "ledger/fixed.h"
-#include "ledger/kv.h"
+#include "common/kv.h"
 #include "ledger/state.h"
 #include "tests/test.h"
 

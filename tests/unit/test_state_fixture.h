@@ -16,7 +16,7 @@
 #include "ledger/entry.h"
 #include "ledger/fixed.h"
 #include "ledger/genesis.h"
-#include "ledger/kv.h"
+#include "common/kv.h"
 #include "ledger/rules.h"
 #include "ledger/state.h"
 #include "tests/test.h"

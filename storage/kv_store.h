@@ -3,7 +3,7 @@
 #ifndef ACCORD_NODE_STATE_H
 #define ACCORD_NODE_STATE_H
 
-#include "ledger/kv.h"
+#include "common/kv.h"
 
 struct store_rtxn;
 struct store_wtxn;
@@ -11,10 +11,10 @@ struct store_wtxn;
 /* A KV over the write transaction of a block being committed: get, put
  * and del; iter is refused (ACC_ESTATE: rules never scan). Valid while w
  * is. */
-void node_kv_write(struct kv *kv, struct store_wtxn *w);
+void store_kv_write(struct kv *kv, struct store_wtxn *w);
 
 /* A read-only KV over a read transaction (a snapshot): get and iter; put
  * and del are refused (ACC_ESTATE). Valid while t is. */
-void node_kv_read(struct kv *kv, struct store_rtxn *t);
+void store_kv_read(struct kv *kv, struct store_rtxn *t);
 
 #endif

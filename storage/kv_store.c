@@ -1,6 +1,6 @@
-/* state.c - ledger/kv.h over LMDB: the block's write transaction and
+/* kv_store.c - common/kv.h over LMDB: the block's write transaction and
  * read snapshots (specs/compliance.md §3). */
-#include "node/state.h"
+#include "storage/kv_store.h"
 
 #include "storage/store.h"
 
@@ -36,7 +36,7 @@ static int w_iter(void *ctx, const void *prefix, size_t plen,
 
 static const struct kv_ops write_ops = {w_get, w_put, w_del, w_iter};
 
-void node_kv_write(struct kv *kv, struct store_wtxn *w)
+void store_kv_write(struct kv *kv, struct store_wtxn *w)
 {
 	kv->ops = &write_ops;
 	kv->ctx = w;
@@ -77,7 +77,7 @@ static int r_iter(void *ctx, const void *prefix, size_t plen,
 
 static const struct kv_ops read_ops = {r_get, r_put, r_del, r_iter};
 
-void node_kv_read(struct kv *kv, struct store_rtxn *t)
+void store_kv_read(struct kv *kv, struct store_rtxn *t)
 {
 	kv->ops = &read_ops;
 	kv->ctx = t;

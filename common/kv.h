@@ -1,9 +1,8 @@
 /* kv.h - the derived state's key/value interface: an abstract sorted KV
- * (adapters over LMDB live in node/), an in-memory sorted KV, and an
- * overlay that buffers writes over a read-only base (specs/compliance.md §3).
- */
-#ifndef ACCORD_LEDGER_KV_H
-#define ACCORD_LEDGER_KV_H
+ * (specs/compliance.md §3). Implementations: the in-memory KV and the
+ * overlay (ledger/kv_mem.c), and LMDB transactions (storage/kv_store.c). */
+#ifndef ACCORD_COMMON_KV_H
+#define ACCORD_COMMON_KV_H
 
 #include <stddef.h>
 #include <stdint.h>
