@@ -15,6 +15,7 @@
 #include "ledger/cert.h"
 #include "ledger/entry.h"
 #include "ledger/genesis.h"
+#include "ledger/state.h"
 
 /*
  * How the work is laid out (specs/cli.md §8 "Speed"). Signatures are the
@@ -329,6 +330,9 @@ struct auditor {
 	int prev_cert_ok;
 	uint64_t prev_time_ms;
 	int roots_diverged;
+	/* Compliance: the derived state rebuilt from the entries. */
+	struct kv state;
+	int state_diverged; /* an entry was refused: later ones not replayed */
 };
 
 /* Report one failure; returns 1 when the audit must stop (bound hit). */
@@ -687,6 +691,30 @@ static int block_check(struct auditor *a, const struct window *w, size_t j,
 			return 1;
 		}
 		res->entries++;
+		/* The rules, at the block's time (specs/compliance.md §2):
+		 * a node must never have committed an entry they refuse. */
+		if (!a->state_diverged && (!hd_ok || w->rc[k] != 0))
+			a->state_diverged = 1;
+		if (!a->state_diverged) {
+			e = (struct acc_err){0};
+			int r = state_replay_entry(&a->state, a->g, w->bytes[k],
+						   w->lens[k], index,
+						   hd.time_ms / 1000u, &e);
+			if (r == ACC_ENOMEM) {
+				*rc = acc_err_set(err, r, "out of memory");
+				return 1;
+			}
+			if (r != 0) {
+				a->state_diverged = 1;
+				if (fail(a,
+					 "block %" PRIu64 " entry %zu (log "
+					 "index %" PRIu64
+					 "): the rules refuse it: %s "
+					 "(compliance not recomputed past it)",
+					 h, i, index, e.msg))
+					return 1;
+			}
+		}
 	}
 	/* The RFC 9162 root after this block's entries. */
 	if (hd_ok && !a->roots_diverged) {
@@ -708,6 +736,121 @@ static int block_check(struct auditor *a, const struct window *w, size_t j,
 	}
 	memcpy(a->prev_hash, hash, HASH_BYTES);
 	return 0;
+}
+
+/* ---- compliance ---- */
+
+struct rows_ctx {
+	struct audit_result *res;
+	json_t *rows;
+};
+
+static int rows_cb(void *ctx, const struct compliance_row *r)
+{
+	struct rows_ctx *c = ctx;
+	c->res->obligations++;
+	if (r->status >= 1 && r->status <= COMPLIANCE_STATUS_MAX)
+		c->res->status_count[r->status]++;
+	json_t *j = compliance_row_to_json(r);
+	if (j == NULL || json_array_append_new(c->rows, j) != 0)
+		return ACC_ENOMEM;
+	return 0;
+}
+
+/* A short name of a row for messages: agreement…/party/scope. */
+static void row_name(char *out, size_t cap, const json_t *row)
+{
+	const char *ag = json_string_value(json_object_get(row, "agreement"));
+	const char *party = json_string_value(json_object_get(row, "party"));
+	const char *scope = json_string_value(json_object_get(row, "scope"));
+	(void)snprintf(out, cap, "%.12s…/%s%s%s", ag ? ag : "?",
+		       party ? party : "?", scope && scope[0] ? "/" : "",
+		       scope ? scope : "");
+}
+
+/*
+ * The compliance table and digest of the replayed state at the head
+ * block's time, compared with what the source holds (specs/cli.md §8).
+ */
+static int state_check(struct auditor *a, uint64_t head_height, int *rc,
+		       struct acc_err *err)
+{
+	struct audit_result *res = a->res;
+	struct rows_ctx rc_ = {res, json_array()};
+	struct acc_err e = {0};
+	char h1[33], h2[33], name[200];
+	if (rc_.rows == NULL) {
+		*rc = acc_err_set(err, ACC_ENOMEM, "out of memory");
+		return 1;
+	}
+	res->state_time_s = a->prev_time_ms / 1000u;
+	int r = state_digest(&a->state, res->state_digest);
+	if (r == 0)
+		r = compliance_eval(&a->state, res->state_time_s, NULL, NULL,
+				    rows_cb, &rc_, &e);
+	if (r != 0) {
+		json_decref(rc_.rows);
+		(void)fail(a, "compliance: cannot evaluate the replayed state: "
+			      "%s",
+			   e.msg[0] ? e.msg : acc_strerror(r));
+		return 1;
+	}
+	res->state_replayed = 1;
+	struct audit_state st = {0};
+	if (a->src->state == NULL ||
+	    a->src->state(a->src->ctx, &st, &e) != 0 ||
+	    st.height != head_height) {
+		/* Nothing to compare with (a node that moved on, or no
+		 * view): the recomputed table stands on its own. */
+		json_decref(st.rows);
+		json_decref(rc_.rows);
+		return 0;
+	}
+	int stop = 0;
+	if (memcmp(st.digest, res->state_digest, HASH_BYTES) != 0) {
+		short_hex(h1, st.digest);
+		short_hex(h2, res->state_digest);
+		stop = fail(a,
+			    "%s holds derived state %s…, replaying the log "
+			    "gives %s…",
+			    a->src->name, h1, h2);
+	} else {
+		res->state_compared = 1;
+	}
+	if (!stop && st.rows != NULL) {
+		size_t n = json_array_size(st.rows),
+		       m = json_array_size(rc_.rows), bad = 0;
+		if (n != m)
+			stop = fail(a,
+				    "%s serves %zu compliance rows, the log "
+				    "gives %zu",
+				    a->src->name, n, m);
+		for (size_t i = 0; !stop && i < n && i < m; i++) {
+			json_t *theirs = json_array_get(st.rows, i);
+			json_t *ours = json_array_get(rc_.rows, i);
+			if (json_equal(theirs, ours))
+				continue;
+			bad++;
+			row_name(name, sizeof name, ours);
+			const char *ts = json_string_value(
+			    json_object_get(theirs, "status"));
+			const char *os =
+			    json_string_value(json_object_get(ours, "status"));
+			stop = fail(a,
+				    "compliance row %zu (%s): %s serves status "
+				    "%s, the log gives %s%s",
+				    i, name, a->src->name, ts ? ts : "?",
+				    os ? os : "?",
+				    ts && os && strcmp(ts, os) == 0
+					? " (other fields differ)"
+					: "");
+		}
+		if (!stop && n == m && bad == 0 && res->state_compared)
+			res->state_compared = 2;
+	}
+	json_decref(st.rows);
+	json_decref(rc_.rows);
+	return stop;
 }
 
 int audit_run(const struct audit_opts *o, const struct audit_source *src,
@@ -740,6 +883,10 @@ int audit_run(const struct audit_opts *o, const struct audit_source *src,
 		return acc_err_set(err, ACC_ENOMEM,
 				   "cannot start verification threads");
 	merkle_frontier_init(&a.fr);
+	if (kv_mem_open(&a.state) != 0) {
+		pool_free(&pool);
+		return acc_err_set(err, ACC_ENOMEM, "out of memory");
+	}
 	memcpy(a.prev_hash, a.g->hash, HASH_BYTES);
 	genesis_valset_hash(a.g, a.valset);
 
@@ -808,6 +955,8 @@ int audit_run(const struct audit_opts *o, const struct audit_source *src,
 			   " root %s…, the blocks give %" PRIu64 " root %s…",
 			   src->name, head.log_size, h1, a.fr.size, h2);
 	}
+	if (!a.state_diverged)
+		(void)state_check(&a, head.height, &rc, err);
 out:
 	if (running) {
 		pool_wait(&pool);
@@ -816,6 +965,7 @@ out:
 	pool_free(&pool);
 	res->seconds = now_s() - t0;
 	free(a.prev_cert);
+	kv_mem_close(&a.state);
 	window_free(&win[0]);
 	window_free(&win[1]);
 	return rc;

@@ -8,8 +8,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "common/crypto.h"
 #include "common/error.h"
+#include "ledger/compliance.h"
 
 struct genesis;
 
@@ -48,11 +51,23 @@ struct audit_head {
 	uint8_t genesis_hash[HASH_BYTES];
 };
 
+/* What the source says of the derived state (specs/compliance.md §5):
+ * its digest at head `height`, and the compliance rows it serves (a
+ * node's GET /v1/compliance) or NULL (a data directory has the state,
+ * not the table). */
+struct audit_state {
+	uint64_t height;
+	uint8_t digest[HASH_BYTES];
+	json_t *rows; /* owned by the caller of state() */
+};
+
 struct audit_source {
 	const char *name; /* "node http://…" or "data dir/" for messages */
 	int (*head)(void *ctx, struct audit_head *h, struct acc_err *err);
 	int (*block)(void *ctx, uint64_t height, struct audit_block *b,
 		     struct acc_err *err);
+	/* The derived state as the source holds it now. */
+	int (*state)(void *ctx, struct audit_state *st, struct acc_err *err);
 	void (*close)(void *ctx);
 	void *ctx;
 	/* The block bytes outlive the next block() call (a data directory's
@@ -83,6 +98,14 @@ struct audit_result {
 	uint8_t log_root[HASH_BYTES];
 	size_t failures;
 	int truncated;	       /* stopped at failures_max */
+	/* Compliance, recomputed by replaying every entry through the rules
+	 * at its block's time (specs/cli.md §8). */
+	int state_replayed; /* every entry replayed, none refused */
+	uint8_t state_digest[HASH_BYTES];
+	uint64_t state_time_s; /* the head block's time: the table's */
+	size_t obligations;
+	size_t status_count[COMPLIANCE_STATUS_MAX + 1];
+	int state_compared; /* 1: digest matched the source's; 2: rows too */
 	double seconds;	       /* wall time of the whole audit */
 	double verify_seconds; /* wall time with signature checks running */
 };

@@ -11,6 +11,8 @@
 #include "cli/client.h"
 #include "cli/http.h"
 #include "common/hex.h"
+#include "ledger/state.h"
+#include "storage/kv_store.h"
 #include "storage/store.h"
 
 /* Growable arrays of one block's entries. */
@@ -132,6 +134,26 @@ static int data_block(void *ctx, uint64_t height, struct audit_block *b,
 	return 0;
 }
 
+/* The derived state of the same snapshot the blocks come from. */
+static int data_state(void *ctx, struct audit_state *st, struct acc_err *err)
+{
+	struct data_src *d = ctx;
+	struct store_head sh;
+	struct kv kv;
+	memset(st, 0, sizeof *st);
+	int rc = store_head_get(d->t, &sh);
+	if (rc != 0)
+		return acc_err_set(err, rc, "cannot read the head: %s",
+				   acc_strerror(rc));
+	st->height = sh.height;
+	store_kv_read(&kv, d->t);
+	rc = state_digest(&kv, st->digest);
+	if (rc != 0)
+		return acc_err_set(err, rc, "cannot read the derived state: %s",
+				   acc_strerror(rc));
+	return 0;
+}
+
 static void data_close(void *ctx)
 {
 	struct data_src *d = ctx;
@@ -162,6 +184,7 @@ int audit_source_data(struct audit_source *src, const char *dir,
 	src->name = d->name;
 	src->head = data_head;
 	src->block = data_block;
+	src->state = data_state;
 	src->close = data_close;
 	src->ctx = d;
 	/* Everything it serves points into the LMDB map, valid until the
@@ -373,6 +396,35 @@ out:
 	return rc;
 }
 
+/* GET /v1/compliance: the node's digest and table at its head now. */
+static int node_state(void *ctx, struct audit_state *st, struct acc_err *err)
+{
+	struct node_src *n = ctx;
+	char url[HTTP_URL_BYTES_MAX];
+	json_t *j = NULL;
+	memset(st, 0, sizeof *st);
+	if (http_url(url, n->url, "/v1/compliance") != 0)
+		return acc_err_set(err, ACC_EINVAL, "node URL too long");
+	int rc = http_get_json(&n->c, url, &j, err);
+	if (rc != 0)
+		return rc;
+	json_t *rows = json_object_get(j, "rows");
+	if ((rc = client_json_u64(j, "height", &st->height, err)) != 0 ||
+	    (rc = client_json_hash(j, "state_digest", st->digest, HASH_BYTES,
+				   err)) != 0) {
+		json_decref(j);
+		return rc;
+	}
+	if (!json_is_array(rows)) {
+		json_decref(j);
+		return acc_err_set(err, ACC_EDECODE,
+				   "/v1/compliance: rows is not an array");
+	}
+	st->rows = json_incref(rows);
+	json_decref(j);
+	return 0;
+}
+
 static void node_close(void *ctx)
 {
 	struct node_src *n = ctx;
@@ -412,6 +464,7 @@ int audit_source_node(struct audit_source *src, const char *url,
 	src->name = n->name;
 	src->head = node_head;
 	src->block = node_block;
+	src->state = node_state;
 	src->close = node_close;
 	src->ctx = n;
 	src->bytes_stable = 0; /* its buffers are reused block after block */

@@ -10,6 +10,36 @@
 #include "common/hex.h"
 #include "ledger/genesis.h"
 
+/* The recomputed compliance (specs/cli.md §8): counts by status and
+ * whether the source's state agreed. */
+static void print_compliance(const struct audit_result *res, int node)
+{
+	char dg[2 * HASH_BYTES + 1];
+	if (!res->state_replayed)
+		return;
+	hex_encode(dg, res->state_digest, HASH_BYTES);
+	printf("compliance recomputed from the log: %zu obligation(s)",
+	       res->obligations);
+	const char *sep = ": ";
+	for (int st = 1; st <= COMPLIANCE_STATUS_MAX; st++) {
+		if (res->status_count[st] == 0)
+			continue;
+		printf("%s%zu %s", sep, res->status_count[st],
+		       compliance_status_name(st));
+		sep = ", ";
+	}
+	printf("; state digest %.16s…", dg);
+	if (res->state_compared == 2)
+		printf(", the same digest and table as the node serves\n");
+	else if (res->state_compared == 1)
+		printf(", the same as the %s holds\n",
+		       node ? "node" : "data directory");
+	else
+		printf(" (not compared: the %s\n",
+		       node ? "node moved on during the audit)"
+			    : "source holds no state)");
+}
+
 int cmd_audit(int argc, char **argv)
 {
 	struct arg_opt opts[] = {
@@ -97,6 +127,7 @@ int cmd_audit(int argc, char **argv)
 	    .out = stderr,
 	};
 	struct audit_result res;
+	int src_is_node = args_get(&s, "node") != NULL;
 	rc = audit_run(&o, &src, &res, &err);
 	src.close(src.ctx);
 	double raw = args_get(&s, "rate") ? audit_raw_verify_rate(0.5) : 0;
@@ -122,6 +153,20 @@ int cmd_audit(int argc, char **argv)
 			printf(",\"raw_verify_per_second_1thread\":%.0f,"
 			       "\"ratio\":%.3f",
 			       raw, rate / raw);
+		if (res.state_replayed) {
+			char dg[2 * HASH_BYTES + 1];
+			hex_encode(dg, res.state_digest, HASH_BYTES);
+			printf(",\"compliance\":{\"obligations\":%zu,"
+			       "\"state_digest\":\"%s\",\"compared\":\"%s\"",
+			       res.obligations, dg,
+			       res.state_compared == 2	 ? "digest and table"
+			       : res.state_compared == 1 ? "digest"
+							 : "none");
+			for (int st = 1; st <= COMPLIANCE_STATUS_MAX; st++)
+				printf(",\"%s\":%zu", compliance_status_name(st),
+				       res.status_count[st]);
+			printf("}");
+		}
 		printf("}\n");
 	} else if (ok) {
 		printf("audit passed: %llu blocks, %llu entries, %llu "
@@ -134,6 +179,7 @@ int cmd_audit(int argc, char **argv)
 		       (unsigned long long)res.entry_sigs,
 		       (unsigned long long)res.cert_sigs, res.seconds, rate,
 		       (unsigned long long)res.log_size, root);
+		print_compliance(&res, src_is_node);
 	}
 	if (raw > 0 && !args_get(&s, "json"))
 		printf("raw single-thread Ed25519 verify: %.0f/s; audit rate / "

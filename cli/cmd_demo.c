@@ -20,7 +20,7 @@
 #include "ledger/entry.h"
 #include "ledger/fixed.h"
 #include "ledger/genesis.h"
-#include "ledger/kv.h"
+#include "common/kv.h"
 #include "ledger/rules.h"
 
 #define DEMO_STEPS_MAX 1024u

@@ -11,7 +11,7 @@
 
 #include "common/codec.h"
 #include "ledger/compliance.h"
-#include "ledger/kv.h"
+#include "common/kv.h"
 #include "ledger/state.h"
 
 #define CHECK(type, rd, wr)                                           \

@@ -19,6 +19,12 @@ HEADER_HEX=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["he
 CERT_HEX=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["cert_hex"])' "$TMP/b3.json")
 "$ACCORD" get block latest --node "$URL" --json >"$TMP/head.json" || fail "get block latest"
 HEAD_CERT_HEX=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["cert_hex"])' "$TMP/head.json")
+# The derived state of obligation 0 of the first agreement (entry 0):
+# its key "c/o/" ‖ agreement id ‖ u16 0 (specs/compliance.md §3.1); in an
+# LMDB leaf the value follows the key.
+curl -s "$URL/v1/entries/0" >"$TMP/e0.json"
+AG0=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$TMP/e0.json")
+OBL_KEY_HEX=$(printf 'c/o/' | od -An -tx1 | tr -d ' \n')${AG0}0000
 net_stop
 
 "$ACCORD" audit --genesis "$NET/genesis.json" --data "$NET/node0/data" >/dev/null ||
@@ -52,4 +58,6 @@ check "block 3 header, last byte" "$HEADER_HEX" $((HLEN - 1)) "header"
 check "block 3 certificate, a signature byte" "$CERT_HEX" $((CLEN - 1)) "certificate"
 check "block 3 certificate, its block hash" "$CERT_HEX" 20 "certificate"
 check "head certificate, a signature byte" "$HEAD_CERT_HEX" $(( ${#HEAD_CERT_HEX} / 2 - 1 )) "certificate"
+# The derived state: the audit replays the log and compares digests.
+check "obligation 0's derived state, a value byte" "$OBL_KEY_HEX" $(( ${#OBL_KEY_HEX} / 2 + 3 )) "derived state"
 echo "PASS tamper"

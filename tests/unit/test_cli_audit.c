@@ -20,6 +20,8 @@
 #include "ledger/cert.h"
 #include "ledger/entry.h"
 #include "ledger/genesis.h"
+#include "ledger/state.h"
+#include "storage/kv_store.h"
 #include "storage/store.h"
 #include "tests/test.h"
 
@@ -43,6 +45,24 @@ static void sh(const char *fmt, const char *a, const char *b)
 	ASSERT_EQ(system(cmd), 0);
 }
 
+/* Entry 0 of the chain: party 0's one-party agreement, which every
+ * report of the chain is about (the audit replays the rules,
+ * specs/compliance.md), with a grace period that keeps its 2017 window
+ * open at the chain's 2023 block times. */
+static uint8_t agreement_id[HASH_BYTES];
+
+static void agreement_make(struct entry *e)
+{
+	struct acc_err err = {0};
+	const char *party = g.parties[0].id;
+	ASSERT_OK(build_agreement_simple(
+	    e, "audit test agreement", &party, 1, &g, 60000,
+	    build_time(2017, 1, 1, 0, 0, 0), build_time(2017, 12, 31, 23, 59, 59),
+	    build_time(2018, 3, 31, 23, 59, 59), &err));
+	e->agreement.grace_days = 7305;
+	e->time = 1700000000;
+}
+
 /* A report of party kf, distinct per (height, i). */
 static void report_make(struct entry *e, const struct keyfile *kf, uint64_t n)
 {
@@ -51,7 +71,7 @@ static void report_make(struct entry *e, const struct keyfile *kf, uint64_t n)
 	e->kind = ENTRY_REPORT;
 	e->time = 1700000000 + n;
 	struct report *r = &e->report;
-	memset(r->agreement_id, 0xaa, HASH_BYTES);
+	memcpy(r->agreement_id, agreement_id, HASH_BYTES);
 	r->party = build_str(kf->id);
 	r->scope = build_str("");
 	r->method = build_str("test");
@@ -63,6 +83,28 @@ static void report_make(struct entry *e, const struct keyfile *kf, uint64_t n)
 	r->period_end = build_time(2017, 12, 31, 23, 59, 59);
 	r->has_value = true;
 	r->value = 50000 + (int64_t)n;
+}
+
+/* The derived state a node writes with each block: the block's entries
+ * through the rules, at its time (specs/node.md §3). */
+struct apply_ctx {
+	uint8_t **bytes;
+	size_t *lens;
+	uint64_t first_index, time_s;
+};
+
+static int apply_rules(void *ctx, struct store_wtxn *w, struct acc_err *err)
+{
+	struct apply_ctx *a = ctx;
+	struct kv kv;
+	store_kv_write(&kv, w);
+	for (size_t i = 0; i < PER_BLOCK; i++) {
+		int rc = state_replay_entry(&kv, &g, a->bytes[i], a->lens[i],
+					    a->first_index + i, a->time_s, err);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
 }
 
 /* Commit BLOCKS blocks of PER_BLOCK reports as the single validator. */
@@ -89,11 +131,14 @@ static void chain_build(void)
 		size_t lens[PER_BLOCK];
 		struct store_entry_in in[PER_BLOCK];
 		for (size_t i = 0; i < PER_BLOCK; i++) {
-			const struct keyfile *kf = devnet_keys_find(
-			    &keys, "party", g.parties[i % g.party_count].id);
+			const struct keyfile *kf =
+			    devnet_keys_find(&keys, "party", g.parties[0].id);
 			ASSERT(kf != NULL);
 			struct entry e;
-			report_make(&e, kf, h * 100 + i);
+			if (h == 1 && i == 0)
+				agreement_make(&e);
+			else
+				report_make(&e, kf, h * 100 + i);
 			ASSERT_OK(entry_sign(&e, &kf->key, g.chain_id, &err));
 			ASSERT_OK(entry_encode(&e, &bytes[i], &lens[i], &err));
 			entry_free(&e);
@@ -101,6 +146,8 @@ static void chain_build(void)
 			in[i].bytes = bytes[i];
 			in[i].len = lens[i];
 			entry_id(in[i].id, bytes[i], lens[i]);
+			if (h == 1 && i == 0)
+				memcpy(agreement_id, in[i].id, HASH_BYTES);
 			in[i].party = kf->id;
 			ASSERT_OK(
 			    merkle_frontier_append(&fr, in[i].id, NULL, NULL));
@@ -132,6 +179,8 @@ static void chain_build(void)
 		uint8_t cb[CERT_BYTES_MAX];
 		size_t clen;
 		ASSERT_OK(cert_encode(&c, cb, &clen, &err));
+		struct apply_ctx actx = {bytes, lens, fr.size - PER_BLOCK,
+					 hd.time_ms / 1000u};
 		struct store_block_in b = {
 		    .height = h,
 		    .header = hb,
@@ -143,6 +192,8 @@ static void chain_build(void)
 		    .entries = in,
 		    .entry_count = PER_BLOCK,
 		    .log_size = fr.size,
+		    .apply = apply_rules,
+		    .apply_ctx = &actx,
 		};
 		memcpy(b.hash, hash, HASH_BYTES);
 		memcpy(b.log_root, hd.log_root, HASH_BYTES);

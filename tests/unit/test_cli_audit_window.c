@@ -142,6 +142,24 @@ static void msrc_close(void *ctx)
 	m->buf = NULL;
 }
 
+/* Entry 0 of the chain: party 0's one-party agreement, which every
+ * report of the chain is about (the audit replays the rules,
+ * specs/compliance.md), with a grace period that keeps its 2017 window
+ * open at the chain's 2023 block times. */
+static uint8_t agreement_id[HASH_BYTES];
+
+static void agreement_make(struct entry *e)
+{
+	struct acc_err err = {0};
+	const char *party = g.parties[0].id;
+	ASSERT_OK(build_agreement_simple(
+	    e, "audit test agreement", &party, 1, &g, 60000,
+	    build_time(2017, 1, 1, 0, 0, 0), build_time(2017, 12, 31, 23, 59, 59),
+	    build_time(2018, 3, 31, 23, 59, 59), &err));
+	e->agreement.grace_days = 7305;
+	e->time = 1700000000;
+}
+
 /* A report of party kf, distinct per n. */
 static void report_make(struct entry *e, const struct keyfile *kf, uint64_t n)
 {
@@ -150,7 +168,7 @@ static void report_make(struct entry *e, const struct keyfile *kf, uint64_t n)
 	e->kind = ENTRY_REPORT;
 	e->time = 1700000000 + n;
 	struct report *r = &e->report;
-	memset(r->agreement_id, 0xaa, HASH_BYTES);
+	memcpy(r->agreement_id, agreement_id, HASH_BYTES);
 	r->party = build_str(kf->id);
 	r->scope = build_str("");
 	r->method = build_str("test");
@@ -192,16 +210,21 @@ static void chain_build(void)
 		struct mblock *b = &chain[h];
 		b->first_index = fr.size;
 		for (size_t i = 0; i < PER_BLOCK; i++) {
-			const struct keyfile *kf = devnet_keys_find(
-			    &keys, "party", g.parties[i % g.party_count].id);
+			const struct keyfile *kf =
+			    devnet_keys_find(&keys, "party", g.parties[0].id);
 			ASSERT(kf != NULL);
 			struct entry e;
-			report_make(&e, kf, h * 100 + i);
+			if (h == 1 && i == 0)
+				agreement_make(&e);
+			else
+				report_make(&e, kf, h * 100 + i);
 			ASSERT_OK(entry_sign(&e, &kf->key, g.chain_id, &err));
 			ASSERT_OK(entry_encode(&e, &b->entries[i], &b->lens[i],
 					       &err));
 			entry_free(&e);
 			entry_id(b->ids[i], b->entries[i], b->lens[i]);
+			if (h == 1 && i == 0)
+				memcpy(agreement_id, b->ids[i], HASH_BYTES);
 			ASSERT_OK(
 			    merkle_frontier_append(&fr, b->ids[i], NULL, NULL));
 		}
