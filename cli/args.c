@@ -148,3 +148,10 @@ int args_u64(const char *text, const char *what, uint64_t *out,
 	*out = (uint64_t)v;
 	return 0;
 }
+
+const char *args_get_or(const struct arg_spec *s, const char *name,
+			const char *dflt)
+{
+	const char *v = args_get(s, name);
+	return v != NULL ? v : dflt;
+}

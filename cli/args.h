@@ -49,6 +49,9 @@ int args_parse(struct arg_spec *s, int argc, char **argv, struct acc_err *err);
 /* The value of option name (NULL when absent). Asserts the name is in the
  * table: asking for an option the table lacks is a programmer error. */
 const char *args_get(const struct arg_spec *s, const char *name);
+/* The value of option name, or dflt when it was not given. */
+const char *args_get_or(const struct arg_spec *s, const char *name,
+			const char *dflt);
 
 /* Print "usage: accord CMD USAGE", the description and the option table. */
 void args_help_print(const struct arg_spec *s, FILE *f);

@@ -22,7 +22,6 @@
 #define BENCH_ENTRIES_MAX 10000000u
 #define BENCH_CONCURRENCY_MAX 1000u
 
-
 /* Pre-signing, spread over the cores: job i builds, signs and encodes
  * report i. */
 struct sign_job {
@@ -163,10 +162,8 @@ static int cmd_load(int argc, char **argv)
 	int ex = args_run(&s, argc, argv);
 	if (ex >= 0)
 		return ex;
-	const char *node =
-	    args_get(&s, "node") ? args_get(&s, "node") : CLI_NODE_DEFAULT;
-	const char *dir =
-	    args_get(&s, "keys") ? args_get(&s, "keys") : "devnet";
+	const char *node = args_get_or(&s, "node", CLI_NODE_DEFAULT);
+	const char *dir = args_get_or(&s, "keys", "devnet");
 	struct acc_err err = {0};
 	uint64_t n = 10000, conc = 32;
 	if ((args_get(&s, "entries") &&

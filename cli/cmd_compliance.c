@@ -40,10 +40,8 @@ int cmd_compliance(int argc, char **argv)
 	int ex = args_run(&s, argc, argv);
 	if (ex >= 0)
 		return ex;
-	const char *node =
-	    args_get(&s, "node") ? args_get(&s, "node") : CLI_NODE_DEFAULT;
-	const char *fmt =
-	    args_get(&s, "format") ? args_get(&s, "format") : "table";
+	const char *node = args_get_or(&s, "node", CLI_NODE_DEFAULT);
+	const char *fmt = args_get_or(&s, "format", "table");
 	const char *party = args_get(&s, "party");
 	const char *agreement = args_get(&s, "agreement");
 	struct acc_err err = {0};

@@ -402,10 +402,8 @@ int cmd_demo(int argc, char **argv)
 	int ex = args_run(&s, argc, argv);
 	if (ex >= 0)
 		return ex;
-	const char *node =
-	    args_get(&s, "node") ? args_get(&s, "node") : CLI_NODE_DEFAULT;
-	const char *dir =
-	    args_get(&s, "keys") ? args_get(&s, "keys") : "devnet";
+	const char *node = args_get_or(&s, "node", CLI_NODE_DEFAULT);
+	const char *dir = args_get_or(&s, "keys", "devnet");
 	int as_json = args_get(&s, "json") != NULL;
 	int dry = args_get(&s, "dry-run") != NULL;
 	char spath[PATH_MAX], sdir[PATH_MAX], gpath[PATH_MAX];

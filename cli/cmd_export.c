@@ -219,11 +219,9 @@ int cmd_export(int argc, char **argv)
 	int ex = args_run(&s, argc, argv);
 	if (ex >= 0)
 		return ex;
-	const char *node =
-	    args_get(&s, "node") ? args_get(&s, "node") : CLI_NODE_DEFAULT;
+	const char *node = args_get_or(&s, "node", CLI_NODE_DEFAULT);
 	const char *what = args_get(&s, "what");
-	const char *fmt =
-	    args_get(&s, "format") ? args_get(&s, "format") : "csv";
+	const char *fmt = args_get_or(&s, "format", "csv");
 	const char *party = args_get(&s, "party");
 	const char *agreement = args_get(&s, "agreement");
 	struct acc_err err = {0};

@@ -62,8 +62,7 @@ static int cmd_get_entry(int argc, char **argv)
 	int ex = args_run(&s, argc, argv);
 	if (ex >= 0)
 		return ex;
-	const char *node =
-	    args_get(&s, "node") ? args_get(&s, "node") : CLI_NODE_DEFAULT;
+	const char *node = args_get_or(&s, "node", CLI_NODE_DEFAULT);
 	const char *ref = s.pos[0];
 	int is_id;
 	if (ref_check(ref, &is_id) != 0) {
@@ -164,8 +163,7 @@ static int cmd_get_block(int argc, char **argv)
 	int ex = args_run(&s, argc, argv);
 	if (ex >= 0)
 		return ex;
-	const char *node =
-	    args_get(&s, "node") ? args_get(&s, "node") : CLI_NODE_DEFAULT;
+	const char *node = args_get_or(&s, "node", CLI_NODE_DEFAULT);
 	const char *ref = s.pos[0];
 	struct acc_err err = {0};
 	uint64_t h;

@@ -124,8 +124,7 @@ static int import_reports(int argc, char **argv)
 	int ex = args_run(&s, argc, argv);
 	if (ex >= 0)
 		return ex;
-	const char *node =
-	    args_get(&s, "node") ? args_get(&s, "node") : CLI_NODE_DEFAULT;
+	const char *node = args_get_or(&s, "node", CLI_NODE_DEFAULT);
 	const char *file = args_get(&s, "csv");
 	const char *keyp = args_get(&s, "key");
 	int dry = args_get(&s, "dry-run") != NULL;

@@ -73,8 +73,7 @@ static int cmd_inclusion(int argc, char **argv)
 	int ex = args_run(&s, argc, argv);
 	if (ex >= 0)
 		return ex;
-	const char *node =
-	    args_get(&s, "node") ? args_get(&s, "node") : CLI_NODE_DEFAULT;
+	const char *node = args_get_or(&s, "node", CLI_NODE_DEFAULT);
 	const char *idx_s = args_get(&s, "index"), *id_s = args_get(&s, "id");
 	const char *size_s = args_get(&s, "size"),
 		   *root_s = args_get(&s, "root");
@@ -228,8 +227,7 @@ static int cmd_consistency(int argc, char **argv)
 	int ex = args_run(&s, argc, argv);
 	if (ex >= 0)
 		return ex;
-	const char *node =
-	    args_get(&s, "node") ? args_get(&s, "node") : CLI_NODE_DEFAULT;
+	const char *node = args_get_or(&s, "node", CLI_NODE_DEFAULT);
 	struct acc_err err = {0};
 	uint64_t old_size = 0, new_size = 0;
 	uint8_t want_old[HASH_BYTES], want_new[HASH_BYTES];

@@ -88,8 +88,7 @@ int cmd_submit(int argc, char **argv)
 	int ex = args_run(&s, argc, argv);
 	if (ex >= 0)
 		return ex;
-	const char *node =
-	    args_get(&s, "node") ? args_get(&s, "node") : CLI_NODE_DEFAULT;
+	const char *node = args_get_or(&s, "node", CLI_NODE_DEFAULT);
 	const char *keyp = args_get(&s, "key");
 	if (keyp == NULL) {
 		fprintf(stderr, "accord: submit: --key FILE is required\n");
