@@ -90,9 +90,16 @@ static void timer_cb(uv_timer_t *t)
 	if (count > 0)
 		atomic_fetch_add(&n->metrics.block_commit_us_sum,
 				 (uv_hrtime() - t0) / 1000u);
-	/* Whatever arrived while this block was being synced starts the next
-	 * batch: group commit. */
-	producer_kick(p);
+	/* Group commit (specs/node.md §3): whatever arrived while this block
+	 * was being signed and synced has gathered for as long as the sync
+	 * took, and goes into the next block at once. */
+	pthread_mutex_lock(&n->mu);
+	size_t waiting = n->mempool.count;
+	pthread_mutex_unlock(&n->mu);
+	if (count > 0 && waiting > 0)
+		arm(p, 0);
+	else
+		producer_kick(p);
 }
 
 static void close_cb(uv_handle_t *h)
