@@ -147,6 +147,19 @@ int ed25519_verify_ctx(const uint8_t sig[SIG_BYTES],
 	return rc;
 }
 
+_Static_assert(SHORTHASH_KEY_BYTES == crypto_shorthash_KEYBYTES,
+	       "SipHash key size");
+
+uint64_t shorthash(const void *p, size_t n,
+		   const uint8_t key[SHORTHASH_KEY_BYTES])
+{
+	uint8_t out[crypto_shorthash_BYTES];
+	uint64_t h;
+	(void)crypto_shorthash(out, p, n, key);
+	memcpy(&h, out, sizeof h);
+	return h;
+}
+
 void random_bytes(void *p, size_t n)
 {
 	randombytes_buf(p, n);

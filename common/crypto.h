@@ -65,6 +65,12 @@ int ed25519_verify_ctx(const uint8_t sig[SIG_BYTES],
 		       const uint8_t pk[PUBKEY_BYTES], const char *context,
 		       const char *chain_id, const void *payload, size_t n);
 
+/* SipHash-2-4 of p under a 16-byte secret key: a keyed hash for hash
+ * tables fed untrusted keys (their buckets cannot be aimed at). */
+#define SHORTHASH_KEY_BYTES 16u
+uint64_t shorthash(const void *p, size_t n,
+		   const uint8_t key[SHORTHASH_KEY_BYTES]);
+
 /* Cryptographically random bytes. */
 void random_bytes(void *p, size_t n);
 

@@ -1,6 +1,7 @@
 /* kv.h - the derived state's key/value interface: an abstract sorted KV
  * (specs/compliance.md §3). Implementations: the in-memory KV and the
- * overlay (ledger/kv_mem.c), and LMDB transactions (storage/kv_store.c). */
+ * overlay (ledger/kv_mem.c), the hashed in-memory KV (ledger/kv_hash.c),
+ * and LMDB transactions (storage/kv_store.c). */
 #ifndef ACCORD_COMMON_KV_H
 #define ACCORD_COMMON_KV_H
 
@@ -85,6 +86,19 @@ int kv_mem_open(struct kv *kv);
 void kv_mem_close(struct kv *kv);
 /* Number of keys held. */
 size_t kv_mem_count(const struct kv *kv);
+
+/*
+ * Hashed in-memory KV: O(1) get/put/del (a hash table keyed with SipHash
+ * under a random key drawn at open, so that keys crafted by a log cannot
+ * collide on purpose); iter gathers the keys under the prefix and sorts
+ * them, O(n log n) per call. For the auditor's replay, which iterates only
+ * at the end. Same contract and errors as kv_mem; kv_hash_open also
+ * returns ACC_ECRYPTO when libsodium cannot start.
+ */
+int kv_hash_open(struct kv *kv);
+void kv_hash_close(struct kv *kv);
+/* Number of keys held. */
+size_t kv_hash_count(const struct kv *kv);
 
 /*
  * Overlay KV: writes (and deletions) are buffered in memory over base,

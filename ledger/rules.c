@@ -381,7 +381,7 @@ out:
 
 /* R18: the shortfall and the compensation a value would give must be
  * representable quantities. v is the value (NO counts as 0). */
-static int amounts_check(const struct state_agreement *a,
+static int amounts_check(const struct state_agreement_terms *a,
 			 const struct state_obligation *o, int64_t v,
 			 struct acc_err *err)
 {
@@ -403,9 +403,11 @@ static int amounts_check(const struct state_agreement *a,
 	return 0;
 }
 
+/* The report rules read only the agreement's terms (not its 17 KiB of
+ * lists): every report of a bench or a real log goes through here. */
 static int report_check(const struct kv *kv, const struct genesis *g,
 			const struct entry *e, uint64_t t,
-			struct state_agreement *a, uint16_t *oi,
+			struct state_agreement_terms *a, uint16_t *oi,
 			struct state_obligation *o, struct acc_err *err)
 {
 	const struct report *r = &e->report;
@@ -423,19 +425,25 @@ static int report_check(const struct kv *kv, const struct genesis *g,
 				   "key of another party",
 				   S(r->party));
 	/* R12 */
-	CK(agreement_need(kv, r->agreement_id, a, "R12", err));
+	rc = state_agreement_terms_get(kv, r->agreement_id, a, err);
+	if (rc == ACC_ENOTFOUND)
+		return acc_err_set(err, ACC_ERULE, "R12: no agreement %s",
+				   hx(r->agreement_id).s);
+	if (rc != 0)
+		return rc;
 	if (!a->active)
 		return acc_err_set(err, ACC_ERULE,
 				   "R12: agreement %s is not active",
 				   hx(r->agreement_id).s);
 	/* R13 */
-	fixed_time_format(ps, r->period_start);
-	fixed_time_format(pe, r->period_end);
 	kl = state_key_match(k, r->agreement_id, S(r->party), S(r->scope),
 			     r->pollutant, r->metric, r->period_start,
 			     r->period_end);
 	rc = kl == 0 ? ACC_ENOTFOUND : kv_get(kv, k, kl, &v, &vl);
-	if (rc == ACC_ENOTFOUND)
+	if (rc == ACC_ENOTFOUND) {
+		/* Times are formatted for the message only. */
+		fixed_time_format(ps, r->period_start);
+		fixed_time_format(pe, r->period_end);
 		return acc_err_set(
 		    err, ACC_ERULE,
 		    "R13: no obligation of agreement %.16s for "
@@ -446,6 +454,7 @@ static int report_check(const struct kv *kv, const struct genesis *g,
 						 : "?",
 		    metric_name(r->metric) ? metric_name(r->metric) : "?", ps,
 		    pe);
+	}
 	if (rc != 0)
 		return acc_err_set(err, rc, "reading derived state: %s",
 				   acc_strerror(rc));
@@ -487,19 +496,13 @@ static int apply_report(struct kv *kv, const struct genesis *g,
 			uint64_t index, uint64_t t, struct acc_err *err)
 {
 	const struct report *r = &e->report;
-	struct state_agreement *a;
+	struct state_agreement_terms a;
 	struct state_obligation o;
 	struct state_report rec, head;
 	uint16_t oi = 0;
-	int rc;
 
 	CK(absent(kv, STATE_KEY_REPORT, id, "report", err));
-	if ((a = agreement_alloc(err)) == NULL)
-		return ACC_ENOMEM;
-	rc = report_check(kv, g, e, t, a, &oi, &o, err);
-	free(a);
-	if (rc != 0)
-		return rc;
+	CK(report_check(kv, g, e, t, &a, &oi, &o, err));
 
 	/* R17: the new report is the deciding one; the previous one stays
 	 * linked behind it as the fallback. */

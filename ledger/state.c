@@ -389,64 +389,113 @@ static int rd_end(struct rd *d, const char *what, struct acc_err *err)
 			   d->bad ? d->bad : "trailing bytes");
 }
 
+/*
+ * §4.1, decoded into t, and into a's title, proposer and lists when a is
+ * not NULL. Without a, the strings are checked exactly as with it (into a
+ * scratch buffer), so both forms accept the same records and name the
+ * same first bad field.
+ */
+static int agreement_rd(struct state_agreement_terms *t,
+			struct state_agreement *a, const uint8_t *p, size_t n,
+			struct acc_err *err)
+{
+	struct rd d;
+	char scratch[STATE_NAME_BYTES];
+	bool endorsed;
+	memset(t, 0, sizeof *t);
+	rd_begin(&d, p, n, STATE_TAG_AGREEMENT);
+	t->index = rd_u64(&d, "index");
+	t->proposed_at = rd_time(&d, "proposed_at");
+	rd_str8(&d, a ? a->title : scratch, STATE_NAME_BYTES, STR_NAME,
+		"title");
+	rd_str8(&d, a ? a->proposer : scratch, STATE_ID_BYTES, STR_ID,
+		"proposer");
+	t->party_count = rd_u16(&d, "parties");
+	if (t->party_count < 1 || t->party_count > LIST_ITEMS_MAX) {
+		rd_fail(&d, "parties");
+		t->party_count = 0;
+	}
+	for (size_t i = 0; i < t->party_count; i++) {
+		rd_str8(&d, a ? a->parties[i] : scratch, STATE_ID_BYTES, STR_ID,
+			"parties");
+		endorsed = rd_bool(&d, "endorsed");
+		if (a != NULL)
+			a->endorsed[i] = endorsed;
+	}
+	t->verifier_count = rd_u16(&d, "verifiers");
+	if (t->verifier_count > LIST_ITEMS_MAX) {
+		rd_fail(&d, "verifiers");
+		t->verifier_count = 0;
+	}
+	for (size_t i = 0; i < t->verifier_count; i++)
+		rd_str8(&d, a ? a->verifiers[i] : scratch, STATE_ID_BYTES,
+			STR_ID, "verifiers");
+	t->peer_parties_may_attest = rd_bool(&d, "peer_parties_may_attest");
+	t->attestations_required =
+	    rd_enum(&d, 1, UINT8_MAX, "attestations_required");
+	t->resolution_threshold =
+	    rd_enum(&d, 1, UINT8_MAX, "resolution_threshold");
+	t->grace_days = rd_u32(&d, "grace_days");
+	t->has_compensation = rd_bool(&d, "compensation");
+	if (t->has_compensation) {
+		t->compensation_rate = rd_qty(&d, "compensation.rate");
+		if (rbuf_bytes(&d.r, t->currency, 3) != 0)
+			(void)rd_ok(&d, "compensation.currency");
+		for (int i = 0; i < 3; i++)
+			if (t->currency[i] < 'A' || t->currency[i] > 'Z')
+				rd_fail(&d, "compensation.currency");
+		t->currency[3] = 0;
+		rd_str8(&d, t->payee, sizeof t->payee, STR_ID,
+			"compensation.payee");
+	}
+	t->has_supersedes = rd_opt_hash(&d, t->supersedes, "supersedes");
+	t->obligation_count = rd_u16(&d, "obligation_count");
+	if (t->obligation_count < 1 || t->obligation_count > OBLIGATIONS_MAX)
+		rd_fail(&d, "obligation_count");
+	t->active = rd_bool(&d, "active");
+	if (t->active)
+		t->active_since = rd_time(&d, "active_since");
+	t->superseded = rd_bool(&d, "superseded");
+	if (t->superseded) {
+		t->superseded_at = rd_time(&d, "superseded_at");
+		rd_hash(&d, t->superseded_by, "superseded_by");
+	}
+	return rd_end(&d, "agreement", err);
+}
+
+int state_agreement_terms_read(struct state_agreement_terms *t,
+			       const uint8_t *p, size_t n, struct acc_err *err)
+{
+	return agreement_rd(t, NULL, p, n, err);
+}
+
 int state_agreement_read(struct state_agreement *a, const uint8_t *p, size_t n,
 			 struct acc_err *err)
 {
-	struct rd d;
+	struct state_agreement_terms t;
 	memset(a, 0, sizeof *a);
-	rd_begin(&d, p, n, STATE_TAG_AGREEMENT);
-	a->index = rd_u64(&d, "index");
-	a->proposed_at = rd_time(&d, "proposed_at");
-	rd_str8(&d, a->title, sizeof a->title, STR_NAME, "title");
-	rd_str8(&d, a->proposer, sizeof a->proposer, STR_ID, "proposer");
-	a->party_count = rd_u16(&d, "parties");
-	if (a->party_count < 1 || a->party_count > LIST_ITEMS_MAX) {
-		rd_fail(&d, "parties");
-		a->party_count = 0;
-	}
-	for (size_t i = 0; i < a->party_count; i++) {
-		rd_str8(&d, a->parties[i], STATE_ID_BYTES, STR_ID, "parties");
-		a->endorsed[i] = rd_bool(&d, "endorsed");
-	}
-	a->verifier_count = rd_u16(&d, "verifiers");
-	if (a->verifier_count > LIST_ITEMS_MAX) {
-		rd_fail(&d, "verifiers");
-		a->verifier_count = 0;
-	}
-	for (size_t i = 0; i < a->verifier_count; i++)
-		rd_str8(&d, a->verifiers[i], STATE_ID_BYTES, STR_ID,
-			"verifiers");
-	a->peer_parties_may_attest = rd_bool(&d, "peer_parties_may_attest");
-	a->attestations_required =
-	    rd_enum(&d, 1, UINT8_MAX, "attestations_required");
-	a->resolution_threshold =
-	    rd_enum(&d, 1, UINT8_MAX, "resolution_threshold");
-	a->grace_days = rd_u32(&d, "grace_days");
-	a->has_compensation = rd_bool(&d, "compensation");
-	if (a->has_compensation) {
-		a->compensation_rate = rd_qty(&d, "compensation.rate");
-		if (rbuf_bytes(&d.r, a->currency, 3) != 0)
-			(void)rd_ok(&d, "compensation.currency");
-		for (int i = 0; i < 3; i++)
-			if (a->currency[i] < 'A' || a->currency[i] > 'Z')
-				rd_fail(&d, "compensation.currency");
-		a->currency[3] = 0;
-		rd_str8(&d, a->payee, sizeof a->payee, STR_ID,
-			"compensation.payee");
-	}
-	a->has_supersedes = rd_opt_hash(&d, a->supersedes, "supersedes");
-	a->obligation_count = rd_u16(&d, "obligation_count");
-	if (a->obligation_count < 1 || a->obligation_count > OBLIGATIONS_MAX)
-		rd_fail(&d, "obligation_count");
-	a->active = rd_bool(&d, "active");
-	if (a->active)
-		a->active_since = rd_time(&d, "active_since");
-	a->superseded = rd_bool(&d, "superseded");
-	if (a->superseded) {
-		a->superseded_at = rd_time(&d, "superseded_at");
-		rd_hash(&d, a->superseded_by, "superseded_by");
-	}
-	return rd_end(&d, "agreement", err);
+	int rc = agreement_rd(&t, a, p, n, err);
+	a->index = t.index;
+	a->proposed_at = t.proposed_at;
+	a->party_count = t.party_count;
+	a->verifier_count = t.verifier_count;
+	a->peer_parties_may_attest = t.peer_parties_may_attest;
+	a->attestations_required = t.attestations_required;
+	a->resolution_threshold = t.resolution_threshold;
+	a->grace_days = t.grace_days;
+	a->has_compensation = t.has_compensation;
+	a->compensation_rate = t.compensation_rate;
+	memcpy(a->currency, t.currency, sizeof a->currency);
+	memcpy(a->payee, t.payee, sizeof a->payee);
+	a->has_supersedes = t.has_supersedes;
+	memcpy(a->supersedes, t.supersedes, HASH_BYTES);
+	a->obligation_count = t.obligation_count;
+	a->active = t.active;
+	a->active_since = t.active_since;
+	a->superseded = t.superseded;
+	a->superseded_at = t.superseded_at;
+	memcpy(a->superseded_by, t.superseded_by, HASH_BYTES);
+	return rc;
 }
 
 int state_obligation_read(struct state_obligation *o, const uint8_t *p,
@@ -631,6 +680,19 @@ int state_agreement_get(const struct kv *kv, const uint8_t id[HASH_BYTES],
 	size_t kl = state_key_id(k, STATE_KEY_AGREEMENT, id);
 	int rc = get_raw(kv, k, kl, &v, &vl, err);
 	return rc != 0 ? rc : state_agreement_read(a, v, vl, err);
+}
+
+int state_agreement_terms_get(const struct kv *kv,
+			      const uint8_t id[HASH_BYTES],
+			      struct state_agreement_terms *t,
+			      struct acc_err *err)
+{
+	uint8_t k[STATE_KEY_BYTES_MAX];
+	const uint8_t *v;
+	size_t vl;
+	size_t kl = state_key_id(k, STATE_KEY_AGREEMENT, id);
+	int rc = get_raw(kv, k, kl, &v, &vl, err);
+	return rc != 0 ? rc : state_agreement_terms_read(t, v, vl, err);
 }
 
 int state_agreement_put(const struct kv *kv, const uint8_t id[HASH_BYTES],

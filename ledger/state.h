@@ -91,6 +91,31 @@ struct state_agreement {
 	uint8_t superseded_by[HASH_BYTES];
 };
 
+/* §4.1 without the title, the proposer and the lists: what the report
+ * rules read of an agreement, a few hundred bytes instead of 17 KiB. */
+struct state_agreement_terms {
+	uint64_t index;
+	uint64_t proposed_at;
+	size_t party_count;
+	size_t verifier_count;
+	bool peer_parties_may_attest;
+	uint8_t attestations_required;
+	uint8_t resolution_threshold;
+	uint32_t grace_days;
+	bool has_compensation;
+	int64_t compensation_rate; /* milli */
+	char currency[4];
+	char payee[STATE_ID_BYTES];
+	bool has_supersedes;
+	uint8_t supersedes[HASH_BYTES];
+	uint16_t obligation_count;
+	bool active;
+	uint64_t active_since;
+	bool superseded;
+	uint64_t superseded_at;
+	uint8_t superseded_by[HASH_BYTES];
+};
+
 /* §4.2: one obligation and its deciding report (the newest counted one). */
 struct state_obligation {
 	char party[STATE_ID_BYTES];
@@ -200,6 +225,10 @@ size_t state_key_evidence(uint8_t *out, const uint8_t validator[PUBKEY_BYTES],
 void state_agreement_write(struct wbuf *w, const struct state_agreement *a);
 int state_agreement_read(struct state_agreement *a, const uint8_t *p, size_t n,
 			 struct acc_err *err);
+/* The same checks and errors as state_agreement_read (the strings it
+ * skips are checked too), keeping only the terms. */
+int state_agreement_terms_read(struct state_agreement_terms *t,
+			       const uint8_t *p, size_t n, struct acc_err *err);
 void state_obligation_write(struct wbuf *w, const struct state_obligation *o);
 int state_obligation_read(struct state_obligation *o, const uint8_t *p,
 			  size_t n, struct acc_err *err);
@@ -232,6 +261,10 @@ int state_id_read(uint8_t id[HASH_BYTES], const uint8_t *p, size_t n,
  */
 int state_agreement_get(const struct kv *kv, const uint8_t id[HASH_BYTES],
 			struct state_agreement *a, struct acc_err *err);
+int state_agreement_terms_get(const struct kv *kv,
+			      const uint8_t id[HASH_BYTES],
+			      struct state_agreement_terms *t,
+			      struct acc_err *err);
 int state_agreement_put(const struct kv *kv, const uint8_t id[HASH_BYTES],
 			const struct state_agreement *a, struct acc_err *err);
 int state_obligation_get(const struct kv *kv,

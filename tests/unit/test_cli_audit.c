@@ -93,6 +93,12 @@ struct apply_ctx {
 	uint64_t first_index, time_s;
 };
 
+/* A chain with a refused entry: chain_build puts a report about an
+ * unknown agreement at block REFUSE_H entry 1, which this node's rules
+ * let through (a faulty or malicious node). */
+#define REFUSE_H 3
+static int build_refused;
+
 static int apply_rules(void *ctx, struct store_wtxn *w, struct acc_err *err)
 {
 	struct apply_ctx *a = ctx;
@@ -101,6 +107,8 @@ static int apply_rules(void *ctx, struct store_wtxn *w, struct acc_err *err)
 	for (size_t i = 0; i < PER_BLOCK; i++) {
 		int rc = state_replay_entry(&kv, &g, a->bytes[i], a->lens[i],
 					    a->first_index + i, a->time_s, err);
+		if (rc == ACC_ERULE && build_refused)
+			continue;
 		if (rc != 0)
 			return rc;
 	}
@@ -108,7 +116,7 @@ static int apply_rules(void *ctx, struct store_wtxn *w, struct acc_err *err)
 }
 
 /* Commit BLOCKS blocks of PER_BLOCK reports as the single validator. */
-static void chain_build(void)
+static void chain_build(const char *dir)
 {
 	struct acc_err err = {0};
 	struct devnet_keys keys;
@@ -119,7 +127,7 @@ static void chain_build(void)
 	ASSERT_OK(keyfile_load(&vk, path, &err));
 	struct store *s;
 	struct store_opts so = {.map_bytes = (size_t)64 << 20, .no_sync = 1};
-	ASSERT_OK(store_open(&s, data, &so, &err));
+	ASSERT_OK(store_open(&s, dir, &so, &err));
 	ASSERT_OK(store_meta_put(s, "genesis", g.hash, HASH_BYTES, &err));
 	struct merkle_frontier fr;
 	merkle_frontier_init(&fr);
@@ -139,6 +147,8 @@ static void chain_build(void)
 				agreement_make(&e);
 			else
 				report_make(&e, kf, h * 100 + i);
+			if (build_refused && h == REFUSE_H && i == 1)
+				memset(e.report.agreement_id, 0x5a, HASH_BYTES);
 			ASSERT_OK(entry_sign(&e, &kf->key, g.chain_id, &err));
 			ASSERT_OK(entry_encode(&e, &bytes[i], &lens[i], &err));
 			entry_free(&e);
@@ -199,13 +209,13 @@ static void chain_build(void)
 		memcpy(b.log_root, hd.log_root, HASH_BYTES);
 		ASSERT_OK(store_block_commit(s, &b, &err));
 		/* Targets in the middle of the chain. */
-		if (h == 3) {
+		if (h == 3 && !build_refused) {
 			memcpy(entry_bytes, bytes[2], lens[2]);
 			entry_len = lens[2];
 			memcpy(header_bytes, hb, hlen);
 			header_len = hlen;
 		}
-		if (h == BLOCKS) {
+		if (h == BLOCKS && !build_refused) {
 			/* The head's certificate is kept only once: as the
 			 * certificate of the last block. */
 			memcpy(cert_bytes, cb, clen);
@@ -323,6 +333,27 @@ static void test_audit_tampered_cert(void)
 	ASSERT(strstr(out, "certificate") != NULL);
 }
 
+/* A committed entry the rules refuse is named with its block, entry and
+ * log index; the replay stops there (the decoded entries it no longer
+ * takes are freed), nothing is compared, and the audit fails. */
+static void test_audit_rules_refuse(void)
+{
+	char dir[400], out[8192] = "";
+	(void)snprintf(dir, sizeof dir, "%s/refused", tmp);
+	build_refused = 1;
+	chain_build(dir);
+	build_refused = 0;
+	ASSERT_EQ(audit_dir(dir, out, sizeof out), 1);
+	fprintf(stderr, "%s", out);
+	char want[200];
+	(void)snprintf(want, sizeof want,
+		       "block %d entry 1 (log index %d): the rules refuse it: "
+		       "R12: no agreement 5a5a",
+		       REFUSE_H, (REFUSE_H - 1) * PER_BLOCK + 1);
+	ASSERT(strstr(out, want) != NULL);
+	ASSERT(strstr(out, "compliance not recomputed past it") != NULL);
+}
+
 int main(void)
 {
 	ASSERT_OK(crypto_lib_init());
@@ -336,11 +367,12 @@ int main(void)
 	char gpath[400];
 	(void)snprintf(gpath, sizeof gpath, "%s/genesis.json", net);
 	ASSERT_OK(genesis_load(&g, gpath, &err));
-	chain_build();
+	chain_build(data);
 	RUN(test_audit_good);
 	RUN(test_audit_tampered_entry);
 	RUN(test_audit_tampered_header);
 	RUN(test_audit_tampered_cert);
+	RUN(test_audit_rules_refuse);
 	genesis_free(&g);
 	sh("rm -rf '%s'%s", tmp, "");
 	return 0;

@@ -1,5 +1,5 @@
-/* test_state.c - the KVs of common/kv.h (in-memory and overlay, checked
- * against a plain reference model under random operations), the state
+/* test_state.c - the KVs of common/kv.h (in-memory, hashed and overlay,
+ * checked against a plain reference model under random operations), the state
  * record codecs (round trips, every kind of bad byte) and the digest
  * vectors of specs/compliance.md §5. */
 #include <stdio.h>
@@ -223,6 +223,92 @@ static void test_kv_mem(void)
 	kv_mem_close(&kv); /* idempotent */
 }
 
+/* The hashed KV under the same bounds and the same random operations,
+ * past several doublings of its buckets; its digest equals kv_mem's. */
+static void test_kv_hash(void)
+{
+	struct kv kv, mem;
+	static struct ref r;
+	const uint8_t *v;
+	size_t vl;
+	ASSERT_OK(kv_hash_open(&kv));
+	uint8_t big[KV_KEY_BYTES_MAX + 1];
+	memset(big, 'k', sizeof big);
+	ASSERT_EQ(kv_put(&kv, big, 0, "v", 1), ACC_EINVAL);
+	ASSERT_EQ(kv_put(&kv, big, sizeof big, "v", 1), ACC_EINVAL);
+	ASSERT_EQ(kv_put(&kv, "k", 1, "v", KV_VAL_BYTES_MAX + 1), ACC_EINVAL);
+	ASSERT_OK(kv_put(&kv, big, KV_KEY_BYTES_MAX, "v", 1));
+	ASSERT_EQ(kv_get(&kv, big, sizeof big, &v, &vl), ACC_EINVAL);
+	ASSERT_EQ(kv_del(&kv, big, 0), ACC_EINVAL);
+	ASSERT_OK(kv_del(&kv, big, KV_KEY_BYTES_MAX));
+	/* A value may be replaced by a copy of itself, or of its tail
+	 * (rewritten in place), and may grow. */
+	ASSERT_OK(kv_put(&kv, "a", 1, "hello", 5));
+	ASSERT_OK(kv_get(&kv, "a", 1, &v, &vl));
+	ASSERT_OK(kv_put(&kv, "a", 1, v, vl));
+	ASSERT_OK(kv_get(&kv, "a", 1, &v, &vl));
+	ASSERT_EQ(vl, 5);
+	ASSERT_MEM_EQ(v, "hello", 5);
+	ASSERT_OK(kv_put(&kv, "a", 1, v + 2, 3));
+	ASSERT_OK(kv_get(&kv, "a", 1, &v, &vl));
+	ASSERT_EQ(vl, 3);
+	ASSERT_MEM_EQ(v, "llo", 3);
+	ASSERT_OK(kv_put(&kv, "a", 1, "hello, world", 12));
+	ASSERT_OK(kv_get(&kv, "a", 1, &v, &vl));
+	ASSERT_EQ(vl, 12);
+	ASSERT_MEM_EQ(v, "hello, world", 12);
+	ASSERT_OK(kv_put(&kv, "a", 1, "", 0));
+	ASSERT_OK(kv_get(&kv, "a", 1, &v, &vl));
+	ASSERT_EQ(vl, 0);
+	ASSERT_EQ(kv_del(&kv, "a", 1), 0);
+	ASSERT_EQ(kv_del(&kv, "a", 1), ACC_ENOTFOUND);
+	ASSERT_EQ(kv_get(&kv, "a", 1, &v, &vl), ACC_ENOTFOUND);
+	ASSERT_EQ(kv_hash_count(&kv), 0);
+
+	memset(&r, 0, sizeof r);
+	random_ops(&kv, &r, 6000);
+	ASSERT_EQ(kv_hash_count(&kv), r.n);
+	kv_hash_close(&kv);
+	kv_hash_close(&kv); /* idempotent */
+
+	/* Thousands of "c/" keys (4 doublings), some deleted: the digest
+	 * (§5) is kv_mem's, and the same on a second table (another SipHash
+	 * key, another bucket order). */
+	uint8_t d1[HASH_BYTES], d2[HASH_BYTES], d3[HASH_BYTES];
+	struct kv kv2;
+	ASSERT_OK(crypto_lib_init());
+	ASSERT_OK(kv_hash_open(&kv));
+	ASSERT_OK(kv_hash_open(&kv2));
+	ASSERT_OK(kv_mem_open(&mem));
+	for (uint32_t i = 0; i < 20000; i++) {
+		uint8_t k[12] = {'c', '/'}, val[4];
+		size_t kl = 3 + rnd(9);
+		for (size_t j = 2; j < kl; j++)
+			k[j] = (uint8_t)("ab\x00\xff"[rnd(4)]);
+		be32_put(val, i);
+		ASSERT_OK(kv_put(&kv, k, kl, val, 1 + rnd(4)));
+		ASSERT_OK(kv_get(&kv, k, kl, &v, &vl));
+		ASSERT_OK(kv_put(&mem, k, kl, v, vl));
+		ASSERT_OK(kv_put(&kv2, k, kl, v, vl));
+		if (rnd(5) == 0) {
+			k[kl - 1] ^= 1;
+			int rc = kv_del(&kv, k, kl);
+			ASSERT_EQ(kv_del(&mem, k, kl), rc);
+			ASSERT_EQ(kv_del(&kv2, k, kl), rc);
+		}
+	}
+	ASSERT(kv_hash_count(&kv) > 8 * 1024);
+	ASSERT_EQ(kv_hash_count(&kv), kv_mem_count(&mem));
+	ASSERT_OK(state_digest(&kv, d1));
+	ASSERT_OK(state_digest(&mem, d2));
+	ASSERT_OK(state_digest(&kv2, d3));
+	ASSERT_MEM_EQ(d1, d2, HASH_BYTES);
+	ASSERT_MEM_EQ(d1, d3, HASH_BYTES);
+	kv_hash_close(&kv2);
+	kv_hash_close(&kv);
+	kv_mem_close(&mem);
+}
+
 static void test_kv_overlay(void)
 {
 	struct kv base, ov;
@@ -356,6 +442,59 @@ static void mutate_all(reader_fn rd, const uint8_t *good, size_t n)
 		}
 }
 
+/* state_agreement_terms_read accepts what state_agreement_read accepts,
+ * with the same terms, and refuses the rest naming the same field. */
+static void terms_same(const uint8_t *p, size_t n)
+{
+	struct state_agreement *a = malloc(sizeof *a);
+	struct state_agreement_terms t;
+	struct acc_err e1 = {0}, e2 = {0};
+	ASSERT(a != NULL);
+	int rc = state_agreement_read(a, p, n, &e1);
+	ASSERT_EQ(state_agreement_terms_read(&t, p, n, &e2), rc);
+	if (rc != 0) {
+		ASSERT_STR_EQ(e1.msg, e2.msg);
+	} else {
+		ASSERT_EQ(t.index, a->index);
+		ASSERT_EQ(t.proposed_at, a->proposed_at);
+		ASSERT_EQ(t.party_count, a->party_count);
+		ASSERT_EQ(t.verifier_count, a->verifier_count);
+		ASSERT_EQ(t.peer_parties_may_attest,
+			  a->peer_parties_may_attest);
+		ASSERT_EQ(t.attestations_required, a->attestations_required);
+		ASSERT_EQ(t.resolution_threshold, a->resolution_threshold);
+		ASSERT_EQ(t.grace_days, a->grace_days);
+		ASSERT_EQ(t.has_compensation, a->has_compensation);
+		ASSERT_EQ(t.compensation_rate, a->compensation_rate);
+		ASSERT_MEM_EQ(t.currency, a->currency, 4);
+		ASSERT_STR_EQ(t.payee, a->payee);
+		ASSERT_EQ(t.has_supersedes, a->has_supersedes);
+		ASSERT_MEM_EQ(t.supersedes, a->supersedes, HASH_BYTES);
+		ASSERT_EQ(t.obligation_count, a->obligation_count);
+		ASSERT_EQ(t.active, a->active);
+		ASSERT_EQ(t.active_since, a->active_since);
+		ASSERT_EQ(t.superseded, a->superseded);
+		ASSERT_EQ(t.superseded_at, a->superseded_at);
+		ASSERT_MEM_EQ(t.superseded_by, a->superseded_by, HASH_BYTES);
+	}
+	free(a);
+}
+
+static void terms_mutate_all(const uint8_t *good, size_t n)
+{
+	static uint8_t buf[70000];
+	static const uint8_t vals[4] = {0x00, 0x01, 0x02, 0xff};
+	terms_same(good, n);
+	for (size_t k = 0; k < n; k++)
+		terms_same(good, k);
+	for (size_t k = 0; k < n; k++)
+		for (int x = 0; x < 4; x++) {
+			memcpy(buf, good, n);
+			buf[k] = vals[x];
+			terms_same(buf, n);
+		}
+}
+
 static size_t take(struct wbuf *w, uint8_t *out)
 {
 	ASSERT_OK(wbuf_error(w));
@@ -403,6 +542,7 @@ static void test_records(void)
 	state_agreement_write(&w, a);
 	n = take(&w, buf);
 	mutate_all(rd_agreement, buf, n);
+	terms_mutate_all(buf, n);
 	/* Named failures. */
 	struct state_agreement *b = malloc(sizeof *b);
 	ASSERT(b != NULL);
@@ -646,6 +786,7 @@ static void test_digest(void)
 int main(void)
 {
 	RUN(test_kv_mem);
+	RUN(test_kv_hash);
 	RUN(test_kv_overlay);
 	RUN(test_records);
 	RUN(test_keys);
