@@ -71,8 +71,5 @@ size_t compliance_text_cols(const char *s);
 
 /* The commands (specs/cli.md §11), declared here rather than in
  * cli/cli.h. */
-int cmd_compliance(int argc, char **argv);
-int cmd_import(int argc, char **argv);
-int cmd_export(int argc, char **argv);
 
 #endif

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/compliance.h"
 #include "common/crypto.h"
 
 #define ACCORD_VERSION "0.1.0"
@@ -18,6 +17,8 @@ static const struct cli_sub commands[] = {
     {"proof", cmd_proof,
      "fetch an inclusion or consistency proof and verify it"},
     {"audit", cmd_audit, "verify a whole chain from its genesis file"},
+    {"checkpoint", cmd_checkpoint,
+     "fetch and verify the cosigned checkpoint; --policy: tlog-policy"},
     {"bench", cmd_bench, "load generator and verification benchmark"},
     {"demo", cmd_demo, "submit a scenario with every kind of entry"},
     {"compliance", cmd_compliance,

@@ -56,6 +56,15 @@ int base64_decode(uint8_t *out, size_t out_max, size_t *n, const char *in)
 {
 	const char *end = NULL;
 	size_t len = strlen(in);
+	/* The standard alphabet and padding only: libsodium's decoder lets
+	 * some bytes >= 0x80 through. */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (c >= '0' && c <= '9') || c == '+' || c == '/' ||
+		      c == '='))
+			return ACC_EDECODE;
+	}
 	if (sodium_base642bin(out, out_max, in, len, NULL, n, &end,
 			      sodium_base64_VARIANT_ORIGINAL) != 0)
 		return ACC_EDECODE;

@@ -42,6 +42,10 @@ void api_compliance(struct node *n, const char *arg,
 		    struct http_reply *out);
 void api_status(struct node *n, const char *arg, const struct http_query *q,
 		const char *accept, struct http_reply *out);
+/* GET /v1/checkpoint (node/api_checkpoint.c, specs/checkpoint.md §6). */
+void api_checkpoint(struct node *n, const char *arg,
+		    const struct http_query *q, const char *accept,
+		    struct http_reply *out);
 void api_metrics(struct node *n, const char *arg, const struct http_query *q,
 		 const char *accept, struct http_reply *out);
 

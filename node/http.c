@@ -197,6 +197,7 @@ void http_route(struct node *n, const char *method, const char *url,
 	    {"/v1/agreements/", 0, api_agreement_get},
 	    {"/v1/compliance", 1, api_compliance},
 	    {"/v1/status", 1, api_status},
+	    {"/v1/checkpoint", 1, api_checkpoint},
 	    {"/metrics", 1, api_metrics},
 	};
 	for (size_t i = 0; i < sizeof gets / sizeof gets[0]; i++) {

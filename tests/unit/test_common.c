@@ -108,6 +108,10 @@ static void test_hex_base64(void)
 	ASSERT_OK(base64_decode(out, sizeof out, &n, "AKv/"));
 	ASSERT_EQ(n, 3);
 	ASSERT_EQ(base64_decode(out, sizeof out, &n, "AK*/"), ACC_EDECODE);
+	/* Bytes outside ASCII (found by fuzzing the checkpoint parser). */
+	ASSERT_EQ(base64_decode(out, sizeof out, &n, "AK\xc8\xa6v/"),
+		  ACC_EDECODE);
+	ASSERT_EQ(base64_decode(out, sizeof out, &n, "AKv\x80"), ACC_EDECODE);
 	ASSERT_EQ(base64_decode(out, 2, &n, "AKv/"), ACC_EDECODE);
 }
 
