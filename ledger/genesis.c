@@ -10,6 +10,7 @@
 
 #include "common/codec.h"
 #include "common/hex.h"
+#include "ledger/checkpoint.h"
 #include "ledger/field.h"
 #include "ledger/fixed.h"
 
@@ -246,6 +247,14 @@ int genesis_validate(struct genesis *g, struct acc_err *err)
 		const struct genesis_validator *v = &g->validators[i];
 		field_path_index(p, "", "validators", i);
 		CK(check_name(v->name, NAME_BYTES_MAX, p, err));
+		/* The name is the validator's key name in checkpoint
+		 * cosignatures (specs/checkpoint.md §3). */
+		if (!note_name_valid(v->name, strlen(v->name)))
+			return acc_err_set(err, ACC_ECONFIG,
+					   "%s.name: \"%s\" has a space, '+' or "
+					   "control character (it names the "
+					   "validator's checkpoint key)",
+					   p, v->name);
 		CK(check_name(v->address, GENESIS_ADDRESS_BYTES_MAX, p, err));
 		CK(field_str_check(v->http, GENESIS_ADDRESS_BYTES_MAX,
 				   FIELD_TEXT, p, err));

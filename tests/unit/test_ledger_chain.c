@@ -188,6 +188,12 @@ static void test_genesis_errors(void)
 	ASSERT_EQ(edited("\"governance_threshold\": 2",
 			 "\"governance_threshold\": 4", &err),
 		  ACC_ECONFIG);
+	/* A validator name that cannot name a checkpoint key. */
+	ASSERT_EQ(edited("\"name\": \"node1\"", "\"name\": \"node 1\"", &err),
+		  ACC_ECONFIG);
+	ASSERT(strstr(err.msg, "validators[1].name") != NULL);
+	ASSERT_EQ(edited("\"name\": \"node1\"", "\"name\": \"node+1\"", &err),
+		  ACC_ECONFIG);
 	/* Bad chain id, bad time. */
 	ASSERT_EQ(edited("accord-test", "accord test", &err), ACC_EDECODE);
 	ASSERT_EQ(edited("2025-01-01T00:00:00Z", "2025-01-01", &err),
