@@ -831,7 +831,6 @@ static int state_check(struct auditor *a, uint64_t head_height, int *rc,
 {
 	struct audit_result *res = a->res;
 	struct rows_ctx rc_ = {res, json_array()};
-	struct acc_err e = {0};
 	char h1[33], h2[33], name[200];
 	pthread_t th;
 	if (rc_.rows == NULL) {
@@ -849,9 +848,11 @@ static int state_check(struct auditor *a, uint64_t head_height, int *rc,
 	if (!threaded)
 		eval_job_run(&job);
 	struct audit_state st = {0};
-	int have_st = a->src->state != NULL &&
-		      a->src->state(a->src->ctx, &st, &e) == 0 &&
-		      st.height == head_height;
+	struct acc_err se = {0};
+	int st_rc = a->src->state != NULL
+			? a->src->state(a->src->ctx, &st, &se)
+			: ACC_ENOTFOUND;
+	int have_st = st_rc == 0 && st.height == head_height;
 	if (threaded)
 		(void)pthread_join(th, NULL);
 	if (job.rc != 0) {
@@ -863,9 +864,19 @@ static int state_check(struct auditor *a, uint64_t head_height, int *rc,
 		return 1;
 	}
 	res->state_replayed = 1;
+	if (a->src->state != NULL && st_rc != 0) {
+		/* A source that cannot show its state fails the audit: it
+		 * could be hiding a difference. */
+		json_decref(st.rows);
+		json_decref(rc_.rows);
+		(void)fail(a, "%s: cannot read its derived state: %s",
+			   a->src->name,
+			   se.msg[0] ? se.msg : acc_strerror(st_rc));
+		return 1;
+	}
 	if (!have_st) {
-		/* Nothing to compare with (a node that moved on, or no
-		 * view): the recomputed table stands on its own. */
+		/* Nothing to compare with (a node that moved on): the
+		 * recomputed table stands on its own. */
 		json_decref(st.rows);
 		json_decref(rc_.rows);
 		return 0;
