@@ -403,7 +403,7 @@ static int node_state(void *ctx, struct audit_state *st, struct acc_err *err)
 	char url[HTTP_URL_BYTES_MAX];
 	json_t *j = NULL;
 	memset(st, 0, sizeof *st);
-	if (http_url(url, n->url, "/v1/compliance") != 0)
+	if (http_url(url, n->url, "/v1/compliance?digest=1") != 0)
 		return acc_err_set(err, ACC_EINVAL, "node URL too long");
 	int rc = http_get_json(&n->c, url, &j, err);
 	if (rc != 0)

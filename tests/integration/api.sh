@@ -101,6 +101,21 @@ expect 200 - GET "/v1/proofs/inclusion?index=0&size=$size"
 expect 200 - GET "/v1/proofs/consistency?old=1&new=$size"
 expect 400 ACC_ERANGE GET "/v1/proofs/inclusion?index=$size&size=$size"
 
+# Compliance: the digest only on request.
+expect 200 - GET "/v1/compliance"
+jq -e '(.rows | length) >= 1 and (has("state_digest") | not)' "$DIR/body" >/dev/null ||
+	{ echo "FAIL compliance body: $(cat "$DIR/body")"; fails=$((fails + 1)); }
+expect 200 - GET "/v1/compliance?digest=1"
+jq -e '(.state_digest | length) == 64' "$DIR/body" >/dev/null ||
+	{ echo "FAIL compliance digest: $(cat "$DIR/body")"; fails=$((fails + 1)); }
+expect 400 ACC_EINVAL GET "/v1/compliance?digest=2"
+expect 400 ACC_EINVAL GET "/v1/compliance?agreement=xyz"
+expect 404 ACC_ENOTFOUND GET "/v1/compliance?agreement=$(printf '%064d' 0)"
+expect 200 - GET "/v1/agreements"
+jq -e '(.agreements | length) >= 1 and .agreements[0].state == "active"' "$DIR/body" >/dev/null ||
+	{ echo "FAIL agreements body: $(cat "$DIR/body")"; fails=$((fails + 1)); }
+expect 400 ACC_EINVAL GET "/v1/agreements/xyz"
+
 kill "$PID"; wait "$PID" || true; PID=""
 grep -q "stopped" "$DIR/accordd.log" || { echo "FAIL no clean shutdown"; fails=$((fails + 1)); }
 [ "$fails" -eq 0 ] || { echo "$fails check(s) failed"; exit 1; }
