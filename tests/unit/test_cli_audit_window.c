@@ -20,6 +20,7 @@
 #include "ledger/entry.h"
 #include "ledger/genesis.h"
 #include "tests/test.h"
+#include "tests/unit/test_cli_audit_fixture.h"
 
 /* 17 pool jobs a block (16 entries and a certificate): the first window
  * of the read-ahead ends after block 61, the second holds 62..70. */
@@ -142,46 +143,6 @@ static void msrc_close(void *ctx)
 	m->buf = NULL;
 }
 
-/* Entry 0 of the chain: party 0's one-party agreement, which every
- * report of the chain is about (the audit replays the rules,
- * specs/compliance.md), with a grace period that keeps its 2017 window
- * open at the chain's 2023 block times. */
-static uint8_t agreement_id[HASH_BYTES];
-
-static void agreement_make(struct entry *e)
-{
-	struct acc_err err = {0};
-	const char *party = g.parties[0].id;
-	ASSERT_OK(build_agreement_simple(
-	    e, "audit test agreement", &party, 1, &g, 60000,
-	    build_time(2017, 1, 1, 0, 0, 0), build_time(2017, 12, 31, 23, 59, 59),
-	    build_time(2018, 3, 31, 23, 59, 59), &err));
-	e->agreement.grace_days = 7305;
-	e->time = 1700000000;
-}
-
-/* A report of party kf, distinct per n. */
-static void report_make(struct entry *e, const struct keyfile *kf, uint64_t n)
-{
-	memset(e, 0, sizeof *e);
-	e->version = ENTRY_VERSION;
-	e->kind = ENTRY_REPORT;
-	e->time = 1700000000 + n;
-	struct report *r = &e->report;
-	memcpy(r->agreement_id, agreement_id, HASH_BYTES);
-	r->party = build_str(kf->id);
-	r->scope = build_str("");
-	r->method = build_str("test");
-	r->data_source = build_str("urn:test");
-	r->pollutant = POLLUTANT_PM25;
-	r->metric = METRIC_ANNUAL_MEAN_CONCENTRATION;
-	r->unit = UNIT_UG_M3;
-	r->period_start = build_time(2017, 1, 1, 0, 0, 0);
-	r->period_end = build_time(2017, 12, 31, 23, 59, 59);
-	r->has_value = true;
-	r->value = 50000 + (int64_t)n;
-}
-
 /* A certificate of block h (header hash `hash`) in round `round`. */
 static void cert_make(uint8_t out[CERT_BYTES_MAX], size_t *len, uint64_t h,
 		      uint32_t round, const uint8_t hash[HASH_BYTES])
@@ -215,7 +176,7 @@ static void chain_build(void)
 			ASSERT(kf != NULL);
 			struct entry e;
 			if (h == 1 && i == 0)
-				agreement_make(&e);
+				agreement_make(&e, &g);
 			else
 				report_make(&e, kf, h * 100 + i);
 			ASSERT_OK(entry_sign(&e, &kf->key, g.chain_id, &err));
