@@ -35,7 +35,7 @@ static void usage(FILE *f)
 		"commitments.\n\n"
 		"commands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name,
+		fprintf(f, "  %-11s %s\n", commands[i].name,
 			commands[i].summary);
 }
 
