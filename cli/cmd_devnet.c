@@ -106,6 +106,12 @@ static int cmd_init(int argc, char **argv)
 	printf("devnet in %s: %u node(s), HTTP on 127.0.0.1:%u..%u, chain %s\n",
 	       p.dir, p.nodes, p.http_port, p.http_port + p.nodes - 1,
 	       DEVNET_CHAIN_ID);
+	if (p.nodes > 1)
+		fprintf(stderr,
+			"accord: devnet init: note: accordd runs one validator "
+			"until the network lands; these %u nodes will refuse "
+			"to start (README, \"Not built yet\")\n",
+			p.nodes);
 	return CLI_EXIT_OK;
 }
 
