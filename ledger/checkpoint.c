@@ -178,22 +178,13 @@ void note_vkey_format(const struct note_vkey *k, char out[NOTE_VKEY_BYTES_MAX])
 
 /* ---- signed notes (§2) ---- */
 
-/* Decode a line's base64 (not NUL-terminated) into out[out_max]. The
- * alphabet is checked here first: common/hex.c's base64_decode (libsodium)
- * was found by fuzz_checkpoint to accept some bytes >= 0x80. */
+/* Decode a line's base64 (not NUL-terminated) into out[out_max]. */
 static int b64_line(const char *s, size_t len, uint8_t *out, size_t out_max,
 		    size_t *n)
 {
 	char buf[NOTE_SIG_B64_BYTES_MAX + 1];
 	if (len == 0 || len > NOTE_SIG_B64_BYTES_MAX)
 		return ACC_EDECODE;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		      (c >= '0' && c <= '9') || c == '+' || c == '/' ||
-		      c == '='))
-			return ACC_EDECODE;
-	}
 	memcpy(buf, s, len);
 	buf[len] = '\0';
 	return base64_decode(out, out_max, n, buf);
