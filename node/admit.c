@@ -42,6 +42,7 @@ int admit_form_of(const char *content_type, enum admit_form *out,
 
 void admit_entry_free(struct admit_entry *e)
 {
+	entry_free(&e->entry);
 	free(e->bytes);
 	e->bytes = NULL;
 	e->len = 0;
@@ -62,12 +63,14 @@ int admit_decode(const struct genesis *g, enum admit_form form,
 		/* The decoder accepts only the canonical encoding
 		 * (specs/encoding.md: one byte string per value), so the
 		 * submitted bytes are the stored bytes. */
-		rc = entry_check(body, len, g, NULL, err);
+		rc = entry_check(body, len, g, &out->entry, err);
 		if (rc != 0)
 			return rc;
 		out->bytes = malloc(len);
-		if (out->bytes == NULL)
+		if (out->bytes == NULL) {
+			admit_entry_free(out);
 			return acc_err_set(err, ACC_ENOMEM, "out of memory");
+		}
 		memcpy(out->bytes, body, len);
 		out->len = len;
 		entry_id(out->id, out->bytes, out->len);
@@ -95,6 +98,8 @@ int admit_decode(const struct genesis *g, enum admit_form form,
 		goto out;
 	}
 	entry_id(out->id, out->bytes, out->len);
+	out->entry = e; /* moved: out owns its parts now */
+	return 0;
 out:
 	entry_free(&e);
 	return rc;

@@ -10,6 +10,7 @@
 
 #include "common/crypto.h"
 #include "common/error.h"
+#include "ledger/entry.h"
 
 struct genesis;
 
@@ -28,6 +29,7 @@ struct admit_entry {
 	uint8_t *bytes; /* the canonical signed encoding; malloc'ed, owned */
 	size_t len;
 	uint8_t id[HASH_BYTES]; /* RFC 9162 leaf hash of bytes */
+	struct entry entry;     /* bytes decoded; owned (the rules need it) */
 };
 
 /*

@@ -23,32 +23,26 @@
 static int admit_rules(struct node *n, const struct admit_entry *ae,
 		       struct acc_err *err)
 {
-	struct entry e;
 	struct store_rtxn *t = NULL;
 	struct kv base, ov = {0};
-	int rc = entry_decode(&e, ae->bytes, ae->len, err);
-	if (rc != 0)
-		return rc;
 	pthread_mutex_lock(&n->mu);
 	uint64_t head_ms = n->head.time_ms, size = n->head.log_size;
 	pthread_mutex_unlock(&n->mu);
 	uint64_t now = node_wall_ms();
 	if (now < head_ms)
 		now = head_ms;
-	rc = store_read_begin(n->store, &t, err);
+	int rc = store_read_begin(n->store, &t, err);
 	if (rc != 0)
-		goto out;
+		return rc;
 	store_kv_read(&base, t);
 	rc = kv_overlay_open(&ov, &base);
-	if (rc != 0) {
+	if (rc != 0)
 		rc = acc_err_set(err, rc, "out of memory");
-		goto out;
-	}
-	rc = rules_apply(&ov, n->genesis, &e, ae->id, size, now / 1000u, err);
-out:
+	else
+		rc = rules_apply(&ov, n->genesis, &ae->entry, ae->id, size,
+				 now / 1000u, err);
 	kv_overlay_close(&ov);
 	store_read_end(t);
-	entry_free(&e);
 	return rc;
 }
 
