@@ -408,7 +408,7 @@ void api_status(struct node *n, const char *arg, const struct http_query *q,
 	}
 	json_t *o = json_pack(
 	    "{s:s,s:o,s:I,s:I,s:o,s:o,s:I,s:o,s:[],s:s,s:I,s:I}", "chain_id",
-	    g->chain_id, "genesis_hash", hex_json(n->genesis_hash, HASH_BYTES),
+	    g->chain_id, "genesis_hash", hex_json(n->genesis->hash, HASH_BYTES),
 	    "height", (json_int_t)head.height, "log_size",
 	    (json_int_t)head.log_size, "log_root",
 	    hex_json(head.log_root, HASH_BYTES), "block_hash",

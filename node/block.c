@@ -304,7 +304,7 @@ int node_block_produce(struct node *n, size_t *count_out,
 	strcpy(h.chain_id, g->chain_id);
 	h.height = head.height + 1;
 	h.time_ms = time_ms;
-	memcpy(h.prev_hash, head.height == 0 ? n->genesis_hash : head.hash,
+	memcpy(h.prev_hash, head.height == 0 ? n->genesis->hash : head.hash,
 	       HASH_BYTES);
 	h.proposer = (uint16_t)n->cfg.validator;
 	genesis_valset_hash(g, h.valset_hash);
@@ -460,7 +460,7 @@ int node_block_apply(struct node *n, const uint8_t *block, size_t len,
 	/* §6 step 1: the header links to this node's head. */
 	if (strcmp(h->chain_id, g->chain_id) != 0 ||
 	    h->height != head.height + 1 ||
-	    memcmp(h->prev_hash, head.height == 0 ? n->genesis_hash : head.hash,
+	    memcmp(h->prev_hash, head.height == 0 ? n->genesis->hash : head.hash,
 		   HASH_BYTES) != 0 ||
 	    memcmp(h->valset_hash, vs, HASH_BYTES) != 0 ||
 	    h->proposer >= g->validator_count || h->time_ms < head.time_ms) {

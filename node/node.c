@@ -62,14 +62,14 @@ static int genesis_check(struct node *n, struct acc_err *err)
 	int rc = store_meta_get(n->store, META_GENESIS, stored, sizeof stored,
 				&len, err);
 	if (rc == ACC_ENOTFOUND)
-		return store_meta_put(n->store, META_GENESIS, n->genesis_hash,
+		return store_meta_put(n->store, META_GENESIS, n->genesis->hash,
 				      HASH_BYTES, err);
 	if (rc != 0)
 		return rc;
-	if (len != HASH_BYTES || memcmp(stored, n->genesis_hash,
+	if (len != HASH_BYTES || memcmp(stored, n->genesis->hash,
 					HASH_BYTES) != 0) {
 		char want[2 * HASH_BYTES + 1];
-		hex_encode(want, n->genesis_hash, HASH_BYTES);
+		hex_encode(want, n->genesis->hash, HASH_BYTES);
 		return acc_err_set(err, ACC_ECONFIG,
 				   "data directory %s belongs to another chain "
 				   "(genesis hash is not %s)",
@@ -103,7 +103,6 @@ int node_open(struct node *n, const struct node_config *cfg,
 		acc_err_prefix(err, "genesis %s: ", cfg->genesis_path);
 		goto fail;
 	}
-	memcpy(n->genesis_hash, n->genesis->hash, HASH_BYTES);
 	if (cfg->validator >= n->genesis->validator_count) {
 		rc = acc_err_set(err, ACC_ECONFIG,
 				 "validator %u: the genesis lists %zu "

@@ -58,7 +58,6 @@ struct node_head {
 struct node {
 	struct node_config cfg;
 	struct genesis *genesis; /* owned */
-	uint8_t genesis_hash[HASH_BYTES];
 	struct keyfile key;   /* the validator's key; owned */
 	struct store *store;  /* owned */
 	struct metrics metrics;

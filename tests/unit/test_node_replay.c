@@ -127,7 +127,7 @@ static void forged_block(struct node *n, const uint8_t *entry, size_t elen,
 	strcpy(h.chain_id, TEST_CHAIN_ID);
 	h.height = n->head.height + 1;
 	h.time_ms = n->head.time_ms + 1000;
-	memcpy(h.prev_hash, n->head.height ? n->head.hash : n->genesis_hash,
+	memcpy(h.prev_hash, n->head.height ? n->head.hash : n->genesis->hash,
 	       HASH_BYTES);
 	genesis_valset_hash(n->genesis, h.valset_hash);
 	h.entry_count = 1;
