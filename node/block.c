@@ -120,6 +120,18 @@ static void entry_keys_of(const struct genesis *g, const struct entry *e,
 	}
 }
 
+/* One entry as storage takes it, filed under its keys (borrowed). */
+static void entry_in_set(struct store_entry_in *in, const uint8_t *bytes,
+			 size_t len, const uint8_t id[HASH_BYTES],
+			 const struct entry_keys *k)
+{
+	in->bytes = bytes;
+	in->len = len;
+	memcpy(in->id, id, HASH_BYTES);
+	in->party = k->has_party ? k->party : NULL;
+	in->agreement = k->has_agreement ? k->agreement : NULL;
+}
+
 /* Answer the waiter of an entry dropped from the block and remove it. */
 static void drop_item(struct node *n, struct mempool_item *it, int rc,
 		      const char *msg)
@@ -132,24 +144,13 @@ static void drop_item(struct node *n, struct mempool_item *it, int rc,
 }
 
 /* The certificate stored for the head block: block height+1 carries it
- * as its last_cert (§3 table, "last_cert_hash"). */
-static int head_cert(struct node *n, uint64_t height, uint8_t *out,
-		     size_t *len, struct acc_err *err)
+ * as its last_cert (§3 table, "last_cert_hash"). Borrowed from t. */
+static int head_cert(struct store_rtxn *t, uint64_t height,
+		     const uint8_t **cert, size_t *len, struct acc_err *err)
 {
-	struct store_rtxn *t;
-	const uint8_t *c;
-	size_t cl;
-	int rc = store_read_begin(n->store, &t, err);
-	if (rc != 0)
-		return rc;
-	rc = store_block_get(t, height, NULL, NULL, &c, &cl, NULL, NULL);
-	if (rc == 0 && (cl == 0 || cl > CERT_BYTES_MAX))
+	int rc = store_block_get(t, height, NULL, NULL, cert, len, NULL, NULL);
+	if (rc == 0 && (*len == 0 || *len > CERT_BYTES_MAX))
 		rc = ACC_EDECODE;
-	if (rc == 0) {
-		memcpy(out, c, cl);
-		*len = cl;
-	}
-	store_read_end(t);
 	if (rc != 0)
 		return acc_err_set(err, rc, "certificate of block %llu: %s",
 				   (unsigned long long)height,
@@ -178,14 +179,10 @@ static size_t batch_take(struct node *n, struct mempool_item **items,
 
 /* Drop entries already in the log (a replay that raced admission cannot
  * happen with one validator, but a commit with one would fail whole). */
-static size_t batch_drop_committed(struct node *n, struct mempool_item **items,
-				   size_t count, struct acc_err *err, int *rc)
+static size_t batch_drop_committed(struct node *n, struct store_rtxn *t,
+				   struct mempool_item **items, size_t count)
 {
-	struct store_rtxn *t;
 	size_t kept = 0;
-	*rc = store_read_begin(n->store, &t, err);
-	if (*rc != 0)
-		return 0;
 	for (size_t i = 0; i < count; i++) {
 		uint64_t index;
 		if (store_entry_find(t, items[i]->id, &index) == 0) {
@@ -196,7 +193,6 @@ static size_t batch_drop_committed(struct node *n, struct mempool_item **items,
 		}
 		items[kept++] = items[i];
 	}
-	store_read_end(t);
 	return kept;
 }
 
@@ -259,9 +255,15 @@ int node_block_produce(struct node *n, size_t *count_out,
 	if (items == NULL)
 		return acc_err_set(err, ACC_ENOMEM, "out of memory");
 	size_t count = batch_take(n, items, &head);
-	if (count > 0)
-		count = batch_drop_committed(n, items, count, err, &rc);
-	if (rc != 0 || count == 0)
+	if (count == 0)
+		goto out;
+	/* One snapshot of the committed state for the whole block: this
+	 * thread is the only writer, so it is the head batch_take saw. */
+	rc = store_read_begin(n->store, &snap, err);
+	if (rc != 0)
+		goto out;
+	count = batch_drop_committed(n, snap, items, count);
+	if (count == 0)
 		goto out;
 
 	ins = calloc(count, sizeof *ins);
@@ -274,9 +276,6 @@ int node_block_produce(struct node *n, size_t *count_out,
 	/* §3 table: time_ms never goes backwards. */
 	uint64_t now = node_wall_ms();
 	uint64_t time_ms = now > head.time_ms ? now : head.time_ms;
-	rc = store_read_begin(n->store, &snap, err);
-	if (rc != 0)
-		goto out;
 	store_kv_read(&base, snap);
 	rc = kv_overlay_open(&changes, &base);
 	if (rc != 0) {
@@ -289,12 +288,8 @@ int node_block_produce(struct node *n, size_t *count_out,
 		goto out;
 	for (size_t i = 0; i < count; i++) {
 		memcpy(leaves[i], items[i]->id, HASH_BYTES);
-		ins[i].bytes = items[i]->bytes;
-		ins[i].len = items[i]->len;
-		memcpy(ins[i].id, items[i]->id, HASH_BYTES);
-		ins[i].party = keys[i].has_party ? keys[i].party : NULL;
-		ins[i].agreement =
-		    keys[i].has_agreement ? keys[i].agreement : NULL;
+		entry_in_set(&ins[i], items[i]->bytes, items[i]->len,
+			     items[i]->id, &keys[i]);
 	}
 
 	/* §3 table: the header. */
@@ -315,10 +310,11 @@ int node_block_produce(struct node *n, size_t *count_out,
 		rc = acc_err_set(err, rc, "log root: %s", acc_strerror(rc));
 		goto out;
 	}
-	uint8_t last_cert[CERT_BYTES_MAX];
+	const uint8_t *last_cert = NULL;
 	size_t last_cert_len = 0;
 	if (head.height > 0) {
-		rc = head_cert(n, head.height, last_cert, &last_cert_len, err);
+		rc = head_cert(snap, head.height, &last_cert, &last_cert_len,
+			       err);
 		if (rc != 0)
 			goto out;
 		cert_hash(last_cert, last_cert_len, h.last_cert_hash);
@@ -364,7 +360,7 @@ int node_block_produce(struct node *n, size_t *count_out,
 	    .header_len = hl,
 	    .cert = cb,
 	    .cert_len = cl,
-	    .last_cert = last_cert_len ? last_cert : NULL,
+	    .last_cert = last_cert,
 	    .last_cert_len = last_cert_len,
 	    .entries = ins,
 	    .entry_count = (uint32_t)count,
@@ -511,12 +507,8 @@ int node_block_apply(struct node *n, const uint8_t *block, size_t len,
 		entry_id(ids[i], b.entries[i].p, b.entries[i].len);
 		entry_keys_of(g, &e, ids[i], &keys[i]);
 		entry_free(&e);
-		ins[i].bytes = b.entries[i].p;
-		ins[i].len = b.entries[i].len;
-		memcpy(ins[i].id, ids[i], HASH_BYTES);
-		ins[i].party = keys[i].has_party ? keys[i].party : NULL;
-		ins[i].agreement =
-		    keys[i].has_agreement ? keys[i].agreement : NULL;
+		entry_in_set(&ins[i], b.entries[i].p, b.entries[i].len, ids[i],
+			     &keys[i]);
 	}
 	struct follow_ctx f = {
 	    .g = g,
