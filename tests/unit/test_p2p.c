@@ -798,6 +798,48 @@ static void test_dial_rule(void)
 	}
 }
 
+/* §4 tie rule: when a second link of a peer completes, the one dialled
+ * by the smaller key stays. s dials c (so s holds an outbound link);
+ * then a raw initiator with c's key arrives at s. */
+static void test_tie_rule(void)
+{
+	size_t small = memcmp(keys[4].pk, keys[5].pk, PUBKEY_BYTES) < 0 ? 4 : 5;
+	size_t large = small == 4 ? 5 : 4;
+	for (int s_small = 0; s_small < 2; s_small++) {
+		struct node s, c;
+		struct opts os = opts_default(), oc = opts_default();
+		size_t ss = s_small ? small : large;
+		size_t cs = s_small ? large : small;
+		node_open(&c, cs, &oc); /* listens, dials nobody */
+		os.ports[cs] = p2p_listen_port(c.p);
+		node_open(&s, ss, &os);
+		struct link l = {&s, &c};
+		ASSERT(run_until(linked, &l, 3000));
+		struct raw r;
+		raw_handshake(&r, p2p_listen_port(s.p), &keys[cs]);
+		if (s_small) {
+			/* s dialled and is the smaller: the newcomer goes. */
+			ASSERT(!r.opened);
+			ASSERT_EQ(stats(&s).duplicates_refused, 1);
+			ASSERT_EQ(s.ups[cs], 1);
+			ASSERT_EQ(s.downs[cs], 0);
+		} else {
+			/* s dialled but is the larger: its link yields to the
+			 * one the smaller key dialled. */
+			ASSERT(r.opened);
+			ASSERT_EQ(s.downs[cs], 1);
+			ASSERT_EQ(s.ups[cs], 2);
+			ASSERT(s.up[cs]);
+			for (int i = 0; i < 100 && c.up[ss]; i++)
+				run_for(10);
+			ASSERT(!c.up[ss]);
+		}
+		raw_close(&r);
+		node_close(&c);
+		node_close(&s);
+	}
+}
+
 static void test_bad_config(void)
 {
 	struct p2p *p;
@@ -861,6 +903,7 @@ int main(void)
 	RUN(test_reconnect);
 	RUN(test_keepalive_and_idle);
 	RUN(test_dial_rule);
+	RUN(test_tie_rule);
 	RUN(test_bad_config);
 	run_for(10);
 	ASSERT_EQ(uv_loop_close(&loop), 0); /* every handle was closed */
