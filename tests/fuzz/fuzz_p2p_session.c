@@ -98,10 +98,10 @@ static void pair_open(struct p2p_session *i, struct p2p_session *r)
 	if (p2p_session_start(i, &ci) != 0 ||
 	    p2p_session_read(r, ki.out, P2P_MSG1_BYTES, &cr) != 0 ||
 	    p2p_session_read(i, kr.out, P2P_MSG2_BYTES, &ci) != 0 ||
-	    p2p_session_read(r, ki.out + P2P_MSG1_BYTES, P2P_MSG3_BYTES,
-			     &cr) != 0 ||
-	    p2p_session_read(i, kr.out + P2P_MSG2_BYTES, P2P_MSG4_BYTES,
-			     &ci) != 0 ||
+	    p2p_session_read(r, ki.out + P2P_MSG1_BYTES, P2P_MSG3_BYTES, &cr) !=
+		0 ||
+	    p2p_session_read(i, kr.out + P2P_MSG2_BYTES, P2P_MSG4_BYTES, &ci) !=
+		0 ||
 	    i->state != P2P_S_OPEN || r->state != P2P_S_OPEN)
 		abort();
 }

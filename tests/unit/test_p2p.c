@@ -34,7 +34,7 @@ struct node {
 	size_t ups[KEYS], downs[KEYS];
 	size_t msgs[KEYS];
 	uint64_t next_seq[KEYS]; /* order check: each message is seq ‖ … */
-	size_t big_len;          /* the last message longer than 8 bytes */
+	size_t big_len;		 /* the last message longer than 8 bytes */
 	bool big_ok;
 	bool closed;
 };
@@ -277,8 +277,8 @@ static int raw_s_open(void *ctx)
 	return 0;
 }
 
-static int raw_s_frame(void *ctx, enum p2p_frame_type type,
-		       const uint8_t *body, size_t n)
+static int raw_s_frame(void *ctx, enum p2p_frame_type type, const uint8_t *body,
+		       size_t n)
 {
 	(void)ctx;
 	(void)type;
@@ -305,14 +305,16 @@ static bool raw_poll(void *arg)
 	for (;;) {
 		uint8_t buf[4096];
 		ssize_t n = recv(r->fd, buf, sizeof buf, 0);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+		if (n == 0 ||
+		    (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
 			r->eof = true;
 			return true;
 		}
 		if (n < 0)
 			return false;
 		if (r->use_session) {
-			(void)p2p_session_read(&r->s, buf, (size_t)n, raw_cb(r));
+			(void)p2p_session_read(&r->s, buf, (size_t)n,
+					       raw_cb(r));
 		} else if (r->in_len + (size_t)n <= sizeof r->in) {
 			memcpy(r->in + r->in_len, buf, (size_t)n);
 			r->in_len += (size_t)n;
@@ -548,7 +550,8 @@ static void test_bad_bytes_close_one(void)
 	/* 1. Garbage instead of a hello. */
 	memset(&r, 0, sizeof r);
 	r.fd = raw_connect(port);
-	raw_send(r.fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\nxxxxxxxxxxxxxxxxx", 44);
+	raw_send(r.fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\nxxxxxxxxxxxxxxxxx",
+		 44);
 	ASSERT(run_until(raw_eof, &r, 1000));
 	close(r.fd);
 	ASSERT_EQ(stats(&s).handshakes_failed, 1);
@@ -578,7 +581,8 @@ static void test_bad_bytes_close_one(void)
 	raw_handshake(&r, port, &keys[2]);
 	ASSERT(r.opened && s.up[2]);
 	uint8_t f[64];
-	p2p_session_seal(&r.s, P2P_FRAME_MSG, (const uint8_t *)"12345678", 8, f);
+	p2p_session_seal(&r.s, P2P_FRAME_MSG, (const uint8_t *)"12345678", 8,
+			 f);
 	f[10] ^= 1;
 	raw_send(r.fd, f, p2p_session_frame_bytes(8));
 	ASSERT(run_until(raw_eof, &r, 1000));
@@ -590,7 +594,8 @@ static void test_bad_bytes_close_one(void)
 	 * down, nothing is delivered. */
 	raw_handshake(&r, port, &keys[2]);
 	ASSERT(r.opened && s.up[2]);
-	p2p_session_seal(&r.s, P2P_FRAME_MSG, (const uint8_t *)"12345678", 8, f);
+	p2p_session_seal(&r.s, P2P_FRAME_MSG, (const uint8_t *)"12345678", 8,
+			 f);
 	raw_send(r.fd, f, 10);
 	run_for(20);
 	raw_close(&r);
