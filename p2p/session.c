@@ -508,8 +508,10 @@ void p2p_session_seal(struct p2p_session *s, enum p2p_frame_type type,
 	assert(type == P2P_FRAME_MSG || n == 0);
 	size_t clen = P2P_STREAM_ABYTES + 1 + n;
 	be32_put(out, (uint32_t)clen);
-	/* The plaintext type ‖ body is assembled in place after the
-	 * ciphertext's tag byte; push encrypts each byte where it lies. */
+	/* The plaintext type ‖ body is laid where its ciphertext goes (after
+	 * the stream's tag byte) and push encrypts it in place, which saves
+	 * a copy of up to frame_max bytes; libsodium's stream XOR allows
+	 * exact overlap (test_seal_in_place checks the bytes). */
 	uint8_t *c = out + P2P_FRAME_LEN_BYTES;
 	uint8_t *m = c + 1;
 	m[0] = (uint8_t)type;

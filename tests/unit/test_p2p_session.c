@@ -367,6 +367,39 @@ static void test_stream_init_equivalence(void)
 	}
 }
 
+/* p2p_session_seal encrypts in place (the plaintext laid where the
+ * ciphertext goes); it must give the bytes of a push between separate
+ * buffers. */
+static void test_seal_in_place(void)
+{
+	struct end i, r;
+	end_init(&i, P2P_ROLE_INITIATOR, &key_i, CHAIN, NULL, NULL);
+	end_init(&r, P2P_ROLE_RESPONDER, &key_r, CHAIN, NULL, NULL);
+	ASSERT_OK(handshake(&i, &r, 4096));
+	size_t n = 100000;
+	uint8_t *body = malloc(n), *plain = malloc(n + 1);
+	uint8_t *f = malloc(p2p_session_frame_bytes(n));
+	uint8_t *c = malloc(n + 1 + P2P_STREAM_ABYTES);
+	ASSERT(body && plain && f && c);
+	for (size_t k = 0; k < n; k++)
+		body[k] = (uint8_t)(k * 13);
+	plain[0] = P2P_FRAME_MSG;
+	memcpy(plain + 1, body, n);
+	struct p2p_stream_state copy = i.s.push;
+	p2p_session_seal(&i.s, P2P_FRAME_MSG, body, n, f);
+	(void)crypto_secretstream_xchacha20poly1305_push(
+	    (crypto_secretstream_xchacha20poly1305_state *)copy.opaque, c,
+	    NULL, plain, n + 1, NULL, 0, 0);
+	ASSERT_EQ(be32_get(f), n + 1 + P2P_STREAM_ABYTES);
+	ASSERT_MEM_EQ(f + 4, c, n + 1 + P2P_STREAM_ABYTES);
+	free(body);
+	free(plain);
+	free(f);
+	free(c);
+	end_free(&i);
+	end_free(&r);
+}
+
 /* --- handshakes and frames --------------------------------------------- */
 
 static void test_roundtrip(void)
@@ -719,6 +752,7 @@ int main(int argc, char **argv)
 	RUN(test_vectors);
 	RUN(test_vectors_decode);
 	RUN(test_stream_init_equivalence);
+	RUN(test_seal_in_place);
 	RUN(test_roundtrip);
 	RUN(test_fresh_keys);
 	RUN(test_wrong_chain);
