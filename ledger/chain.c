@@ -98,7 +98,7 @@ int chain_header_check(const struct genesis *g, const struct chain_prev *prev,
 {
 	uint64_t height = prev->height + 1;
 	uint8_t vs[HASH_BYTES];
-	char h1[33], h2[33];
+	char h1[2 * HASH_BYTES + 1], h2[2 * HASH_BYTES + 1];
 	ok(f, height);
 	if (strcmp(h->chain_id, g->chain_id) != 0)
 		return FAIL_BLOCK(f, CHAIN_CHAIN_ID, ACC_ECHAIN, height,
@@ -112,11 +112,12 @@ int chain_header_check(const struct genesis *g, const struct chain_prev *prev,
 				  (unsigned long long)h->height,
 				  (unsigned long long)prev->height);
 	if (memcmp(h->prev_hash, prev->hash, HASH_BYTES) != 0) {
-		short_hex(h1, h->prev_hash);
-		short_hex(h2, prev->hash);
+		/* Whole hashes: a header field may differ in any byte. */
+		hex_encode(h1, h->prev_hash, HASH_BYTES);
+		hex_encode(h2, prev->hash, HASH_BYTES);
 		return FAIL_BLOCK(f, CHAIN_PREV_HASH, ACC_ECHAIN, height,
-				  "header: prev_hash %s… does not link to %s "
-				  "(%s…)",
+				  "header: prev_hash %s does not link to %s "
+				  "(%s)",
 				  h1,
 				  prev->height == 0 ? "the genesis hash"
 						    : "the previous header",
@@ -341,17 +342,18 @@ int chain_log_check(uint64_t height, const struct block_header *h,
 		    const struct merkle_frontier *log, struct chain_fail *f)
 {
 	uint8_t root[HASH_BYTES];
-	char h1[33], h2[33];
+	char h1[2 * HASH_BYTES + 1], h2[2 * HASH_BYTES + 1];
 	ok(f, height);
 	merkle_frontier_root(log, root);
 	if (h->log_size == log->size &&
 	    memcmp(root, h->log_root, HASH_BYTES) == 0)
 		return 0;
-	short_hex(h1, h->log_root);
-	short_hex(h2, root);
+	/* Whole roots: the header's may differ from ours in any byte. */
+	hex_encode(h1, h->log_root, HASH_BYTES);
+	hex_encode(h2, root, HASH_BYTES);
 	return FAIL_BLOCK(f, CHAIN_LOG_ROOT, ACC_EMISMATCH, height,
-			  "log root: the entries give size %llu root %s…, the "
-			  "header says size %llu root %s…",
+			  "log root: the entries give size %llu root %s, the "
+			  "header says size %llu root %s",
 			  (unsigned long long)log->size, h2,
 			  (unsigned long long)h->log_size, h1);
 }
