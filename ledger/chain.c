@@ -60,8 +60,8 @@ static int fail(struct chain_fail *f, enum chain_check check, int code,
 	f->err.code = code;
 	int n;
 	if (entry == CHAIN_NO_ENTRY)
-		n = snprintf(f->err.msg, sizeof f->err.msg, "block %llu: ",
-			     (unsigned long long)height);
+		n = snprintf(f->err.msg, sizeof f->err.msg,
+			     "block %llu: ", (unsigned long long)height);
 	else
 		n = snprintf(f->err.msg, sizeof f->err.msg,
 			     "block %llu entry %zu (log index %llu): ",
@@ -189,8 +189,7 @@ static int cert_match(struct chain_fail *f, enum chain_check check,
 				  what);
 	if (!pre->decoded)
 		return FAIL_BLOCK(f, check, pre->rc, height,
-				  "%s does not decode: %s", what,
-				  pre->err.msg);
+				  "%s does not decode: %s", what, pre->err.msg);
 	if (pre->height != exp_height)
 		return FAIL_BLOCK(f, check, ACC_ECERT, height,
 				  "%s is for height %llu, not %llu", what,
@@ -218,8 +217,7 @@ static int cert_match(struct chain_fail *f, enum chain_check check,
 	}
 	if (pre->rc != 0)
 		return FAIL_BLOCK(f, check, pre->rc, height,
-				  "%s does not verify: %s", what,
-				  pre->err.msg);
+				  "%s does not verify: %s", what, pre->err.msg);
 	return 0;
 }
 
@@ -322,8 +320,8 @@ int chain_proposer_check(const struct genesis *g, uint64_t height,
 }
 
 /* §2 step 12. */
-int chain_entry_check(const struct genesis *g, const uint8_t *bytes,
-		      size_t len, struct entry *out, uint8_t id[HASH_BYTES],
+int chain_entry_check(const struct genesis *g, const uint8_t *bytes, size_t len,
+		      struct entry *out, uint8_t id[HASH_BYTES],
 		      struct acc_err *err)
 {
 	entry_id(id, bytes, len);

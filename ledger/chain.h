@@ -35,20 +35,20 @@ struct genesis;
  * §2 lists each one): name, and what the failure is about. The first
  * failing one is reported.
  */
-#define CHAIN_CHECKS(X)                                                   \
-	X(CHAIN_OK, "ok")                                                 \
-	X(CHAIN_CHAIN_ID, "chain id")                                     \
-	X(CHAIN_HEIGHT, "height")                                         \
-	X(CHAIN_PREV_HASH, "previous hash")                               \
-	X(CHAIN_VALSET, "validator set")                                  \
-	X(CHAIN_PROPOSER, "proposer index")                               \
-	X(CHAIN_TIME, "time")                                             \
-	X(CHAIN_ENTRY_COUNT, "entry count")                               \
-	X(CHAIN_LAST_CERT_HASH, "last certificate hash")                  \
-	X(CHAIN_LAST_CERT, "last certificate")                            \
-	X(CHAIN_CERT, "certificate")                                      \
-	X(CHAIN_PROPOSER_ROUND, "proposer rotation")                      \
-	X(CHAIN_ENTRY, "entry")                                           \
+#define CHAIN_CHECKS(X)                                  \
+	X(CHAIN_OK, "ok")                                \
+	X(CHAIN_CHAIN_ID, "chain id")                    \
+	X(CHAIN_HEIGHT, "height")                        \
+	X(CHAIN_PREV_HASH, "previous hash")              \
+	X(CHAIN_VALSET, "validator set")                 \
+	X(CHAIN_PROPOSER, "proposer index")              \
+	X(CHAIN_TIME, "time")                            \
+	X(CHAIN_ENTRY_COUNT, "entry count")              \
+	X(CHAIN_LAST_CERT_HASH, "last certificate hash") \
+	X(CHAIN_LAST_CERT, "last certificate")           \
+	X(CHAIN_CERT, "certificate")                     \
+	X(CHAIN_PROPOSER_ROUND, "proposer rotation")     \
+	X(CHAIN_ENTRY, "entry")                          \
 	X(CHAIN_LOG_ROOT, "log root")
 
 enum chain_check {
@@ -211,8 +211,8 @@ uint16_t chain_proposer(const struct genesis *g, uint64_t height,
  * by the caller (entry_free). The per-entry part, safe on any thread.
  * Returns entry_check's result with the detail in err.
  */
-int chain_entry_check(const struct genesis *g, const uint8_t *bytes,
-		      size_t len, struct entry *out, uint8_t id[HASH_BYTES],
+int chain_entry_check(const struct genesis *g, const uint8_t *bytes, size_t len,
+		      struct entry *out, uint8_t id[HASH_BYTES],
 		      struct acc_err *err);
 
 /*

@@ -48,7 +48,7 @@ struct tblock {
 	uint8_t cert[CERT_BYTES_MAX];
 	size_t cert_len;
 };
-static struct tblock chain[BLOCKS + 1];	   /* [1..BLOCKS] */
+static struct tblock chain[BLOCKS + 1];	    /* [1..BLOCKS] */
 static struct chain_prev prevs[BLOCKS + 1]; /* prevs[h]: before block h+1 */
 
 static void genesis_make(void)
@@ -88,11 +88,10 @@ static void entries_make(void)
 	for (size_t i = 0; i < ENTRIES; i++) {
 		struct entry e;
 		struct acc_err err;
-		report_init(&e, aid, "CN-BJ", "", POLLUTANT_PM25,
-			    METRIC_ANNUAL_MEAN_CONCENTRATION,
-			    T("2024-01-01T00:00:00Z"),
-			    T("2025-01-01T00:00:00Z"),
-			    (int64_t)(30000 + i), NULL);
+		report_init(
+		    &e, aid, "CN-BJ", "", POLLUTANT_PM25,
+		    METRIC_ANNUAL_MEAN_CONCENTRATION, T("2024-01-01T00:00:00Z"),
+		    T("2025-01-01T00:00:00Z"), (int64_t)(30000 + i), NULL);
 		e.version = ENTRY_VERSION;
 		e.time = T("2025-02-01T00:00:00Z");
 		ASSERT_OK(entry_sign(&e, &bj, TEST_CHAIN_ID, &err));
@@ -102,10 +101,9 @@ static void entries_make(void)
 }
 
 /* A certificate of (height, round, hash) signed by signers[0..n). */
-static void cert_make(uint8_t out[CERT_BYTES_MAX], size_t *len,
-		      uint64_t height, uint32_t round,
-		      const uint8_t hash[HASH_BYTES], const uint16_t *signers,
-		      size_t n)
+static void cert_make(uint8_t out[CERT_BYTES_MAX], size_t *len, uint64_t height,
+		      uint32_t round, const uint8_t hash[HASH_BYTES],
+		      const uint16_t *signers, size_t n)
 {
 	struct cert c;
 	struct acc_err err;
@@ -165,8 +163,8 @@ static void tblock_seal(struct tblock *b, uint32_t round,
 	struct acc_err err;
 	ASSERT_OK(block_header_encode(&b->h, b->hb, &b->hl, &err));
 	block_hash(b->hb, b->hl, b->hash);
-	cert_make(b->cert, &b->cert_len, b->h.height, round, b->hash,
-		  signers, n);
+	cert_make(b->cert, &b->cert_len, b->h.height, round, b->hash, signers,
+		  n);
 }
 
 /* The decoded view chain_block_verify takes, over b's parts. */
@@ -188,9 +186,9 @@ static int verify(struct tblock *b, const struct chain_prev *prev, int cert,
 {
 	struct block v;
 	view(&v, b);
-	int rc = chain_block_verify(&g, prev, &v, cert ? b->cert : NULL,
-				    cert ? b->cert_len : 0, NULL, NULL, NULL,
-				    f);
+	int rc =
+	    chain_block_verify(&g, prev, &v, cert ? b->cert : NULL,
+			       cert ? b->cert_len : 0, NULL, NULL, NULL, f);
 	if (rc != 0)
 		fprintf(stderr, "    %s: %s\n", chain_check_name(f->check),
 			f->err.msg);
@@ -200,7 +198,7 @@ static int verify(struct tblock *b, const struct chain_prev *prev, int cert,
 }
 
 /* Assert verification fails at `check` with `code`. */
-#define ASSERT_FAILS(b, prev, cert, want_check, want_code)                 \
+#define ASSERT_FAILS(b, prev, cert, want_check, want_code)                \
 	do {                                                              \
 		struct chain_fail f_;                                     \
 		ASSERT_EQ(verify((b), (prev), (cert), &f_), (want_code)); \
@@ -293,9 +291,9 @@ static void test_valid_chain(void)
 	/* Not after the right block: a chain does not verify out of order. */
 	ASSERT_FAILS(&chain[3], &prevs[1], 1, CHAIN_HEIGHT, ACC_ECHAIN);
 	ASSERT_EQ(strcmp(chain_check_name(CHAIN_LOG_ROOT), "log root"), 0);
-	ASSERT_EQ(strcmp(chain_check_name((enum chain_check)999),
-			 "unknown check"),
-		  0);
+	ASSERT_EQ(
+	    strcmp(chain_check_name((enum chain_check)999), "unknown check"),
+	    0);
 }
 
 /* ---- the header, checks 1-7 ---- */
@@ -375,9 +373,8 @@ static void test_proposer_rotation(void)
 		uint32_t round;
 		int ok;
 	} cases[] = {
-	    {3, 0, 1}, {0, 0, 0}, {1, 0, 0}, {2, 0, 0},
-	    {3, 2, 1}, {0, 2, 1}, {1, 2, 1}, {2, 2, 0},
-	    {2, 3, 1}, {2, 1000, 1},
+	    {3, 0, 1}, {0, 0, 0}, {1, 0, 0}, {2, 0, 0}, {3, 2, 1},
+	    {0, 2, 1}, {1, 2, 1}, {2, 2, 0}, {2, 3, 1}, {2, 1000, 1},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		h.proposer = cases[i].proposer;
@@ -395,8 +392,7 @@ static void test_proposer_rotation(void)
 	tblock_seal(&b, 0, quorum, 3);
 	ASSERT_FAILS(&b, &prevs[1], 1, CHAIN_PROPOSER_ROUND, ACC_ECHAIN);
 	ASSERT_EQ(verify(&b, &prevs[1], 1, &f), ACC_ECHAIN);
-	ASSERT(strstr(f.err.msg, "block 2: header: proposer 3") ==
-	       f.err.msg);
+	ASSERT(strstr(f.err.msg, "block 2: header: proposer 3") == f.err.msg);
 	/* Committed in round 1, the block validator 3 built in round 1
 	 * passes; and so does validator 2's round-0 block re-proposed and
 	 * committed in round 1. */
@@ -432,18 +428,25 @@ static size_t cert_repeated(uint8_t out[CERT_BYTES_MAX], uint64_t height,
 }
 
 /* The kinds of bad certificate, for `height` and block `hash`. */
-enum bad { BAD_SIG, BAD_SHORT, BAD_REPEATED, BAD_NO_QUORUM, BAD_OTHER_BLOCK,
-	   BAD_OTHER_HEIGHT, BAD_MISSING, BAD_COUNT };
-static const int bad_code[BAD_COUNT] = {ACC_EBADSIG, ACC_EDECODE,
-					ACC_EDECODE, ACC_ECERT,
-					ACC_ECERT,   ACC_ECERT,
+enum bad {
+	BAD_SIG,
+	BAD_SHORT,
+	BAD_REPEATED,
+	BAD_NO_QUORUM,
+	BAD_OTHER_BLOCK,
+	BAD_OTHER_HEIGHT,
+	BAD_MISSING,
+	BAD_COUNT
+};
+static const int bad_code[BAD_COUNT] = {ACC_EBADSIG, ACC_EDECODE, ACC_EDECODE,
+					ACC_ECERT,   ACC_ECERT,	  ACC_ECERT,
 					ACC_ECERT};
 static const char *const bad_name[BAD_COUNT] = {
-    "bad signature", "short", "repeated signer", "not a quorum",
+    "bad signature", "short",	       "repeated signer", "not a quorum",
     "another block", "another height", "missing"};
 
-static size_t bad_cert(uint8_t out[CERT_BYTES_MAX], enum bad k,
-		       uint64_t height, const uint8_t hash[HASH_BYTES])
+static size_t bad_cert(uint8_t out[CERT_BYTES_MAX], enum bad k, uint64_t height,
+		       const uint8_t hash[HASH_BYTES])
 {
 	uint8_t other[HASH_BYTES];
 	size_t len;
@@ -509,8 +512,7 @@ static void test_last_cert(void)
 	/* Another valid certificate of block 1 (another round, all four
 	 * signers) is as good as the one its node kept. */
 	fresh2(&b);
-	cert_make(b.last_cert, &b.last_cert_len, 1, 5, chain[1].hash, all4,
-		  4);
+	cert_make(b.last_cert, &b.last_cert_len, 1, 5, chain[1].hash, all4, 4);
 	cert_hash(b.last_cert, b.last_cert_len, b.h.last_cert_hash);
 	tblock_seal(&b, 0, quorum, 3);
 	ASSERT_OK(verify(&b, &prevs[1], 1, &f));
@@ -644,8 +646,8 @@ static void test_proposal(void)
 	tblock_seal(&b, 0, quorum, 3);
 	ASSERT_FAILS(&b, &prevs[1], 0, CHAIN_TIME, ACC_ECHAIN);
 	fresh2(&b);
-	b.last_cert_len = bad_cert(b.last_cert, BAD_NO_QUORUM, 1,
-				   chain[1].hash);
+	b.last_cert_len =
+	    bad_cert(b.last_cert, BAD_NO_QUORUM, 1, chain[1].hash);
 	cert_hash(b.last_cert, b.last_cert_len, b.h.last_cert_hash);
 	tblock_seal(&b, 0, quorum, 3);
 	ASSERT_FAILS(&b, &prevs[1], 0, CHAIN_LAST_CERT, ACC_ECERT);
@@ -677,7 +679,8 @@ static void test_one_validator(void)
 		for (uint32_t r = 0; r < 3; r++) {
 			ASSERT_EQ(chain_proposer(&one, height, r), 0);
 			h.proposer = 0;
-			ASSERT_OK(chain_proposer_check(&one, height, &h, r, &f));
+			ASSERT_OK(
+			    chain_proposer_check(&one, height, &h, r, &f));
 			h.proposer = 1;
 			ASSERT_EQ(chain_proposer_check(&one, height, &h, r, &f),
 				  ACC_ECHAIN);
