@@ -480,52 +480,46 @@ static int keep_cert(struct auditor *a, const struct wblock *b)
 	return 0;
 }
 
-/*
- * The ordered checks of block j of w, its signatures already verified by
- * the pool: the checks of specs/chain.md §2 (ledger/chain.h, piece by
- * piece, each failure reported and the audit going on), what the source
- * says beside the blocks (where the log continues, the ids it files, the
- * certificate it keeps), and the replay through the rules. Returns 1 to
- * stop (the failure bound, or an error in *rc).
- */
-static int block_check(struct auditor *a, struct window *w, size_t j,
-		       int *rc, struct acc_err *err)
+/* §2 steps 1-7: the header decodes and links to the block before. Sets
+ * *hd_ok. Returns 1 to stop. */
+static int header_step(struct auditor *a, const struct wblock *b,
+		       struct block_header *hd, int *hd_ok)
 {
-	const struct wblock *b = &w->blocks[j];
-	struct audit_result *res = a->res;
-	const char *name = a->src->name;
-	uint64_t h = b->height;
-	struct block_header hd;
-	struct chain_fail f;
 	struct acc_err e = {0};
-	uint8_t hash[HASH_BYTES];
-	char h1[33], h2[33];
+	struct chain_fail f;
+	*hd_ok = block_header_decode(hd, b->header, b->header_len, &e) == 0;
+	if (!*hd_ok)
+		return fail(a, "block %" PRIu64 ": header does not decode: %s",
+			    b->height, e.msg);
+	if (chain_header_check(a->g, &a->prev, hd, b->entry_count, &f) != 0)
+		return fail_chain(a, &f);
+	return 0;
+}
 
-	res->blocks++;
-	block_hash(b->header, b->header_len, hash);
-	/* §2 steps 1-7: the header against the block before. */
-	int hd_ok = block_header_decode(&hd, b->header, b->header_len, &e) == 0;
-	if (!hd_ok) {
-		if (fail(a, "block %" PRIu64 ": header does not decode: %s", h,
-			 e.msg))
-			return 1;
-	} else if (chain_header_check(a->g, &a->prev, &hd, b->entry_count,
-				      &f) != 0 &&
-		   fail_chain(a, &f)) {
-		return 1;
-	}
-	/* §2 steps 8-9: the certificate of h-1 it carries. Bytes equal to
-	 * h-1's own certificate take that one's pool result (they were
-	 * verified once). */
+/*
+ * §2 steps 8-11: the certificate of h-1 it carries (bytes equal to h-1's
+ * own certificate take that one's pool result: they were verified once),
+ * the one the source keeps for h-1, its own certificate (the last block's
+ * is the only one no successor carries) and the proposer of its round.
+ * hd is NULL when the header does not decode. Returns 1 to stop.
+ */
+static int cert_step(struct auditor *a, const struct wblock *b,
+		     const struct block_header *hd,
+		     const uint8_t hash[HASH_BYTES])
+{
+	struct audit_result *res = a->res;
+	struct chain_fail f;
+	uint64_t h = b->height;
 	int same_as_kept =
-	    h > 1 && a->have_prev_cert && a->prev_cert_len == b->last_cert_len &&
+	    h > 1 && a->have_prev_cert &&
+	    a->prev_cert_len == b->last_cert_len &&
 	    memcmp(a->prev_cert, b->last_cert, b->last_cert_len) == 0;
-	if (hd_ok) {
+	if (hd != NULL) {
 		const struct chain_cert_pre *pre =
-		    b->last_pre	    ? &b->last_cert_pre
+		    b->last_pre	   ? &b->last_cert_pre
 		    : same_as_kept ? &a->prev_cert_pre
 				   : NULL;
-		if (chain_last_cert_check(a->g, &a->prev, &hd, b->last_cert,
+		if (chain_last_cert_check(a->g, &a->prev, hd, b->last_cert,
 					  b->last_cert_len, pre, &f) != 0) {
 			if (fail_chain(a, &f))
 				return 1;
@@ -539,34 +533,38 @@ static int block_check(struct auditor *a, struct window *w, size_t j,
 	    fail(a,
 		 "block %" PRIu64 ": the certificate %s keeps for it "
 		 "differs from the one block %" PRIu64 " carries",
-		 h - 1, name, h))
+		 h - 1, a->src->name, h))
 		return 1;
-	/* §2 steps 10-11: its own certificate (the last block's is the only
-	 * one no successor carries), and the proposer of its round. */
 	uint32_t round = 0;
 	if (chain_cert_check(a->g, h, hash, b->cert, b->cert_len,
 			     b->cert_len > 0 ? &b->cert_pre : NULL, &round,
-			     &f) != 0) {
-		if (fail_chain(a, &f))
-			return 1;
-	} else {
-		res->cert_sigs += b->cert_pre.count;
-		if (hd_ok &&
-		    chain_proposer_check(a->g, h, &hd, round, &f) != 0 &&
-		    fail_chain(a, &f))
-			return 1;
-	}
-	if (keep_cert(a, b) != 0) {
-		*rc = acc_err_set(err, ACC_ENOMEM, "out of memory");
-		return 1;
-	}
-	/* §2 step 12: the entries, checked by the pool, folded into the log
-	 * in order. */
+			     &f) != 0)
+		return fail_chain(a, &f);
+	res->cert_sigs += b->cert_pre.count;
+	if (hd != NULL && chain_proposer_check(a->g, h, hd, round, &f) != 0)
+		return fail_chain(a, &f);
+	return 0;
+}
+
+/*
+ * §2 step 12 and the replay: the entries of block b, checked by the pool,
+ * folded into the log in order and replayed through the rules at the
+ * block's time (hd NULL: the header does not decode, the replay stops).
+ * Returns 1 to stop (the failure bound, or an error in *rc).
+ */
+static int entries_step(struct auditor *a, struct window *w,
+			const struct wblock *b, const struct block_header *hd,
+			int *rc, struct acc_err *err)
+{
+	struct audit_result *res = a->res;
+	struct chain_fail f;
+	uint64_t h = b->height;
+	char h1[33], h2[33];
 	if (b->first_index != a->prev.log.size &&
 	    fail(a,
 		 "block %" PRIu64 ": %s puts its first entry at log index "
 		 "%" PRIu64 ", the log so far has %" PRIu64,
-		 h, name, b->first_index, a->prev.log.size))
+		 h, a->src->name, b->first_index, a->prev.log.size))
 		return 1;
 	for (size_t i = 0; i < b->entry_count; i++) {
 		size_t k = b->first + i;
@@ -598,43 +596,73 @@ static int block_check(struct auditor *a, struct window *w, size_t j,
 		res->entries++;
 		/* The rules, at the block's time (specs/compliance.md §2):
 		 * a node must never have committed an entry they refuse. */
-		if (!a->state_diverged && (!hd_ok || w->rc[k] != 0))
+		if (!a->state_diverged && (hd == NULL || w->rc[k] != 0))
 			a->state_diverged = 1;
-		if (!a->state_diverged) {
-			/* What state_replay_entry does, from the pool's
-			 * decoding and id. */
-			e = (struct acc_err){0};
-			int r = rules_apply(&a->state, a->g, &w->ents[k],
-					    w->ids[k], index,
-					    hd.time_ms / 1000u, &e);
-			entry_free(&w->ents[k]);
-			w->live[k] = 0;
-			if (r == ACC_ENOMEM) {
-				*rc = acc_err_set(err, r, "out of memory");
+		if (a->state_diverged)
+			continue;
+		/* What state_replay_entry does, from the pool's decoding and
+		 * id. */
+		struct acc_err e = {0};
+		int r = rules_apply(&a->state, a->g, &w->ents[k], w->ids[k],
+				    index, hd->time_ms / 1000u, &e);
+		entry_free(&w->ents[k]);
+		w->live[k] = 0;
+		if (r == ACC_ENOMEM) {
+			*rc = acc_err_set(err, r, "out of memory");
+			return 1;
+		}
+		if (r != 0) {
+			a->state_diverged = 1;
+			if (fail(a,
+				 "block %" PRIu64 " entry %zu (log index "
+				 "%" PRIu64
+				 "): the rules refuse it: %s (compliance not "
+				 "recomputed past it)",
+				 h, i, index, e.msg))
 				return 1;
-			}
-			if (r != 0) {
-				a->state_diverged = 1;
-				if (fail(a,
-					 "block %" PRIu64 " entry %zu (log "
-					 "index %" PRIu64
-					 "): the rules refuse it: %s "
-					 "(compliance not recomputed past it)",
-					 h, i, index, e.msg))
-					return 1;
-			}
 		}
 	}
+	return 0;
+}
+
+/*
+ * The ordered checks of block j of w, its signatures already verified by
+ * the pool: the checks of specs/chain.md §2 (ledger/chain.h, piece by
+ * piece, each failure reported and the audit going on), what the source
+ * says beside the blocks (where the log continues, the ids it files, the
+ * certificate it keeps), and the replay through the rules. Returns 1 to
+ * stop (the failure bound, or an error in *rc).
+ */
+static int block_check(struct auditor *a, struct window *w, size_t j, int *rc,
+		       struct acc_err *err)
+{
+	const struct wblock *b = &w->blocks[j];
+	struct block_header hd;
+	struct chain_fail f;
+	uint8_t hash[HASH_BYTES];
+	int hd_ok;
+
+	a->res->blocks++;
+	block_hash(b->header, b->header_len, hash);
+	if (header_step(a, b, &hd, &hd_ok) ||
+	    cert_step(a, b, hd_ok ? &hd : NULL, hash))
+		return 1;
+	if (keep_cert(a, b) != 0) {
+		*rc = acc_err_set(err, ACC_ENOMEM, "out of memory");
+		return 1;
+	}
+	if (entries_step(a, w, b, hd_ok ? &hd : NULL, rc, err))
+		return 1;
 	/* §2 step 13: the RFC 9162 root after this block's entries. Once the
 	 * log differs, every later root does too: it is named once. */
 	if (hd_ok && !a->roots_diverged &&
-	    chain_log_check(h, &hd, &a->prev.log, &f) != 0) {
+	    chain_log_check(b->height, &hd, &a->prev.log, &f) != 0) {
 		a->roots_diverged = 1;
 		if (fail(a, "%s (later roots not compared)", f.err.msg))
 			return 1;
 	}
 	/* The next block links to this one, whatever failed here. */
-	a->prev.height = h;
+	a->prev.height = b->height;
 	memcpy(a->prev.hash, hash, HASH_BYTES);
 	if (hd_ok)
 		a->prev.time_ms = hd.time_ms;
