@@ -105,8 +105,9 @@ enum compliance_assessed {
  * agreement's rows. fn returns 0 to go on, 1 to stop (then 0 is
  * returned), or a negative error that is returned.
  * Errors: ACC_ENOTFOUND (agreement given and unknown), ACC_EDECODE
- * (corrupt state), ACC_ERANGE (an amount out of range: R18 keeps it from
- * happening), ACC_ENOMEM, the KV's errors, fn's errors.
+ * (corrupt state, a report chain that does not end), ACC_ENOMEM, the
+ * KV's errors, fn's errors. Amounts beyond QTY_MILLI_MAX are capped in
+ * the row (capped), never an error (§6.3).
  */
 int compliance_eval(const struct kv *kv, uint64_t t, const char *party,
 		    const uint8_t *agreement,
