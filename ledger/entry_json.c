@@ -23,11 +23,12 @@
 static const char *const agreement_keys[] = {
     "kind", "time", "signatures", "title", "parties", "obligations",
     "grace_days", "verification", "compensation", "resolution_threshold",
-    "amendment_threshold", "challenge_days", "supersedes", "legal_text_hash", "legal_text_uri", NULL};
+    "amendment_threshold", "challenge_days", "supersedes", "legal_text_hash",
+    "legal_text_uri", NULL};
 static const char *const obligation_keys[] = {
     "party", "scope", "pollutant", "metric", "baseline_year",
-    "baseline_value", "target", "default_value", "period_start", "period_end", "deadline",
-    "frequency", NULL};
+    "baseline_value", "target", "default_value", "period_start", "period_end",
+    "deadline", "frequency", NULL};
 static const char *const verification_keys[] = {
     "verifiers", "peer_parties_may_attest", "attestations_required", NULL};
 static const char *const compensation_keys[] = {"rate", "currency", "payee",

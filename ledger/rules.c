@@ -504,12 +504,16 @@ static int no_obligation(const struct kv *kv, const struct report *r,
 
 	period_text(per, sizeof per, r->period_start, r->period_end);
 	n = (size_t)snprintf(
-	    msg, sizeof msg, "R13: no obligation of agreement %.16s for %s/%s/%s/%s/%s; %s has:",
+	    msg, sizeof msg,
+	    "R13: no obligation of agreement %.16s for %s/%s/%s/%s/%s; %s has:",
 	    hx(r->agreement_id).s, S(r->party),
 	    S(r->scope)[0] ? r->scope : "(whole party)",
 	    pollutant_name(r->pollutant) ? pollutant_name(r->pollutant) : "?",
 	    metric_name(r->metric) ? metric_name(r->metric) : "?", per,
 	    S(r->party));
+	/* A long scope can fill the message: then nothing is listed. */
+	if (n >= sizeof msg - 1)
+		return acc_err_set(err, ACC_ERULE, "%s", msg);
 	for (uint16_t i = 0; i < a->obligation_count; i++) {
 		if ((rc = state_obligation_get(kv, r->agreement_id, i, &o,
 					       err)) != 0)
@@ -524,7 +528,7 @@ static int no_obligation(const struct kv *kv, const struct report *r,
 				 pollutant_name(o.pollutant),
 				 metric_name(o.metric), per);
 		/* Keep room for " and 999 more". */
-		if (more == 0 && k > 0 &&
+		if (more == 0 && k > 0 && (size_t)k < sizeof item &&
 		    n + (size_t)k + 16 < sizeof msg) {
 			memcpy(msg + n, item, (size_t)k + 1);
 			n += (size_t)k;
@@ -534,9 +538,9 @@ static int no_obligation(const struct kv *kv, const struct report *r,
 		}
 	}
 	if (listed == 0 && more == 0)
-		snprintf(msg + n, sizeof msg - n, " none");
+		(void)snprintf(msg + n, sizeof msg - n, " none");
 	else if (more > 0)
-		snprintf(msg + n, sizeof msg - n, " and %zu more", more);
+		(void)snprintf(msg + n, sizeof msg - n, " and %zu more", more);
 	return acc_err_set(err, ACC_ERULE, "%s", msg);
 }
 

@@ -23,10 +23,10 @@ static const struct row_copy *row_of(struct world *w, const uint8_t *a,
 	return &RS.r[0];
 }
 
-#define HAS(json, part)                                                   \
-	do {                                                              \
-		if (strstr((json), (part)) == NULL)                       \
-			FAIL_AT("row %s lacks %s", (json), (part));      \
+#define HAS(json, part)                                             \
+	do {                                                        \
+		if (strstr((json), (part)) == NULL)                 \
+			FAIL_AT("row %s lacks %s", (json), (part)); \
 	} while (0)
 
 /* Three parties CN-HE, CN-TJ, CN-BJ; CNEMC verifies; PM2.5 annual mean of
@@ -65,8 +65,7 @@ static void report(struct world *w, const uint8_t *a, int who,
 	ASSERT_OK(world_submit(w, &e, who, t, id));
 }
 
-static void attest(struct world *w, const uint8_t *r, uint64_t t,
-		   uint8_t *id)
+static void attest(struct world *w, const uint8_t *r, uint64_t t, uint8_t *id)
 {
 	struct entry e;
 	attestation_init(&e, r, OPINION_VERIFIED);
@@ -186,13 +185,11 @@ static void test_self_resolution(void)
 	challenge_init(&e, r);
 	ASSERT_OK(world_submit(&w, &e, W_TJ, G_END + DAY, c));
 	resolution_init(&e, c, OUTCOME_UPHELD);
-	ASSERT_EQ(world_submit_v(&w, &e, tj, G_END + 2 * DAY, NULL),
-		  ACC_ERULE);
+	ASSERT_EQ(world_submit_v(&w, &e, tj, G_END + 2 * DAY, NULL), ACC_ERULE);
 	ASSERT(strstr(w.err.msg, "CN-TJ is the challenger") != NULL);
 	/* The challenged party cannot dismiss it alone either. */
 	resolution_init(&e, c, OUTCOME_DISMISSED);
-	ASSERT_EQ(world_submit_v(&w, &e, he, G_END + 2 * DAY, NULL),
-		  ACC_ERULE);
+	ASSERT_EQ(world_submit_v(&w, &e, he, G_END + 2 * DAY, NULL), ACC_ERULE);
 	ASSERT(strstr(w.err.msg, "CN-HE is the challenged party") != NULL);
 	const struct row_copy *x = row_of(&w, a, "CN-HE", G_END + 2 * DAY);
 	ASSERT_EQ(x->status, COMPLIANCE_DISPUTED);
