@@ -500,14 +500,18 @@ static json_t *view_json(const struct state_agreement *a,
 			 const uint8_t id[HASH_BYTES])
 {
 	json_t *o = json_object(), *parties = json_array(),
-	       *endorsed = json_array();
-	bool ok = o != NULL && parties != NULL && endorsed != NULL;
+	       *endorsed = json_array(), *amenders = json_array();
+	bool ok = o != NULL && parties != NULL && endorsed != NULL &&
+		  amenders != NULL;
 	if (!ok) {
 		json_decref(o);
 		json_decref(parties);
 		json_decref(endorsed);
+		json_decref(amenders);
 		return NULL;
 	}
+	for (size_t i = 0; i < a->amender_count; i++)
+		field_append(amenders, json_string(a->amenders[i]), &ok);
 	for (size_t i = 0; i < a->party_count; i++) {
 		field_append(parties, json_string(a->parties[i]), &ok);
 		if (a->endorsed[i])
@@ -537,6 +541,9 @@ static json_t *view_json(const struct state_agreement *a,
 	else
 		set_null(o, "supersedes", &ok);
 	field_set_uint(o, "obligations", a->obligation_count, &ok);
+	field_set_uint(o, "amendment_threshold", a->amendment_threshold, &ok);
+	field_set_uint(o, "challenge_days", a->challenge_days, &ok);
+	field_set(o, "amenders", amenders, &ok);
 	if (!ok) {
 		json_decref(o);
 		return NULL;

@@ -9,8 +9,22 @@
 set -eu
 . tests/integration/common.inc
 
-# HTTP in this helper's range (19300-19399); p2p at +100.
-PORT=$(free_port 19330)
+# HTTP in 19300-19399 (p2p at +100), the first free from 19330.
+PORT=$(python3 - <<'PY'
+import socket
+for p in list(range(19330, 19400)) + list(range(19300, 19330)):
+    try:
+        for q in (p, p + 100):
+            s = socket.socket()
+            s.bind(("127.0.0.1", q))
+            s.close()
+        print(p)
+        break
+    except OSError:
+        pass
+PY
+)
+[ -n "$PORT" ] || fail "no free port in 19300-19399"
 URL=http://127.0.0.1:$PORT
 
 net_init
@@ -146,8 +160,8 @@ def attest(rid, who="CNEMC"):
             "reasons": "", "comments": ""}
 
 
-def challenge(target):
-    return {"kind": "challenge", "target_id": target, "reason": "the figure is disputed"}
+def challenge(target, reason="the figure is disputed"):
+    return {"kind": "challenge", "target_id": target, "reason": reason}
 
 
 def resolution(cid, outcome):
@@ -178,6 +192,11 @@ def f1_supersession():
                   res=1, supersedes=Y3)
     b = submit(a, "CN-HE")
     expect("after the one-party successor", Y3, "CN-HE", "missed", 3.4, 1700000)
+    import urllib.request
+    view = json.load(urllib.request.urlopen("%s/v1/agreements/%s" % (URL, b)))
+    assert view["state"] == "proposed" and view["amendment_threshold"] == 1, view
+    old = json.load(urllib.request.urlopen("%s/v1/agreements/%s" % (URL, Y3)))
+    assert old["state"] == "active" and old["superseded_by"] is None, old
     # The successor is proposed: no rows of its own.
     r = subprocess.run([ACCORD, "compliance", "--node", URL, "--agreement", b, "--format",
                         "json"], capture_output=True, text=True)
@@ -197,7 +216,8 @@ def f3_challenges():
     submit(resolution(cid, "dismissed"), "CN-HE", refuse="CN-HE is the challenged party")
     submit(resolution(cid, "dismissed"), "CN-BJ")
     expect("challenge dismissed", Y3, "CN-HE", "missed", 3.4, 1700000)
-    submit(challenge(r1), "CN-TJ", refuse="R33:")
+    # The same grounds (the same target) in other words: still R33.
+    submit(challenge(r1, "new words, same grounds"), "CN-TJ", refuse="R33:")
 
 
 def f4_self_payment():
