@@ -972,7 +972,7 @@ static int apply_challenge(struct kv *kv, const struct genesis *g,
 /* ---- resolution (R28-R30) ---- */
 
 /* R30: take report rid (already loaded as r) out of its obligation's
- * list of counted reports; the deciding report falls back to r's prev. */
+ * list of counted reports; the latest report falls back to r's prev. */
 static int report_unlink(struct kv *kv, const uint8_t rid[HASH_BYTES],
 			 struct state_report *r, struct acc_err *err)
 {

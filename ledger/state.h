@@ -126,7 +126,7 @@ struct state_agreement_terms {
 	uint8_t superseded_by[HASH_BYTES];
 };
 
-/* §4.2: one obligation and its deciding report (the newest counted one). */
+/* §4.2: one obligation and its latest counted report (R17). */
 struct state_obligation {
 	char party[STATE_ID_BYTES];
 	char scope[STATE_NAME_BYTES];
@@ -148,7 +148,7 @@ struct state_obligation {
 };
 
 /* §4.3: one report; prev/next link the obligation's counted reports in log
- * order (the deciding report has no next). */
+ * order (the latest report has no next). */
 struct state_report {
 	uint8_t agreement[HASH_BYTES];
 	uint16_t obligation;
