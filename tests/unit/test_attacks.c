@@ -403,6 +403,64 @@ static void test_periods_and_closed_windows(void)
 	world_close(&w);
 }
 
+/* The new consistency rules of encoding §7.2, each refused with its
+ * reason by entry_check. */
+static void test_new_consistency_rules(void)
+{
+	struct world w;
+	struct entry e;
+	uint64_t t = T("2014-01-01T00:00:00Z");
+	world_open(&w);
+	for (int c = 0; c < 7; c++) {
+		agreement_init(&e, "checks", "CN-BJ,CN-TJ", "CNEMC", 90, 1, 1);
+		agreement_obligation(&e, "CN-BJ", "", POLLUTANT_PM25,
+				     c == 4 ? METRIC_PERCENT_REDUCTION
+					    : METRIC_ANNUAL_MEAN_CONCENTRATION,
+				     35000, PS, PE, DL);
+		struct obligation *o = &e.agreement.obligations[0];
+		const char *want = NULL;
+		switch (c) {
+		case 0: /* silence must cost: the default beats the target */
+			o->default_value = 35000;
+			want = "default_value must be strictly higher";
+			break;
+		case 1:
+			e.agreement.amendment_threshold = 3;
+			want = "amendment_threshold must be between 1";
+			break;
+		case 2:
+			e.agreement.challenge_days = 0;
+			want = "challenge_days must be between 1 and 3650";
+			break;
+		case 3:
+			e.agreement.challenge_days = CHALLENGE_DAYS_MAX + 1;
+			want = "challenge_days must be between 1 and 3650";
+			break;
+		case 4:
+			o->target = 100001;
+			want = "above 100 % cannot be met";
+			break;
+		case 5:
+			o->period_start = PS + 3600;
+			want = "period_start 2017-01-01T01:00:00Z: period "
+			       "boundaries are at 00:00:00Z";
+			break;
+		default: /* the control: all consistent */
+			break;
+		}
+		int rc = world_submit(&w, &e, W_BJ, t + (uint64_t)c, NULL);
+		if (want == NULL) {
+			ASSERT_OK(rc);
+			continue;
+		}
+		ASSERT_EQ(rc, ACC_ERULE);
+		if (strstr(w.err.msg, want) == NULL)
+			FAIL_AT("case %d: \"%s\" does not say \"%s\"", c,
+				w.err.msg, want);
+	}
+	world_close(&w);
+}
+
 int main(void)
 {
 	PS = T("2017-01-01T00:00:00Z");
@@ -417,5 +475,6 @@ int main(void)
 	RUN(test_silence_costs);
 	RUN(test_unbounded_and_unreachable);
 	RUN(test_periods_and_closed_windows);
+	RUN(test_new_consistency_rules);
 	return 0;
 }
