@@ -279,8 +279,8 @@ int main(void)
 {
 	ASSERT(crypto_lib_init() == 0);
 	setup();
-	test_admit_and_commit();
-	test_open_refusals();
+	RUN(test_admit_and_commit);
+	RUN(test_open_refusals);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	ASSERT(system(cmd) == 0);
