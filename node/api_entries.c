@@ -78,6 +78,14 @@ int node_admit(struct node *n, const char *content_type, const uint8_t *body,
 		rc = acc_err_set(err, ACC_ESTATE, "node is shutting down");
 		goto unlock;
 	}
+	/* specs/node.md §7: while blocks cannot commit, nothing new is
+	 * accepted that could not be kept (503 with Retry-After). */
+	char cause[ACC_ERRMSG_BYTES_MAX - 64];
+	if (node_health_failing(&n->health, cause, sizeof cause)) {
+		rc = acc_err_set(err, ACC_ESTATE,
+				 "storage failing, retry later: %s", cause);
+		goto unlock;
+	}
 	if (mempool_find(&n->mempool, ae.id) != NULL) {
 		rc = acc_err_set(err, ACC_EDUP, "entry %s is already pending",
 				 idhex);
