@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdatomic.h>
-#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -36,7 +35,8 @@
 /* A connection must deliver a request's headers within this many seconds
  * of connecting or of its previous answer, however slowly it trickles. */
 #define HTTP_HEADER_TIMEOUT_S 10u
-/* Idle keep-alive connections are closed after this many seconds. */
+/* A connection silent this long is closed (a stalled body; between
+ * requests the header deadline comes first). */
 #define HTTP_IDLE_TIMEOUT_S 60u
 /* Retry-After on every 503 (specs/api.md "Errors"): the producer retries a
  * failed commit on this beat too. */
