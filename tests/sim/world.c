@@ -318,6 +318,9 @@ static void at(struct world *w, uint64_t delay, struct ev e)
 
 /* ---- network ---------------------------------------------------------- */
 
+static void violation(struct world *w, bool safety, const char *fmt,
+		      uint64_t a, uint64_t b);
+
 static void net_send(struct world *w, int from, int to, const uint8_t *p,
 		     size_t len)
 {
@@ -349,8 +352,12 @@ static void send_msg(struct world *w, int from, int to,
 	struct wbuf b;
 	wbuf_init(&b, sizeof buf);
 	cons_msg_encode(m, &b);
-	assert(wbuf_error(&b) == 0);
-	net_send(w, from, to, b.data, b.len);
+	if (wbuf_error(&b) != 0)
+		violation(w, true, "encoding: node %" PRIu64
+				   " emitted a message it cannot encode at height %" PRIu64,
+			  (uint64_t)from, m->height);
+	else
+		net_send(w, from, to, b.data, b.len);
 	wbuf_free(&b);
 }
 
@@ -557,12 +564,16 @@ static void trace_msg(struct world *w, const char *what, int i,
 	       m->hash[24], m->hash[25]);
 }
 
-static void chain_add(struct world *w, struct node *nd,
-		      const struct cons_cert *c)
+static void chain_add(struct world *w, int i, const struct cons_cert *c)
 {
+	struct node *nd = &w->nodes[i];
 	struct wbuf b;
-	(void)w;
-	assert(c->height == nd->chain_len + 1);
+	if (c->height != nd->chain_len + 1) {
+		violation(w, true, "commit: node %" PRIu64
+				   " committed height %" PRIu64 " out of order",
+			  (uint64_t)i, c->height);
+		return;
+	}
 	if (nd->chain_len == nd->chain_cap) {
 		nd->chain_cap = nd->chain_cap ? 2 * nd->chain_cap : 16;
 		nd->chain = realloc(nd->chain, nd->chain_cap * sizeof *nd->chain);
@@ -572,7 +583,10 @@ static void chain_add(struct world *w, struct node *nd,
 	memcpy(bl->hash, c->hash, HASH_BYTES);
 	wbuf_init(&b, CONS_WIRE_BYTES_MAX);
 	cons_commit_encode(c, &b);
-	assert(wbuf_error(&b) == 0);
+	if (wbuf_error(&b) != 0)
+		violation(w, true, "certificate: node %" PRIu64
+				   " cannot encode its certificate of height %" PRIu64,
+			  (uint64_t)i, c->height);
 	bl->cert = wbuf_take(&b, &bl->cert_len);
 }
 
@@ -609,11 +623,27 @@ static void apply(struct world *w, int i, const struct cons_action *acts,
 			break;
 		case CONS_ACT_PERSIST: {
 			struct wbuf b;
-			assert(nd->writes_len < WRITES_MAX);
+			struct cons_signstate back;
+			if (nd->writes_len == WRITES_MAX) {
+				violation(w, true, "record: node %" PRIu64
+						   " has more than %" PRIu64 " writes in flight",
+					  (uint64_t)i, (uint64_t)WRITES_MAX);
+				break;
+			}
 			struct write *wr = &nd->writes[nd->writes_len++];
 			wbuf_init(&b, sizeof wr->bytes);
 			cons_signstate_encode(a->signstate, &b);
-			assert(wbuf_error(&b) == 0);
+			/* A record that does not read back is a restart that
+			 * cannot happen: report it, with the seed. */
+			if (wbuf_error(&b) != 0 || b.len > sizeof wr->bytes ||
+			    cons_signstate_decode(b.data, b.len, &back) != 0) {
+				violation(w, true, "record: node %" PRIu64
+						   " wrote a signing record that does not decode (height %" PRIu64 ")",
+					  (uint64_t)i, a->signstate->height);
+				wbuf_free(&b);
+				nd->writes_len--;
+				break;
+			}
 			memcpy(wr->bytes, b.data, b.len);
 			wr->len = b.len;
 			wr->seq = a->seq;
@@ -637,7 +667,7 @@ static void apply(struct world *w, int i, const struct cons_action *acts,
 				       a->cert->round, a->cert->hash[8],
 				       a->cert->hash[13], a->cert->count);
 			w->trace = fnv(w->trace, a->cert->hash, HASH_BYTES);
-			chain_add(w, nd, a->cert);
+			chain_add(w, i, a->cert);
 			if (nd->byz == BYZ_NONE)
 				check_commit(w, i, a->cert);
 			break;
@@ -683,14 +713,19 @@ static void node_start(struct world *w, int i)
 	cfg.timeout_max_ms = 3000;
 	cfg.unsafe_majority = w->o->unsafe;
 	bool have = nd->disk_len > 0;
-	if (have) {
-		int rc = cons_signstate_decode(nd->disk, nd->disk_len, &rec);
-		assert(rc == 0);
-		(void)rc;
+	if (have && cons_signstate_decode(nd->disk, nd->disk_len, &rec) != 0) {
+		violation(w, true, "record: node %" PRIu64
+				   " cannot read its signing record back (%" PRIu64 " bytes)",
+			  (uint64_t)i, (uint64_t)nd->disk_len);
+		return;
 	}
 	int rc = cons_init(&nd->core, &cfg, nd->chain_len + 1, have ? &rec : NULL);
-	assert(rc == 0);
-	(void)rc;
+	if (rc != 0) {
+		violation(w, true, "restart: node %" PRIu64
+				   " cannot start from its disk (error %" PRIu64 ")",
+			  (uint64_t)i, (uint64_t)(-(int64_t)rc));
+		return;
+	}
 	nd->up = true;
 	nd->inc++;
 	nd->writes_len = 0;
@@ -756,8 +791,16 @@ static void on_deliver(struct world *w, const struct ev *e)
 	if (!nd->up)
 		return;
 	int rc = cons_wire_decode(e->bytes, e->len, &type, &ev.msg, &cert);
-	assert(rc == 0); /* the simulated network does not corrupt bytes */
-	(void)rc;
+	if (rc != 0) {
+		/* The simulated network does not corrupt bytes: a correct
+		 * node sent something undecodable. Byzantine garbage is
+		 * dropped, as a node would. */
+		if (w->nodes[e->from].byz == BYZ_NONE)
+			violation(w, true, "decode: node %" PRIu64
+					   " sent an undecodable message to node %" PRIu64,
+				  (uint64_t)e->from, (uint64_t)e->node);
+		return;
+	}
 	if (type == CONS_MSG_COMMIT) {
 		ev.kind = CONS_EV_COMMIT;
 		ev.cert = &cert;
