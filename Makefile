@@ -36,7 +36,7 @@ BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
 BINS := $(if $(NODE_SRC),$(BUILD)/bin/accordd) $(if $(CLI_SRC),$(BUILD)/bin/accord)
 
-.PHONY: all test check fuzz fuzz-run sim bench demo deps deps-check clean format
+.PHONY: all test check fuzz fuzz-run sim bench demo deps deps-check clean format mutants
 
 all: $(BUILD)/libaccord.a $(APP_LIBS) $(BINS) $(TEST_BIN) $(SIM_BIN) $(BENCH_BIN)
 
@@ -121,6 +121,14 @@ SIM_ARGS ?= --campaign
 sim: deps-check
 	$(MAKE) $(BUILD)/bin/sim
 	$(if $(SEED),$(BUILD)/bin/sim --seed $(SEED),$(BUILD)/bin/sim $(SIM_ARGS))
+
+# Mutation testing (tests/mutants/): each mutant of consensus/ built in
+# build-mut/<name>, the unit tests and a bounded campaign run against it;
+# prints the kill matrix. MUTANTS="a b" runs only those.
+mutants: deps-check
+	$(MAKE) BUILD=build-mut/base build-mut/base/libaccord.a
+	CC="$(CC)" CFLAGS="$(CFLAGS)" LDLIBS="$(LDLIBS)" MUT_BASE=build-mut/base \
+		tests/mutants/run.pl
 
 bench: deps-check
 	$(MAKE) all

@@ -95,13 +95,18 @@ enum cons_action_kind {
 	CONS_ACT_PERSIST,       /* write signstate, sync, then PERSISTED(seq) */
 	CONS_ACT_GET_VALUE,     /* we propose at (height, round): feed VALUE */
 	CONS_ACT_COMMIT,        /* the block cert->hash is decided */
-	CONS_ACT_EVIDENCE,      /* msg and msg2: one signer, two votes */
+	CONS_ACT_EVIDENCE,      /* msg and msg2: one signer, two conflicting
+				   votes (same type, height, round) or two
+				   conflicting proposals (same height and
+				   round, different hash or valid round);
+				   once per signer, height, round and type */
 };
 
 struct cons_action {
 	enum cons_action_kind kind;
-	struct cons_msg msg;  /* BROADCAST; EVIDENCE: the vote seen first */
-	struct cons_msg msg2; /* EVIDENCE: the conflicting vote */
+	struct cons_msg msg;  /* BROADCAST; EVIDENCE: the vote or proposal
+				 seen first */
+	struct cons_msg msg2; /* EVIDENCE: the conflicting one (same type) */
 	enum cons_timeout timeout; /* TIMER */
 	uint64_t height;           /* TIMER, GET_VALUE */
 	uint32_t round;            /* TIMER, GET_VALUE */

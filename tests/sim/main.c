@@ -15,9 +15,12 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: sim --seed S [--validators N] [--byzantine F] [--heights H]\n"
-		"           [--no-faults] [--real-crypto] [--unsafe-quorum] [--trace]\n"
-		"       sim --seeds K [--first S] --validators N --byzantine F [--heights H] ...\n"
+		"           [--attack any|mix|lock|forge] [--random-power]\n"
+		"           [--no-faults] [--real-crypto] [--unsafe-quorum]\n"
+		"           [--no-rule-checks] [--trace]\n"
+		"       sim --seeds K [--first S] [--stop] --validators N --byzantine F ...\n"
 		"       sim --campaign [--scale PERCENT]\n"
+		"--stop ends a batch at its first violation.\n"
 		"Exit status: 0 if no violation (with --unsafe-quorum: 0 if one was found).\n");
 }
 
@@ -31,10 +34,15 @@ static double wall_s(void)
 }
 
 struct batch {
-	uint64_t runs, safety, liveness, heights, events, evidence;
+	uint64_t runs, safety, liveness, rule, heights, events, evidence;
 	uint64_t first_bad; /* 0: none */
+	const char *first_class;
+	int first_attack;
 	char first_what[256];
 };
+
+static const char *const attack_names[] = {"any", "mix", "lock", "forge"};
+static bool stop_first;
 
 static int batch_run(struct sim_opts o, uint64_t first, uint64_t count,
 		     struct batch *b)
@@ -53,32 +61,44 @@ static int batch_run(struct sim_opts o, uint64_t first, uint64_t count,
 		b->runs++;
 		b->safety += (uint64_t)r.safety;
 		b->liveness += (uint64_t)r.liveness;
+		b->rule += (uint64_t)r.rule;
 		b->heights += r.heights;
 		b->events += r.events;
 		b->evidence += r.evidence;
-		if ((r.safety || r.liveness) && b->first_bad == 0) {
+		if ((r.safety || r.liveness || r.rule) && b->first_bad == 0) {
 			b->first_bad = s;
+			b->first_class = r.safety ? "safety" : r.rule ? "rule" : "liveness";
+			b->first_attack = r.attack;
 			snprintf(b->first_what, sizeof b->first_what, "%s", r.what);
+			if (stop_first)
+				break;
 		}
 	}
 	double dt = wall_s() - t0;
-	printf("n=%d f=%d heights=%d%s%s%s: seeds %" PRIu64 "..%" PRIu64
+	printf("n=%d f=%d heights=%d attack=%s%s%s%s%s: seeds %" PRIu64 "..%" PRIu64
 	       " runs=%" PRIu64 " safety_violations=%" PRIu64
-	       " liveness_violations=%" PRIu64 " evidence=%" PRIu64
-	       " heights=%" PRIu64 " events=%" PRIu64
+	       " liveness_violations=%" PRIu64 " rule_violations=%" PRIu64
+	       " evidence=%" PRIu64 " heights=%" PRIu64 " events=%" PRIu64
 	       " %.0f heights/s (%.1fs)",
-	       o.n, o.f, o.heights, o.faults ? " faults" : " no-faults",
+	       o.n, o.f, o.heights, attack_names[o.attack],
+	       o.random_power ? " random-power" : "",
+	       o.faults ? " faults" : " no-faults",
 	       o.unsafe ? " UNSAFE-QUORUM" : "",
 	       o.real_crypto ? " ed25519" : "", first, first + count - 1,
-	       b->runs, b->safety, b->liveness, b->evidence, b->heights,
+	       b->runs, b->safety, b->liveness, b->rule, b->evidence, b->heights,
 	       b->events, dt > 0 ? (double)b->heights / dt : 0.0, dt);
 	if (b->first_bad != 0)
-		printf(" first_failing_seed=%" PRIu64 " (%s) replay: sim --seed %" PRIu64
-		       " --validators %d --byzantine %d --heights %d%s%s%s",
-		       b->first_bad, b->first_what, b->first_bad, o.n, o.f,
-		       o.heights, o.faults ? "" : " --no-faults",
+		printf(" first_failing_seed=%" PRIu64 " class=%s (%s, attack %s)"
+		       " replay: sim --seed %" PRIu64
+		       " --validators %d --byzantine %d --heights %d --attack %s%s%s%s%s%s",
+		       b->first_bad, b->first_class, b->first_what,
+		       attack_names[b->first_attack], b->first_bad, o.n, o.f,
+		       o.heights, attack_names[o.attack],
+		       o.random_power ? " --random-power" : "",
+		       o.faults ? "" : " --no-faults",
 		       o.unsafe ? " --unsafe-quorum" : "",
-		       o.real_crypto ? " --real-crypto" : "");
+		       o.real_crypto ? " --real-crypto" : "",
+		       o.rule_checks ? "" : " --no-rule-checks");
 	printf("\n");
 	fflush(stdout);
 	return 0;
@@ -104,6 +124,7 @@ int main(int argc, char **argv)
 	o.f = 1;
 	o.heights = 6;
 	o.faults = true;
+	o.rule_checks = true;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -123,6 +144,15 @@ int main(int argc, char **argv)
 			o.heights = (int)arg_u64(v);
 		} else if (strcmp(a, "--scale") == 0 && v) {
 			scale = arg_u64(v);
+		} else if (strcmp(a, "--attack") == 0 && v) {
+			o.attack = -1;
+			for (int k = 0; k < SIM_ATTACK_COUNT; k++)
+				if (strcmp(v, attack_names[k]) == 0)
+					o.attack = k;
+			if (o.attack < 0) {
+				usage();
+				return 2;
+			}
 		} else {
 			takes = false;
 			if (strcmp(a, "--campaign") == 0)
@@ -133,6 +163,12 @@ int main(int argc, char **argv)
 				o.real_crypto = true;
 			else if (strcmp(a, "--no-faults") == 0)
 				o.faults = false;
+			else if (strcmp(a, "--random-power") == 0)
+				o.random_power = true;
+			else if (strcmp(a, "--no-rule-checks") == 0)
+				o.rule_checks = false;
+			else if (strcmp(a, "--stop") == 0)
+				stop_first = true;
 			else if (strcmp(a, "--trace") == 0)
 				o.trace = true;
 			else {
@@ -151,6 +187,10 @@ int main(int argc, char **argv)
 	}
 	if (crypto_lib_init() != 0)
 		return 1;
+	/* The rule checks verify every delivered signature again: too slow
+	 * with Ed25519. */
+	if (o.real_crypto)
+		o.rule_checks = false;
 
 	if (have_seed) {
 		struct sim_result r;
@@ -164,9 +204,9 @@ int main(int argc, char **argv)
 		       " %.0f heights/s%s%s\n",
 		       o.seed, o.n, o.f, r.heights, r.events, r.evidence,
 		       r.sim_ms, r.trace_hash, dt > 0 ? (double)r.heights / dt : 0.0,
-		       r.safety || r.liveness ? " VIOLATION: " : " ok",
-		       r.safety || r.liveness ? r.what : "");
-		bool bad = r.safety || r.liveness;
+		       r.safety || r.liveness || r.rule ? " VIOLATION: " : " ok",
+		       r.safety || r.liveness || r.rule ? r.what : "");
+		bool bad = r.safety || r.liveness || r.rule;
 		return o.unsafe ? (r.safety ? 0 : 1) : (bad ? 1 : 0);
 	}
 
@@ -186,7 +226,7 @@ int main(int argc, char **argv)
 				count = 1;
 			if (batch_run(o, first, count, &b) != 0)
 				return 1;
-			bad += b.safety + b.liveness;
+			bad += b.safety + b.liveness + b.rule;
 			heights += b.heights;
 		}
 		double dt = wall_s() - t0;
@@ -208,5 +248,5 @@ int main(int argc, char **argv)
 					 : "NO violation found: checkers are blind");
 		return b.safety > 0 ? 0 : 1;
 	}
-	return b.safety + b.liveness == 0 ? 0 : 1;
+	return b.safety + b.liveness + b.rule == 0 ? 0 : 1;
 }
