@@ -213,14 +213,17 @@ int main(int argc, char **argv)
 	struct batch b;
 	if (campaign) {
 		/* The long campaign: every fault kind on. */
-		static const int cfg[3][3] = {{4, 1, 10000}, {7, 2, 2000},
-					      {13, 4, 2000}};
+		/* n, f, seeds, unequal power: n = 3f+1 and otherwise. */
+		static const int cfg[5][4] = {{4, 1, 10000, 0}, {7, 2, 2000, 0},
+					      {13, 4, 2000, 0}, {5, 1, 2000, 1},
+					      {10, 3, 1000, 1}};
 		uint64_t bad = 0;
 		double t0 = wall_s();
 		uint64_t heights = 0;
-		for (int k = 0; k < 3; k++) {
+		for (int k = 0; k < 5; k++) {
 			o.n = cfg[k][0];
 			o.f = cfg[k][1];
+			o.random_power = cfg[k][3] != 0;
 			uint64_t count = (uint64_t)cfg[k][2] * scale / 100;
 			if (count == 0)
 				count = 1;

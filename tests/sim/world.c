@@ -1172,6 +1172,27 @@ static void forge(struct world *w, int i)
 	}
 }
 
+/* The round racer (attack "forge"): as a correct node starts round r, a
+ * forger sends it a message for round r + 1. One validator is less than a
+ * third: a correct core must not skip a round on it (rule 55). */
+static void race(struct world *w, int i, uint64_t h, uint32_t r)
+{
+	if (w->attack != SIM_ATTACK_FORGE || r >= CONS_ROUND_MAX)
+		return;
+	for (int k = 0; k < w->n; k++) {
+		if (w->nodes[k].byz != BYZ_FORGER)
+			continue;
+		struct cons_msg m = {0};
+		m.type = CONS_MSG_PREVOTE;
+		m.height = h;
+		m.round = r + 1;
+		m.valid_round = -1;
+		msg_sign(w, k, &m);
+		send_msg(w, k, i, &m);
+		return;
+	}
+}
+
 static void byz_broadcast(struct world *w, int i, const struct cons_msg *m)
 {
 	struct node *nd = &w->nodes[i];
@@ -1313,6 +1334,8 @@ static void apply(struct world *w, int i, const struct cons_action *acts,
 		case CONS_ACT_TIMER:
 			if (nd->byz == BYZ_NONE)
 				check_timer(w, i, a);
+			if (nd->byz == BYZ_NONE && a->timeout == CONS_TIMEOUT_PROPOSE)
+				race(w, i, a->height, a->round);
 			e.kind = EV_TIMER;
 			e.tk = (uint8_t)a->timeout;
 			e.h = a->height;
