@@ -124,8 +124,11 @@ struct cons; /* opaque */
 /*
  * Allocate a core for cfg at height (the first undecided height: last
  * committed + 1). rec is the signing state read back from disk, or NULL
- * if this validator never signed. All memory is allocated here; steps
- * never allocate. Returns 0, ACC_ECONFIG or ACC_ENOMEM.
+ * if this validator never signed. rec may be ahead of height (the stored
+ * chain lost blocks the record outlived): the core signs nothing below
+ * rec's height and resumes rec's round and lock when it gets there
+ * (specs/consensus.md, "Durable before what"). All memory is allocated
+ * here; steps never allocate. Returns 0, ACC_ECONFIG or ACC_ENOMEM.
  */
 int cons_init(struct cons **out, const struct cons_config *cfg,
 	      uint64_t height, const struct cons_signstate *rec);

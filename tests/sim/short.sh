@@ -9,13 +9,14 @@ set -eu
 BUILD=${BUILD:-build}
 SIM=${SIM:-"$BUILD/bin/sim"}
 
-"$SIM" --seeds 500 --validators 4 --byzantine 1 --attack lock
-"$SIM" --seeds 200 --validators 4 --byzantine 1
-"$SIM" --seeds 120 --validators 7 --byzantine 2 --attack lock
-"$SIM" --seeds 60 --validators 7 --byzantine 2
-"$SIM" --seeds 20 --validators 13 --byzantine 4
-"$SIM" --seeds 100 --validators 5 --byzantine 1 --random-power
-"$SIM" --seeds 30 --validators 10 --byzantine 3 --random-power
+"$SIM" --seeds 1000 --validators 4 --byzantine 1 --attack lock
+"$SIM" --seeds 300 --validators 4 --byzantine 1 --attack forge
+"$SIM" --seeds 300 --validators 4 --byzantine 1
+"$SIM" --seeds 200 --validators 7 --byzantine 2 --attack lock
+"$SIM" --seeds 120 --validators 7 --byzantine 2
+"$SIM" --seeds 30 --validators 13 --byzantine 4
+"$SIM" --seeds 200 --validators 5 --byzantine 1 --random-power
+"$SIM" --seeds 60 --validators 10 --byzantine 3 --random-power
 "$SIM" --seeds 10 --validators 4 --byzantine 1 --real-crypto
 "$SIM" --seeds 20 --validators 4 --byzantine 0 --no-faults
 
