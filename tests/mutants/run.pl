@@ -109,6 +109,7 @@ sub campaign {
 		my $args = $line;
 		$args .= ' --no-rule-checks' unless $rule;
 		my ($ok, $log) = sh("timeout $limit $out/sim --stop $args");
+		# A crash prints its seed after the batch's partial output.
 		if ($log =~ /first_failing_seed=(\d+) class=(\w+) \((.*)\) replay: (.*)$/m) {
 			return ($2, "$2: $3; replay: $4");
 		}
@@ -178,7 +179,10 @@ for my $name (@names) {
 	# A safety mutant must fall to a safety checker of the simulator; a
 	# liveness mutant to any simulator check; a rule mutant (a rule
 	# whose breach is visible only as timing) to the rule checks.
-	my $killed = $m->{kind} eq 'safety' ? $c eq 'safety'
+	# A core that dies on a signal (an assert) in a run is a kill of any
+	# kind: the batch names the seed that does it.
+	my $killed = $c eq 'crash' ? 1
+	    : $m->{kind} eq 'safety' ? $c eq 'safety'
 	    : $m->{kind} eq 'liveness' ? ($c eq 'safety' || $c eq 'liveness')
 	    : $c ne '' && $c ne 'error';
 	$killed = 0 if $c eq 'error';

@@ -2,10 +2,12 @@
  * long campaign, and the unsafe-quorum canary (specs/consensus.md,
  * "Simulator"). */
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/crypto.h"
 #include "common/error.h"
@@ -44,6 +46,38 @@ struct batch {
 static const char *const attack_names[] = {"any", "mix", "lock", "forge"};
 static bool stop_first;
 
+/* If a core (or the simulator) dies on a signal, say which seed did it,
+ * in the form a batch reports a violation, before dying: a crash is a
+ * finding with a replayable seed, not a lost batch. */
+static char crash_line[512];
+static size_t crash_len;
+
+static void crash_handler(int sig)
+{
+	ssize_t n = write(STDOUT_FILENO, crash_line, crash_len);
+	(void)n;
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void crash_prepare(const struct sim_opts *o)
+{
+	int n = snprintf(crash_line, sizeof crash_line,
+			 "\nn=%d f=%d: seed %" PRIu64
+			 " died: first_failing_seed=%" PRIu64
+			 " class=crash (the process died on a signal in this run)"
+			 " replay: sim --seed %" PRIu64
+			 " --validators %d --byzantine %d --heights %d --attack %s%s%s%s%s\n",
+			 o->n, o->f, o->seed, o->seed, o->seed, o->n, o->f, o->heights,
+			 attack_names[o->attack], o->random_power ? " --random-power" : "",
+			 o->faults ? "" : " --no-faults",
+			 o->unsafe ? " --unsafe-quorum" : "",
+			 o->real_crypto ? " --real-crypto" : "");
+	crash_len = n < 0 ? 0
+		    : (size_t)n < sizeof crash_line ? (size_t)n
+						    : sizeof crash_line - 1;
+}
+
 static int batch_run(struct sim_opts o, uint64_t first, uint64_t count,
 		     struct batch *b)
 {
@@ -52,6 +86,7 @@ static int batch_run(struct sim_opts o, uint64_t first, uint64_t count,
 	for (uint64_t s = first; s < first + count; s++) {
 		struct sim_result r;
 		o.seed = s;
+		crash_prepare(&o);
 		int rc = sim_run(&o, &r);
 		if (rc != 0) {
 			fprintf(stderr, "sim: seed %" PRIu64 ": %s\n", s,
@@ -187,6 +222,10 @@ int main(int argc, char **argv)
 	}
 	if (crypto_lib_init() != 0)
 		return 1;
+	signal(SIGABRT, crash_handler);
+	signal(SIGSEGV, crash_handler);
+	signal(SIGFPE, crash_handler);
+	signal(SIGBUS, crash_handler);
 	/* The rule checks verify every delivered signature again: too slow
 	 * with Ed25519. */
 	if (o.real_crypto)
@@ -195,6 +234,7 @@ int main(int argc, char **argv)
 	if (have_seed) {
 		struct sim_result r;
 		double t0 = wall_s();
+		crash_prepare(&o);
 		if (sim_run(&o, &r) != 0)
 			return 1;
 		double dt = wall_s() - t0;
