@@ -39,7 +39,7 @@ BINS := $(if $(NODE_SRC),$(BUILD)/bin/accordd) $(if $(CLI_SRC),$(BUILD)/bin/acco
 # by tests/integration/powerloss.sh and storage_full.sh.
 TOOLS := $(BUILD)/tools/powerloss.so
 
-.PHONY: all test check fuzz fuzz-run sim bench demo deps deps-check clean format
+.PHONY: all test check fuzz fuzz-run sim bench demo deps deps-check clean format mutants
 
 all: $(BUILD)/libaccord.a $(APP_LIBS) $(BINS) $(TEST_BIN) $(SIM_BIN) $(BENCH_BIN) $(TOOLS)
 
@@ -129,6 +129,14 @@ SIM_ARGS ?= --campaign
 sim: deps-check
 	$(MAKE) $(BUILD)/bin/sim
 	$(if $(SEED),$(BUILD)/bin/sim --seed $(SEED),$(BUILD)/bin/sim $(SIM_ARGS))
+
+# Mutation testing (tests/mutants/): each mutant of consensus/ built in
+# build-mut/<name>, the unit tests and a bounded campaign run against it;
+# prints the kill matrix. MUTANTS="a b" runs only those.
+mutants: deps-check
+	$(MAKE) BUILD=build-mut/base build-mut/base/libaccord.a
+	CC="$(CC)" CFLAGS="$(CFLAGS)" LDLIBS="$(LDLIBS)" MUT_BASE=build-mut/base \
+		tests/mutants/run.pl
 
 bench: deps-check
 	$(MAKE) all
