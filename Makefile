@@ -5,6 +5,7 @@
 #   make check      the tests under AddressSanitizer and UBSan
 #   make fuzz       build the libFuzzer targets (FUZZ_SECONDS=60 make fuzz-run)
 #   make sim        a long consensus simulator campaign (SEED=s replays one)
+#   make mutants    mutation testing of consensus/: a kill matrix (tests/mutants)
 #   make bench      the benchmarks (ratios measured side by side)
 #   make demo       a local devnet, the demo scenario, an audit
 #   make deps       install the Debian packages accord needs
@@ -79,7 +80,7 @@ $(BUILD)/tools/powerloss.so: tests/tools/powerloss.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 -g $(WARN) -fPIC -shared -o $@ $< -ldl -lpthread
 
-$(BUILD)/bin/sim: $(SIM_SRC) $(BUILD)/libaccord.a
+$(BUILD)/bin/sim: $(SIM_SRC) $(wildcard tests/sim/*.h) $(BUILD)/libaccord.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SIM_SRC) $(BUILD)/libaccord.a $(LDLIBS)
 
