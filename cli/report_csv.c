@@ -527,7 +527,7 @@ static int superseded_at(const json_t *view, report_agreement_lookup_fn lookup,
 /*
  * specs/cli.md §11.2 "matched before submitting": the rules of
  * specs/compliance.md a report must pass (R12 active, R13 an obligation,
- * R14 not superseded, R16 window open), as far as the node's views of
+ * R14 not superseded; R16 refuses nothing), as far as the node's views of
  * the agreements let the client see them. Problems go to msg; a lookup
  * failure is returned.
  */
