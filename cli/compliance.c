@@ -455,7 +455,7 @@ static int note_has(const struct crow *r, int kind)
 		return r->assessed != NULL &&
 		       strcmp(r->assessed, "default") == 0;
 	case N_SHARED:
-		return r->has_comp && r->payees != NULL;
+		return r->has_comp && r->comp_amount != 0 && r->payees != NULL;
 	default:
 		return r->has_comp && r->capped;
 	}
