@@ -188,28 +188,28 @@ json_t *audit_block_to_json(uint64_t height, const struct audit_block *b)
 	int bad = o == NULL || hexes == NULL || ids == NULL;
 	for (size_t i = 0; !bad && i < b->entry_count; i++) {
 		bad |= json_array_append_new(
-			   hexes, hex_string(b->entries[i], b->entry_lens[i])) !=
-		       0;
+			   hexes,
+			   hex_string(b->entries[i], b->entry_lens[i])) != 0;
 		if (b->ids != NULL)
 			bad |= json_array_append_new(
 				   ids, hex_string(b->ids[i], HASH_BYTES)) != 0;
 	}
 	if (!bad)
-		bad = json_object_set_new(o, "height",
-					  json_integer((json_int_t)height)) ||
-		      json_object_set_new(
-			  o, "header_hex",
-			  hex_string(b->header, b->header_len)) ||
-		      json_object_set_new(o, "cert_hex",
-					  hex_string(b->cert, b->cert_len)) ||
-		      json_object_set_new(
-			  o, "last_cert_hex",
-			  hex_string(b->last_cert, b->last_cert_len)) ||
-		      json_object_set_new(
-			  o, "first_index",
-			  json_integer((json_int_t)b->first_index)) ||
-		      json_object_set(o, "entry_ids", ids) ||
-		      json_object_set(o, "entries_hex", hexes);
+		bad =
+		    json_object_set_new(o, "height",
+					json_integer((json_int_t)height)) ||
+		    json_object_set_new(o, "header_hex",
+					hex_string(b->header, b->header_len)) ||
+		    json_object_set_new(o, "cert_hex",
+					hex_string(b->cert, b->cert_len)) ||
+		    json_object_set_new(
+			o, "last_cert_hex",
+			hex_string(b->last_cert, b->last_cert_len)) ||
+		    json_object_set_new(
+			o, "first_index",
+			json_integer((json_int_t)b->first_index)) ||
+		    json_object_set(o, "entry_ids", ids) ||
+		    json_object_set(o, "entries_hex", hexes);
 	json_decref(hexes);
 	json_decref(ids);
 	if (bad) {

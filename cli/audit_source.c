@@ -464,8 +464,8 @@ static int saved_block(void *ctx, uint64_t height, struct audit_block *b,
 	json_t *j;
 	uint64_t hh = 0;
 	struct acc_err e = {0};
-	int rc = saved_path(path, sizeof path, d, "blocks/%llu.json", height,
-			    err);
+	int rc =
+	    saved_path(path, sizeof path, d, "blocks/%llu.json", height, err);
 	if (rc == 0)
 		rc = file_json(path, HTTP_RESP_BYTES_MAX, &j, err);
 	if (rc != 0)
@@ -524,9 +524,8 @@ int audit_source_saved(struct audit_source *src, const char *dir,
 	if (strlen(dir) >= sizeof d->dir || stat(dir, &sb) != 0 ||
 	    !S_ISDIR(sb.st_mode)) {
 		free(d);
-		return acc_err_set(err, ACC_EIO,
-				   "%.200s is not a saved audit directory",
-				   dir);
+		return acc_err_set(
+		    err, ACC_EIO, "%.200s is not a saved audit directory", dir);
 	}
 	memcpy(d->dir, dir, strlen(dir) + 1);
 	(void)snprintf(d->name, sizeof d->name, "saved audit %s", dir);
@@ -616,9 +615,8 @@ static int save_state(void *ctx, struct audit_state *st, struct acc_err *err)
 	int rc = s->inner.state(s->inner.ctx, st, err);
 	if (rc != 0)
 		return rc;
-	json_t *j = json_pack("{s:I,s:o,s:O}", "height",
-			      (json_int_t)st->height, "state_digest",
-			      hash_json(st->digest), "rows",
+	json_t *j = json_pack("{s:I,s:o,s:O}", "height", (json_int_t)st->height,
+			      "state_digest", hash_json(st->digest), "rows",
 			      st->rows ? st->rows : json_null());
 	if (j == NULL)
 		return acc_err_set(err, ACC_ENOMEM, "out of memory");
@@ -660,11 +658,12 @@ static int dir_make_empty(const char *dir, struct acc_err *err)
 	return 0;
 }
 
-int audit_source_save(struct audit_source *src, const struct audit_source *inner,
-		      const char *dir, struct acc_err *err)
+int audit_source_save(struct audit_source *src,
+		      const struct audit_source *inner, const char *dir,
+		      struct acc_err *err)
 {
 	char blocks[1100];
-	if (strlen(dir) >= sizeof ((struct save_src *)0)->dir)
+	if (strlen(dir) >= sizeof((struct save_src *)0)->dir)
 		return acc_err_set(err, ACC_EIO, "%.200s: path too long", dir);
 	int rc = dir_make_empty(dir, err);
 	if (rc != 0)

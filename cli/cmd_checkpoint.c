@@ -136,10 +136,9 @@ static void print_json(const struct genesis *g,
 	    v->cp.origin, "size", (json_int_t)v->cp.size, "root", rh,
 	    "cosigners", names, "power", (json_int_t)v->power, "total_power",
 	    (json_int_t)v->total, "time", (json_int_t)v->time_max, "time_utc",
-	    when,
-	    "node_log_size", (json_int_t)now_size, "consistency_proof_hashes",
-	    (json_int_t)proof_len, "validators", (json_int_t)g->validator_count,
-	    "note", note);
+	    when, "node_log_size", (json_int_t)now_size,
+	    "consistency_proof_hashes", (json_int_t)proof_len, "validators",
+	    (json_int_t)g->validator_count, "note", note);
 	char *t =
 	    o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 	if (t != NULL)

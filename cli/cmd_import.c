@@ -156,8 +156,9 @@ static int import_reports(int argc, char **argv)
 	};
 	struct arg_spec s = {
 	    .cmd = "import reports",
-	    .usage = "--csv FILE (--key FILE | --keys DIR) [--node URL] [--wait] "
-		     "[--dry-run] [--chain-id ID]",
+	    .usage =
+		"--csv FILE (--key FILE | --keys DIR) [--node URL] [--wait] "
+		"[--dry-run] [--chain-id ID]",
 	    .about =
 		"Sign and submit one report per row of a CSV file with the "
 		"header\n" REPORT_CSV_HEADER "\n"

@@ -78,8 +78,8 @@ static int evidence_dir_make(const char *dir, struct acc_err *err)
 	return 0;
 }
 
-static int evidence_file_write(const char *dir, const char *name,
-			       const void *p, size_t n, struct acc_err *err)
+static int evidence_file_write(const char *dir, const char *name, const void *p,
+			       size_t n, struct acc_err *err)
 {
 	char path[1200];
 	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >=
@@ -158,8 +158,8 @@ static int evidence_save(struct http_client *c, const char *node,
 				   count, &pj, &pjl);
 	if (rc != 0)
 		return acc_err_set(err, rc, "%s", acc_strerror(rc));
-	if ((rc = evidence_file_write(dir, EVIDENCE_NOTE, note->body,
-				      note->len, err)) == 0 &&
+	if ((rc = evidence_file_write(dir, EVIDENCE_NOTE, note->body, note->len,
+				      err)) == 0 &&
 	    (rc = evidence_file_write(dir, EVIDENCE_PROOF, pj, pjl, err)) ==
 		0 &&
 	    (rc = evidence_file_write(dir, EVIDENCE_ENTRY, entry->body,
@@ -200,8 +200,8 @@ static int cmd_inclusion(int argc, char **argv)
 		     "failed and exits 1.\n"
 		     "With --save DIR the proof is for the size of the node's "
 		     "checkpoint, and\n"
-		     "DIR keeps " EVIDENCE_NOTE ", " EVIDENCE_PROOF ", "
-		     EVIDENCE_ENTRY " and " EVIDENCE_GENESIS ":\n"
+		     "DIR keeps " EVIDENCE_NOTE ", " EVIDENCE_PROOF
+		     ", " EVIDENCE_ENTRY " and " EVIDENCE_GENESIS ":\n"
 		     "`accord proof verify DIR --genesis FILE` checks them "
 		     "later with no node.",
 	    .opts = opts,
@@ -331,9 +331,9 @@ static int cmd_inclusion(int argc, char **argv)
 		    ref);
 		goto out;
 	}
-	if (save != NULL && evidence_save(&c, node, save, &note, p_index,
-					  p_size, leaf, root, proof, count, &r,
-					  &err) != 0) {
+	if (save != NULL &&
+	    evidence_save(&c, node, save, &note, p_index, p_size, leaf, root,
+			  proof, count, &r, &err) != 0) {
 		ret = cli_fail("proof inclusion", "--save: %s", err.msg);
 		goto out;
 	}
@@ -575,8 +575,7 @@ static int cmd_verify(int argc, char **argv)
 			       err.msg);
 		goto out;
 	}
-	char lh[2 * HASH_BYTES + 1], rh[2 * HASH_BYTES + 1],
-	    t[TIME_TEXT_BYTES];
+	char lh[2 * HASH_BYTES + 1], rh[2 * HASH_BYTES + 1], t[TIME_TEXT_BYTES];
 	hex_encode(lh, v->leaf, HASH_BYTES);
 	hex_encode(rh, v->cp.cp.root, HASH_BYTES);
 	fixed_time_format(t, v->cp.time_max);

@@ -258,9 +258,9 @@ enum {
 	T_COLS
 };
 static const char *const t_head[T_COLS] = {
-    "agreement", "party",    "scope", "pollutant", "metric",    "period",
-    "target",    "reported", "att.",  "status",    "shortfall", "compensation",
-    "notes",
+    "agreement", "party",	 "scope",    "pollutant", "metric",
+    "period",	 "target",	 "reported", "att.",	  "status",
+    "shortfall", "compensation", "notes",
 };
 /* Numbers are right-aligned. */
 static const int t_right[T_COLS] = {0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 1, 1, 0};
@@ -492,8 +492,9 @@ static void note_text(char *out, size_t n, const struct crow *r, int kind)
 		(void)snprintf(t, sizeof t,
 			       "no verified figure when reporting closed%s%.20s"
 			       "%s: assessed at the default, %s%s",
-			       r->closes ? " (" : "", r->closes ? r->closes : "",
-			       r->closes ? ")" : "", a,
+			       r->closes ? " (" : "",
+			       r->closes ? r->closes : "", r->closes ? ")" : "",
+			       a,
 			       strcmp(r->status, "unverified") == 0
 				   ? ", or the party's own unverified figure "
 				     "if worse"
@@ -503,9 +504,8 @@ static void note_text(char *out, size_t n, const struct crow *r, int kind)
 		o = (size_t)snprintf(t, sizeof t,
 				     "the payer is the payee and never owes "
 				     "itself: owed in equal shares to");
-		for (size_t k = 0; k < json_array_size(r->payees) &&
-				   o < sizeof t - 40;
-		     k++)
+		for (size_t k = 0;
+		     k < json_array_size(r->payees) && o < sizeof t - 40; k++)
 			o += (size_t)snprintf(
 			    t + o, sizeof t - o, "%s %.32s", k ? "," : "",
 			    json_string_value(json_array_get(r->payees, k)));
@@ -532,8 +532,8 @@ static void notes_cell(char *cell, const struct crow *r, size_t *next)
 	cell[0] = '\0';
 	for (int k = 0; k < N_KINDS; k++)
 		if (note_has(r, k) && o + 16 < CELL_BYTES)
-			o += (size_t)snprintf(cell + o, CELL_BYTES - o,
-					      "[%zu]", (*next)++);
+			o += (size_t)snprintf(cell + o, CELL_BYTES - o, "[%zu]",
+					      (*next)++);
 }
 
 static void pad(FILE *f, size_t n)
@@ -579,8 +579,8 @@ static int row_get(const json_t *rows, size_t i, const struct genesis *g,
 	return rc;
 }
 
-int compliance_table_write(FILE *f, const json_t *rows,
-			   const struct genesis *g, struct acc_err *err)
+int compliance_table_write(FILE *f, const json_t *rows, const struct genesis *g,
+			   struct acc_err *err)
 {
 	size_t n = json_array_size(rows), width[T_COLS], next = 1;
 	size_t ncols = T_COLS - 1;

@@ -63,8 +63,8 @@ int compliance_table_print(FILE *f, const json_t *rows, struct acc_err *err);
 
 /* The same, with the display name genesis g gives each party next to its
  * id (g may be NULL: ids only). g is borrowed for the call. */
-int compliance_table_write(FILE *f, const json_t *rows,
-			   const struct genesis *g, struct acc_err *err);
+int compliance_table_write(FILE *f, const json_t *rows, const struct genesis *g,
+			   struct acc_err *err);
 
 /* Print rows as CSV: COMPLIANCE_CSV_HEADER, then one record per row
  * (quantities as exact decimals, null as an empty field). Errors as for

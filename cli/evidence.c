@@ -46,7 +46,8 @@ int evidence_proof_format(uint64_t index, uint64_t size,
 }
 
 /* genesis.hash: exactly g's hash in lower-case hex and a newline. */
-static int genesis_hash_check(const struct genesis *g, const struct incl_evidence *ev,
+static int genesis_hash_check(const struct genesis *g,
+			      const struct incl_evidence *ev,
 			      struct acc_err *err)
 {
 	char want[2 * HASH_BYTES + 2];
@@ -94,7 +95,8 @@ static int note_check(const struct genesis *g, const struct incl_evidence *ev,
 				 "cosignatures that verify",
 				 n->sig_count, cv->signers);
 	for (size_t i = 0; rc == 0 && i < n->sig_count; i++) {
-		char b64[NOTE_SIG_B64_BYTES_MAX + 1], again[NOTE_SIG_B64_BYTES_MAX + 8];
+		char b64[NOTE_SIG_B64_BYTES_MAX + 1],
+		    again[NOTE_SIG_B64_BYTES_MAX + 8];
 		uint8_t raw[NOTE_SIG_B64_BYTES_MAX];
 		size_t len = n->sigs[i].b64_len, got = 0;
 		if (len > NOTE_SIG_B64_BYTES_MAX) {
@@ -107,7 +109,8 @@ static int note_check(const struct genesis *g, const struct incl_evidence *ev,
 		if (base64_decode(raw, sizeof raw, &got, b64) != 0 ||
 		    base64_encoded_len(got) > sizeof again) {
 			rc = acc_err_set(&e, ACC_EDECODE,
-					 "signature line %zu: bad base64", i + 1);
+					 "signature line %zu: bad base64",
+					 i + 1);
 			break;
 		}
 		base64_encode(again, sizeof again, raw, got);
@@ -135,8 +138,8 @@ static int proof_read(const struct incl_evidence *ev, uint64_t *index,
 		return acc_err_set(err, ACC_ETOOBIG,
 				   EVIDENCE_PROOF ": over %u bytes",
 				   EVIDENCE_PROOF_BYTES_MAX);
-	json_t *j = json_loadb(ev->proof, ev->proof_len,
-			       JSON_REJECT_DUPLICATES, &je);
+	json_t *j =
+	    json_loadb(ev->proof, ev->proof_len, JSON_REJECT_DUPLICATES, &je);
 	if (j == NULL)
 		return acc_err_set(err, ACC_EJSON, EVIDENCE_PROOF ": %s",
 				   je.text);
@@ -229,16 +232,17 @@ int evidence_check(const struct genesis *g, const struct incl_evidence *ev,
 						"the proven leaf");
 		goto out;
 	}
-	rc = merkle_inclusion_verify(
-	    v->index, size, v->leaf,
-	    (const uint8_t(*)[MERKLE_HASH_BYTES])proof, v->proof_hashes, root);
+	rc = merkle_inclusion_verify(v->index, size, v->leaf,
+				     (const uint8_t(*)[MERKLE_HASH_BYTES])proof,
+				     v->proof_hashes, root);
 	if (rc != 0) {
-		rc = acc_err_set(err, ACC_EPROOF,
-				 EVIDENCE_PROOF ": the proof of %zu hashes does "
-						"not lead from leaf %llu to the "
-						"cosigned root of size %llu",
-				 v->proof_hashes, (unsigned long long)v->index,
-				 (unsigned long long)size);
+		rc =
+		    acc_err_set(err, ACC_EPROOF,
+				EVIDENCE_PROOF ": the proof of %zu hashes does "
+					       "not lead from leaf %llu to the "
+					       "cosigned root of size %llu",
+				v->proof_hashes, (unsigned long long)v->index,
+				(unsigned long long)size);
 		goto out;
 	}
 	struct entry e;

@@ -41,7 +41,8 @@ static void block_round_trip(const uint8_t *data, size_t size)
 	memset(&bb2, 0, sizeof bb2);
 	if (j != NULL && audit_block_from_json(j, &bb, &b, NULL) == 0) {
 		json_t *back = audit_block_to_json(1, &b);
-		if (back == NULL || audit_block_from_json(back, &bb2, &b2, NULL) != 0 ||
+		if (back == NULL ||
+		    audit_block_from_json(back, &bb2, &b2, NULL) != 0 ||
 		    b2.header_len != b.header_len ||
 		    b2.entry_count != b.entry_count ||
 		    b2.first_index != b.first_index ||

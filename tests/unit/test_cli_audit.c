@@ -373,8 +373,8 @@ static void test_audit_save_and_from(void)
 	ASSERT_OK(audit_source_save(&src, &inner, saved, &err));
 	ASSERT_EQ(audit_src(&src, out, sizeof out, &rows1, d1), 0);
 	ASSERT(json_array_size(rows1) == 1);
-	ASSERT_STR_EQ(json_string_value(json_object_get(
-			  json_array_get(rows1, 0), "status")),
+	ASSERT_STR_EQ(json_string_value(
+			  json_object_get(json_array_get(rows1, 0), "status")),
 		      "pending");
 	/* Offline. */
 	ASSERT_OK(audit_source_saved(&src, saved, &err));

@@ -84,7 +84,8 @@ static void test_table(void)
 		char *nl = strchr(line, '\n');
 		ASSERT(nl != NULL);
 		*nl = '\0';
-		char *notes = i == 0 ? strstr(line, "  notes") : strstr(line, "  [");
+		char *notes =
+		    i == 0 ? strstr(line, "  notes") : strstr(line, "  [");
 		if (i == 0)
 			ASSERT(notes != NULL && strcmp(notes, "  notes") == 0);
 		if (notes != NULL) {
@@ -106,10 +107,9 @@ static void test_table(void)
 	ASSERT(strchr(line, '\x1b') == NULL && strchr(line, '\t') == NULL);
 	ASSERT(strstr(line, "a525876ff84d  Tabs?and?[31mescapes?[0m") != NULL);
 	/* The count by status. */
-	ASSERT(strstr(line,
-		      "10 obligations: 2 met, 3 missed, 1 pending, 1 "
-		      "unverified, 1 disputed, 1 not_reported, 1 "
-		      "superseded\n") != NULL);
+	ASSERT(strstr(line, "10 obligations: 2 met, 3 missed, 1 pending, 1 "
+			    "unverified, 1 disputed, 1 not_reported, 1 "
+			    "superseded\n") != NULL);
 	/* What issue 10's rules produce, said in words (specs/cli.md
 	 * §11.3): the default, the correction, the shares, the cap, and
 	 * when a pending row stops being pending. */
@@ -121,8 +121,7 @@ static void test_table(void)
 	ASSERT(strstr(line, "[4] c0ffee000000 CN-SH: the payer is the payee "
 			    "and never owes itself: owed in equal shares to "
 			    "CN-JS, CN-ZJ\n") != NULL);
-	ASSERT(strstr(line, "[5] c0ffee000000 CN-SH: capped at 10^12") !=
-	       NULL);
+	ASSERT(strstr(line, "[5] c0ffee000000 CN-SH: capped at 10^12") != NULL);
 	ASSERT(strstr(want, "≥ 1000000000000 CNY shared by 2  [4][5]") != NULL);
 	ASSERT(strstr(want, "pending until 2027-03-31") != NULL);
 	free(out);

@@ -101,10 +101,10 @@ static void evidence_build(const char *net)
 	    root, (const uint8_t(*)[MERKLE_HASH_BYTES])leaves, LEAVES));
 	ASSERT_OK(merkle_inclusion_prove(INDEX, LEAVES, node_fn, NULL, proof,
 					 &count));
-	ASSERT_OK(evidence_proof_format(
-	    INDEX, LEAVES, leaves[INDEX], root,
-	    (const uint8_t(*)[MERKLE_HASH_BYTES])proof, count, &proof_text,
-	    &proof_len));
+	ASSERT_OK(
+	    evidence_proof_format(INDEX, LEAVES, leaves[INDEX], root,
+				  (const uint8_t(*)[MERKLE_HASH_BYTES])proof,
+				  count, &proof_text, &proof_len));
 	(void)snprintf(path, sizeof path, "%s/node0/validator.key", net);
 	ASSERT_OK(keyfile_load(&vk, path, &err));
 	ASSERT_OK(checkpoint_note_make(&g, 0, &vk.key, LEAVES, root,
@@ -128,7 +128,8 @@ static void test_good(void)
 	ASSERT_EQ(v.kind, ENTRY_REPORT);
 	ASSERT_MEM_EQ(v.leaf, leaves[INDEX], HASH_BYTES);
 	/* The canonical proof.json, byte for byte. */
-	ASSERT(strncmp(proof_text, "{\"index\":5,\"tree_size\":7,\"leaf_hash\":\"",
+	ASSERT(strncmp(proof_text,
+		       "{\"index\":5,\"tree_size\":7,\"leaf_hash\":\"",
 		       38) == 0);
 	ASSERT_EQ(proof_text[proof_len - 1], '\n');
 }

@@ -475,8 +475,8 @@ static int keyset_lookup(void *ctx, const char *party,
 	else if (strcmp(party, "CN-TJ") == 0)
 		*kf = &ks->wrong; /* CN-BJ's key under CN-TJ's name */
 	else
-		return acc_err_set(err, ACC_ENOTFOUND,
-				   "party %s: no key file", party);
+		return acc_err_set(err, ACC_ENOTFOUND, "party %s: no key file",
+				   party);
 	return 0;
 }
 
@@ -491,11 +491,11 @@ static void test_keys_per_party(void)
 	key_make(&ks.bj, "party", "CN-BJ", 9);
 	key_make(&ks.wrong, "party", "CN-BJ", 9);
 	struct report_signer sg = {.key_for = keyset_lookup, .key_ctx = &ks};
-	const char *text = HEADER ROW("CN-HE", "", "PM2.5",
-				      "annual_mean_concentration", Y0, Y1, "65",
-				      "µg/m³", ",,")
-	    ROW("CN-BJ", "", "PM2.5", "annual_mean_concentration", Y0, Y1,
-		"58", "µg/m³", ",,");
+	const char *text =
+	    HEADER ROW("CN-HE", "", "PM2.5", "annual_mean_concentration", Y0,
+		       Y1, "65", "µg/m³", ",,")
+		ROW("CN-BJ", "", "PM2.5", "annual_mean_concentration", Y0, Y1,
+		    "58", "µg/m³", ",,");
 	struct report_batch a, b;
 	struct acc_err err = {0};
 	ASSERT_OK(report_csv_build_signed(&a, text, strlen(text), &sg, CHAIN,
@@ -536,15 +536,15 @@ static void test_keys_per_party(void)
 	report_batch_free(&a);
 	report_batch_free(&b);
 	/* A party without a key, and a key filed under another party. */
-	const char *bad = HEADER ROW("CN-HE", "", "PM2.5",
-				     "annual_mean_concentration", Y0, Y1, "65",
-				     "µg/m³", ",,")
-	    ROW("CN-SD", "", "PM2.5", "annual_mean_concentration", Y0, Y1,
-		"40", "µg/m³", ",,")
-		ROW("CN-TJ", "", "PM2.5", "annual_mean_concentration", Y0, Y1,
-		    "50", "µg/m³", ",,");
-	ASSERT_EQ(report_csv_build_signed(&a, bad, strlen(bad), &sg, CHAIN,
-					  NOW, NULL, NULL, &err),
+	const char *bad =
+	    HEADER ROW("CN-HE", "", "PM2.5", "annual_mean_concentration", Y0,
+		       Y1, "65", "µg/m³", ",,")
+		ROW("CN-SD", "", "PM2.5", "annual_mean_concentration", Y0, Y1,
+		    "40", "µg/m³", ",,")
+		    ROW("CN-TJ", "", "PM2.5", "annual_mean_concentration", Y0,
+			Y1, "50", "µg/m³", ",,");
+	ASSERT_EQ(report_csv_build_signed(&a, bad, strlen(bad), &sg, CHAIN, NOW,
+					  NULL, NULL, &err),
 		  ACC_EINVAL);
 	ASSERT_EQ(a.len, 0);
 	ASSERT_EQ(a.bad_len, 2);
