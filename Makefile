@@ -35,10 +35,13 @@ BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
 BINS := $(if $(NODE_SRC),$(BUILD)/bin/accordd) $(if $(CLI_SRC),$(BUILD)/bin/accord)
+# Test tools: the power-loss shim (tests/tools/powerloss.c), LD_PRELOADed
+# by tests/integration/powerloss.sh and storage_full.sh.
+TOOLS := $(BUILD)/tools/powerloss.so
 
 .PHONY: all test check fuzz fuzz-run sim bench demo deps deps-check clean format
 
-all: $(BUILD)/libaccord.a $(APP_LIBS) $(BINS) $(TEST_BIN) $(SIM_BIN) $(BENCH_BIN)
+all: $(BUILD)/libaccord.a $(APP_LIBS) $(BINS) $(TEST_BIN) $(SIM_BIN) $(BENCH_BIN) $(TOOLS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -70,6 +73,11 @@ $(BUILD)/bin/accord: $(BUILD)/cli/main.o $(BUILD)/libcli.a $(BUILD)/libaccord.a
 $(BUILD)/tests/%: tests/unit/%.c $(APP_LIBS) $(BUILD)/libaccord.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(APP_LIBS) $(BUILD)/libaccord.a $(LDLIBS)
+
+# Plain flags: the shim is preloaded into sanitized binaries too.
+$(BUILD)/tools/powerloss.so: tests/tools/powerloss.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -g $(WARN) -fPIC -shared -o $@ $< -ldl -lpthread
 
 $(BUILD)/bin/sim: $(SIM_SRC) $(BUILD)/libaccord.a
 	@mkdir -p $(dir $@)

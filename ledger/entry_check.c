@@ -374,6 +374,13 @@ static int check_signers(const struct entry *e, const struct genesis *g,
 			 struct acc_err *err)
 {
 	long party_of[ENTRY_SIGS_MAX];
+	/* entry_decode refuses an entry without signatures (§5), but an entry
+	 * built in memory reaches here through entry_check_decoded, and the
+	 * report rule below reads the first signer. */
+	if (e->sig_count == 0 || e->sig_count > ENTRY_SIGS_MAX)
+		return acc_err_set(err, ACC_EDECODE,
+				   "signatures: %zu, want 1..%u",
+				   (size_t)e->sig_count, ENTRY_SIGS_MAX);
 	for (size_t i = 0; i < e->sig_count; i++) {
 		const uint8_t *pk = e->sigs[i].key;
 		long party = genesis_party_by_key(g, pk);

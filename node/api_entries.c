@@ -55,6 +55,13 @@ int node_admit(struct node *n, const char *content_type, const uint8_t *body,
 	struct mempool_item *item;
 	uint64_t index;
 	char idhex[2 * HASH_BYTES + 1];
+	/* specs/node.md §7: while blocks cannot commit, nothing new is
+	 * accepted that could not be kept (503 with Retry-After), and no
+	 * work is spent checking it. */
+	char cause[ACC_ERRMSG_BYTES_MAX - 64];
+	if (node_health_failing(&n->health, cause, sizeof cause))
+		return acc_err_set(err, ACC_ESTATE,
+				   "storage failing, retry later: %s", cause);
 	int rc = admit_form_of(content_type, &form, err);
 	if (rc != 0)
 		return rc;

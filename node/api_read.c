@@ -381,6 +381,20 @@ done:
 
 /* ---- status and metrics ---- */
 
+/* {"ok":true} or {"ok":false,"code":…,"message":…,"since_ms":…,
+ * "failures":n} (specs/api.md "GET /v1/status"). */
+static json_t *storage_json(struct node *n)
+{
+	struct node_health_view h;
+	node_health_get(&n->health, &h);
+	if (!h.failing)
+		return json_pack("{s:b}", "ok", 1);
+	return json_pack("{s:b,s:s,s:s,s:I,s:I}", "ok", 0, "code",
+			 acc_errname(h.rc), "message", h.cause, "since_ms",
+			 (json_int_t)h.since_ms, "failures",
+			 (json_int_t)h.failures);
+}
+
 void api_status(struct node *n, const char *arg, const struct http_query *q,
 		const char *accept, struct http_reply *out)
 {
@@ -416,6 +430,8 @@ void api_status(struct node *n, const char *arg, const struct http_query *q,
 	    (json_int_t)n->cfg.validator, "validators", vals, "peers", "sync",
 	    "synced", "mempool_entries", (json_int_t)mp_count, "mempool_bytes",
 	    (json_int_t)mp_bytes);
+	if (o != NULL)
+		(void)json_object_set_new(o, "storage", storage_json(n));
 	http_reply_json(out, 200, o);
 }
 
@@ -433,6 +449,7 @@ void api_metrics(struct node *n, const char *arg, const struct http_query *q,
 	gg.mempool_bytes = n->mempool.bytes;
 	gg.waiters = n->waiters;
 	pthread_mutex_unlock(&n->mu);
+	gg.storage_failing = (uint64_t)node_health_failing(&n->health, NULL, 0);
 	size_t len;
 	char *s = metrics_render(&n->metrics, &gg, &len);
 	if (s == NULL) {
@@ -444,4 +461,17 @@ void api_metrics(struct node *n, const char *arg, const struct http_query *q,
 	out->content_type = "text/plain; version=0.0.4";
 	out->body = s;
 	out->len = len;
+}
+
+void api_healthz(struct node *n, const char *arg, const struct http_query *q,
+		 const char *accept, struct http_reply *out)
+{
+	(void)arg;
+	(void)q;
+	(void)accept;
+	json_t *storage = storage_json(n);
+	int ok = storage != NULL && json_is_true(json_object_get(storage, "ok"));
+	http_reply_json(out, ok ? 200 : 503,
+			json_pack("{s:s,s:o}", "status", ok ? "ok" : "failing",
+				  "storage", storage));
 }

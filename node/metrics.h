@@ -31,6 +31,7 @@ struct metrics_gauges {
 	uint64_t mempool_entries;
 	uint64_t mempool_bytes;
 	uint64_t waiters;
+	uint64_t storage_failing; /* 1 while block commits fail */
 };
 
 void metrics_init(struct metrics *m);

@@ -1406,6 +1406,38 @@ static int check_json(const struct genesis *g, const char *text,
 	return rc;
 }
 
+/* An entry built in memory without a signature is refused by
+ * entry_check_decoded too (issue 11: it read the first signer's party
+ * uninitialised). */
+static void test_check_unsigned(void)
+{
+	struct genesis g;
+	struct acc_err err;
+	fixture_genesis(&g);
+	const char *text =
+	    "{\"kind\":\"report\",\"time\":\"2018-02-15T08:00:00Z\","
+	    "\"agreement_id\":\"%064d\",\"party\":\"CN-BJ\","
+	    "\"scope\":\"\",\"pollutant\":\"PM2.5\","
+	    "\"metric\":\"annual_mean_concentration\","
+	    "\"period_start\":\"2017-01-01T00:00:00Z\","
+	    "\"period_end\":\"2018-01-01T00:00:00Z\",\"value\":58,"
+	    "\"unit\":\"ug/m3\",\"method\":\"m\","
+	    "\"data_source\":\"\",\"attachments\":[]}";
+	char t[1024];
+	(void)snprintf(t, sizeof t, text, 0);
+	struct entry e;
+	ASSERT_OK(entry_from_json_text(&e, t, strlen(t), &err));
+	ASSERT_EQ(e.sig_count, 0);
+	uint8_t *b;
+	size_t n;
+	ASSERT_OK(entry_body_encode(&e, &b, &n, &err));
+	ASSERT_EQ(entry_check_decoded(&e, b, n, &g, &err), ACC_EDECODE);
+	ASSERT(strstr(err.msg, "signatures") != NULL);
+	free(b);
+	entry_free(&e);
+	genesis_free(&g);
+}
+
 static void test_check(void)
 {
 	struct genesis g;
@@ -1663,6 +1695,7 @@ int main(int argc, char **argv)
 	RUN(test_json_rejects);
 	RUN(test_json_quantities);
 	RUN(test_check);
+	RUN(test_check_unsigned);
 	RUN(test_json_sig_order);
 	return 0;
 }
