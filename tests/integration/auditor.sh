@@ -90,6 +90,8 @@ for r in rows:
     assert r.pop("party_name") in ("Beijing", "Tianjin", "Hebei", "Shandong"), r
 assert rows == node, (rows, node)
 PY
+expect 0 compliance --node "$URL" --genesis "$G"
+has "CN-BJ (Beijing)" "compliance --genesis: display names"
 expect 2 audit --genesis "$G" --node "$URL" --format xml
 expect 2 audit --genesis "$G" --from "$TMP/saved" --save "$TMP/again"
 expect 1 audit --genesis "$G" --node "$URL" --save "$TMP/saved"
