@@ -612,11 +612,57 @@ static int agreement_match(const json_t *view, const struct report *r,
 	return 0;
 }
 
+/*
+ * The key that signs a row (specs/cli.md §11.2, --keys): the signer's one
+ * key, or the key of the row's party. NULL with a problem recorded when
+ * the party has none, or a key that is not that party's; *rc set when the
+ * lookup itself failed (the build stops).
+ */
+static const struct keyfile *row_key(const struct report_signer *sg,
+				     const char *party, struct rowmsg *msg,
+				     int *rc, struct acc_err *err)
+{
+	const struct keyfile *kf = NULL;
+	struct acc_err kerr = {0};
+	*rc = 0;
+	if (sg->key_for == NULL)
+		return sg->kf;
+	int krc = sg->key_for(sg->key_ctx, party, &kf, &kerr);
+	if (krc == ACC_ENOTFOUND) {
+		problem(msg, "%s", kerr.msg);
+		return NULL;
+	}
+	if (krc != 0) {
+		*rc = acc_err_set(err, krc, "%s", kerr.msg);
+		return NULL;
+	}
+	if (strcmp(kf->role, "party") != 0 || strcmp(kf->id, party) != 0) {
+		problem(msg,
+			"party %s: its key file is %s's (role %s); a report "
+			"is signed by the party it is about",
+			party, kf->id, kf->role);
+		return NULL;
+	}
+	return kf;
+}
+
 int report_csv_build(struct report_batch *b, const char *text, size_t len,
 		     const struct keyfile *kf, const char *chain_id,
 		     uint64_t time_s, report_agreement_lookup_fn lookup,
 		     void *lookup_ctx, struct acc_err *err)
 {
+	struct report_signer sg = {.kf = kf};
+	return report_csv_build_signed(b, text, len, &sg, chain_id, time_s,
+				       lookup, lookup_ctx, err);
+}
+
+int report_csv_build_signed(struct report_batch *b, const char *text,
+			    size_t len, const struct report_signer *sg,
+			    const char *chain_id, uint64_t time_s,
+			    report_agreement_lookup_fn lookup, void *lookup_ctx,
+			    struct acc_err *err)
+{
+	const struct keyfile *kf = sg->key_for ? NULL : sg->kf;
 	struct csv_reader rd;
 	struct csv_record rec;
 	struct colmap map;
@@ -710,8 +756,16 @@ int report_csv_build(struct report_batch *b, const char *text, size_t len,
 		}
 		/* Sign and encode even when an earlier row was bad: encoding
 		 * checks the bounds (lengths, UTF-8) this row may break. */
-		if (msg.count == 0 && kf != NULL &&
-		    entry_sign(&row.e, &kf->key, chain_id, &cerr) != 0)
+		const struct keyfile *rk = NULL;
+		if (msg.count == 0) {
+			rk = row_key(sg, row.e.report.party, &msg, &rc, err);
+			if (rc != 0) {
+				entry_free(&row.e);
+				goto fail;
+			}
+		}
+		if (msg.count == 0 && rk != NULL &&
+		    entry_sign(&row.e, &rk->key, chain_id, &cerr) != 0)
 			problem(&msg, "%s", cerr.msg);
 		if (msg.count == 0 &&
 		    entry_encode(&row.e, &row.bytes, &row.len, &cerr) != 0)

@@ -203,6 +203,7 @@ static void status_eval(const struct state_agreement *a,
 	    o->deadline + (uint64_t)a->grace_days * SECONDS_PER_DAY;
 	if (o->has_reopened && o->reopened > close)
 		close = o->reopened;
+	row->closes = close;
 
 	/* 1. superseded */
 	if (a->superseded && a->superseded_at <= t &&
@@ -413,6 +414,7 @@ json_t *compliance_row_to_json(const struct compliance_row *r)
 	field_set_time(o, "period_end", r->period_end, &ok);
 	field_set_time(o, "deadline", r->deadline, &ok);
 	field_set_uint(o, "grace_days", r->grace_days, &ok);
+	field_set_time(o, "reporting_closes", r->closes, &ok);
 	if (r->has_baseline) {
 		field_set_uint(o, "baseline_year", r->baseline_year, &ok);
 		field_set_milli(o, "baseline_value", r->baseline_value, &ok);

@@ -47,6 +47,9 @@ struct compliance_row {
 	uint64_t period_end;
 	uint64_t deadline;
 	uint32_t grace_days;
+	/* The close of reporting C = max(deadline + grace, reopened) (§6.1):
+	 * a pending row becomes not_reported after it. */
+	uint64_t closes;
 	bool has_baseline;
 	uint16_t baseline_year;
 	int64_t baseline_value;

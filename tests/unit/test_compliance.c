@@ -771,7 +771,8 @@ static void test_vector_and_replay(void)
 		 "\"party\":\"CN-TJ\",\"period_end\":\"2018-01-01T00:00:00Z\","
 		 "\"period_start\":\"2017-01-01T00:00:00Z\",\"pollutant\":"
 		 "\"PM2.5\",\"report\":\"%s\",\"reported\":63.333,"
-		 "\"reported_at\":\"2018-04-15T00:00:00Z\",\"scope\":"
+		 "\"reported_at\":\"2018-04-15T00:00:00Z\","
+		 "\"reporting_closes\":\"2018-06-29T23:59:59Z\",\"scope\":"
 		 "\"\",\"shortfall\":3.333,\"status\":\"missed\",\"target\":60,"
 		 "\"title\":\"Jing-Jin PM2.5 2017\",\"unit\":\"µg/m³\"}",
 		 ah, rh);
