@@ -90,6 +90,11 @@ struct admit_result {
 int node_open(struct node *n, const struct node_config *cfg,
 	      struct acc_err *err);
 
+/* Whether this node commits alone with the one-validator producer
+ * (specs/node.md §3): a validator holding more than 2/3 of the power.
+ * Otherwise blocks are decided by consensus over peers (§7). */
+int node_solo(const struct node *n);
+
 /* Release everything node_open acquired. Safe after a failed open. */
 void node_close(struct node *n);
 
