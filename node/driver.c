@@ -99,6 +99,11 @@ struct driver {
 	uint64_t cand_seq;
 	struct future_prop future[FUTURE_PROPOSALS_MAX];
 	int in_step;         /* re-entrancy guard for core_feed */
+	/* Rounds of fed_height whose proposal the core already has (it
+	 * keeps the first of a round): gossip's re-sends are not judged
+	 * again. Rounds >= 64 are always fed. */
+	uint64_t fed_height;
+	uint64_t fed_rounds;
 	uint64_t height_start_ms; /* monotonic, for the timing metrics */
 
 	/* Sync (§7.7). */
@@ -343,6 +348,7 @@ static int core_start(struct driver *d, struct acc_err *err)
 		return acc_err_set(err, rc, "consensus core: %s",
 				   acc_strerror(rc));
 	cands_prune(d, height);
+	d->fed_rounds = 0;
 	d->height_start_ms = node_now_ms();
 	LOG_INFO("consensus at height %llu%s", (unsigned long long)height,
 		 has && rec.height == height ? " (resuming the signed round)"
@@ -635,6 +641,15 @@ static void proposal_feed(struct driver *d, const struct cons_msg *m,
 	struct cand *c = cand_find(d, m->hash);
 	if (c == NULL)
 		return;
+	if (d->fed_height != m->height) {
+		d->fed_height = m->height;
+		d->fed_rounds = 0;
+	}
+	if (m->round < 64) {
+		if (d->fed_rounds & (1ull << m->round))
+			return;
+		d->fed_rounds |= 1ull << m->round;
+	}
 	int valid = cand_check(d, c);
 	/* §7.6 proposer-based time: a fresh proposal's time must be near
 	 * this node's clock; a re-proposal keeps the time it had. */

@@ -137,5 +137,29 @@ for i in 0 1 2 3 4; do
 	"$ACCORD" audit --genesis "$NET/genesis.json" --node "http://127.0.0.1:$((HP + i))" \
 		>"$TMP/audit$i.out" 2>&1 || fail "audit of node$i: $(tail -n 5 "$TMP/audit$i.out")"
 done
+# The status page shows the network (specs/api.md "GET /v1/status").
+status 1 | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+assert j["role"] == "validator" and j["validator"] == 1, j
+assert j["sync"] == "synced", j["sync"]
+assert j["step"] in ("propose", "prevote", "precommit"), j
+peers = j["peers"]
+assert len(peers) == 4, peers
+assert sum(p["connected"] for p in peers) == 4, peers
+assert sorted(p["role"] for p in peers) == ["follower"] + ["validator"] * 3, peers
+assert all(p["height"] is not None for p in peers), peers
+' || fail "validator status: $(status 1)"
+status 4 | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+assert j["role"] == "follower" and j["validator"] is None, j
+assert "consensus" not in j, j
+assert len(j["peers"]) == 4 and all(p["connected"] for p in j["peers"]), j
+' || fail "follower status: $(status 4)"
+curl -sf "http://127.0.0.1:$((HP + 1))/metrics" | grep -q "^accord_peers_connected 4" ||
+	fail "metrics lack the peer gauge"
+curl -sf "http://127.0.0.1:$((HP + 1))/metrics" | grep -q "^accord_heights_decided_total [1-9]" ||
+	fail "metrics lack consensus timing"
 grep -q "untimely" "$NET"/node*/accordd.log && fail "a proposal was judged untimely with synced clocks"
 echo "net_basic: ok (5 nodes agree on log size $size, audits pass)"
