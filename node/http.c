@@ -270,6 +270,11 @@ static enum MHD_Result send_reply(struct http_server *s,
 	if (r->allow)
 		(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
 					      r->allow);
+	/* A full mempool or waiter table, or a node shutting down: the
+	 * client may try again shortly (specs/api.md "Errors"). */
+	if (r->status == 503)
+		(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
+					      "1");
 	enum MHD_Result ret = MHD_queue_response(conn, r->status, resp);
 	MHD_destroy_response(resp);
 	metrics_http_count(&s->node->metrics, r->status);
