@@ -11,6 +11,7 @@
 #include "consensus/msg.h"
 #include "ledger/block.h"
 #include "ledger/cert.h"
+#include "ledger/entry.h"
 #include "ledger/genesis.h"
 #include "node/log.h"
 #include "node/netmsg.h"
@@ -447,12 +448,71 @@ static void value_arm(struct driver *d)
 			     due > now ? due - now : 0, 0);
 }
 
-static void evidence_log(const struct cons_action *a)
+int driver_evidence_entry(struct node *n, const struct cons_msg *m1,
+			  const struct cons_msg *m2, uint8_t **bytes,
+			  size_t *len, struct acc_err *err)
 {
-	LOG_WARN("validator %u signed two %s at height %llu round %u",
+	const struct genesis *g = n->genesis;
+	struct entry e;
+	if (m1->validator != m2->validator ||
+	    m1->validator >= g->validator_count || m1->type != m2->type ||
+	    (m1->type != CONS_MSG_PREVOTE && m1->type != CONS_MSG_PRECOMMIT))
+		return acc_err_set(err, ACC_EINVAL,
+				   "evidence needs two votes of one type by "
+				   "one validator");
+	memset(&e, 0, sizeof e);
+	e.version = ENTRY_VERSION;
+	e.kind = ENTRY_EVIDENCE;
+	e.time = driver_clock_ms(n) / 1000u;
+	memcpy(e.evidence.validator, g->validators[m1->validator].key,
+	       PUBKEY_BYTES);
+	/* specs/encoding.md §5.8: the votes in ascending block-hash order,
+	 * one encoding per equivocation. */
+	const struct cons_msg *v[2] = {m1, m2};
+	if (memcmp(m1->hash, m2->hash, HASH_BYTES) > 0) {
+		v[0] = m2;
+		v[1] = m1;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		struct evidence_vote *ev = &e.evidence.votes[i];
+		ev->type = v[i]->type;
+		ev->height = v[i]->height;
+		ev->round = v[i]->round;
+		memcpy(ev->block_hash, v[i]->hash, HASH_BYTES);
+		memcpy(ev->sig, v[i]->sig, SIG_BYTES);
+	}
+	int rc = entry_sign(&e, &n->key.key, g->chain_id, err);
+	if (rc == 0)
+		rc = entry_encode(&e, bytes, len, err);
+	entry_free(&e);
+	return rc;
+}
+
+/* §7.8: two votes of one validator for one (height, round, type) become
+ * an evidence entry signed by this validator, admitted here and gossiped
+ * like a client's entry. The core reports each equivocation once; the
+ * rules keep one evidence per (validator, height, round) (R32), so the
+ * same offence reported by several validators lands once. */
+static void evidence_submit(struct driver *d, const struct cons_action *a)
+{
+	struct acc_err err = {0};
+	struct admit_result res;
+	uint8_t *bytes = NULL;
+	size_t len = 0;
+	LOG_WARN("validator %u signed two %s at height %llu round %u: "
+		 "submitting evidence",
 		 (unsigned)a->msg.validator,
 		 a->msg.type == CONS_MSG_PREVOTE ? "prevotes" : "precommits",
 		 (unsigned long long)a->msg.height, (unsigned)a->msg.round);
+	int rc = driver_evidence_entry(d->n, &a->msg, &a->msg2, &bytes, &len,
+				       &err);
+	if (rc == 0)
+		rc = node_admit(d->n, "application/octet-stream", bytes, len,
+				NULL, &res, &err);
+	free(bytes);
+	if (rc != 0 && rc != ACC_EDUP)
+		LOG_WARN("evidence not admitted: %s (%s)", err.msg,
+			 acc_errname(rc));
 }
 
 /* §7.2 BROADCAST: votes as they are; a proposal with its block. */
@@ -588,7 +648,7 @@ static void core_feed(struct driver *d, const struct cons_event *first)
 					need_restart = 1;
 				break;
 			case CONS_ACT_EVIDENCE:
-				evidence_log(a);
+				evidence_submit(d, a);
 				break;
 			}
 		}

@@ -319,6 +319,79 @@ static void expect_invalid(struct node *n, const uint8_t *blk, size_t len,
 		FAIL_AT("\"%s\" not in \"%s\"", part, err.msg);
 }
 
+/* A prevote of validator 1 for a block full of byte x. */
+static void vote_of_node1(struct cons_msg *m, uint8_t x, uint8_t type)
+{
+	struct key k;
+	memset(m, 0, sizeof *m);
+	m->type = type;
+	m->validator = 1;
+	m->height = 9;
+	m->round = 2;
+	m->valid_round = -1;
+	memset(m->hash, x, HASH_BYTES);
+	fixture_key(&k, SEED_NODE1);
+	ASSERT_OK(vote_sign(m->sig, &k, TEST_CHAIN_ID, type, m->height,
+			    m->round, m->hash));
+	key_free(&k);
+}
+
+/* §7.8: an equivocation becomes an evidence entry every node accepts
+ * once; a forged vote does not. */
+static void evidence_check(struct node *a, struct node *b)
+{
+	struct acc_err err = {0};
+	struct admit_result res;
+	struct cons_msg v1, v2, v3, p1;
+	uint8_t *ev, *ev2, *blk, hash[HASH_BYTES], cert[CERT_BYTES_MAX];
+	size_t evl, ev2l, blen, count, clen;
+	uint64_t tm;
+	vote_of_node1(&v1, 0x22, CONS_MSG_PREVOTE);
+	vote_of_node1(&v2, 0x11, CONS_MSG_PREVOTE);
+	vote_of_node1(&p1, 0x33, CONS_MSG_PRECOMMIT);
+	/* Not a pair: two types, or two validators. */
+	ASSERT_EQ(driver_evidence_entry(a, &v1, &p1, &ev, &evl, &err),
+		  ACC_EINVAL);
+	v3 = v2;
+	v3.validator = 0;
+	ASSERT_EQ(driver_evidence_entry(a, &v1, &v3, &ev, &evl, &err),
+		  ACC_EINVAL);
+	ASSERT_OK(driver_evidence_entry(a, &v1, &v2, &ev, &evl, &err));
+	struct entry e;
+	ASSERT_OK(entry_decode(&e, ev, evl, &err));
+	ASSERT_EQ(e.kind, ENTRY_EVIDENCE);
+	ASSERT_EQ(e.evidence.votes[0].block_hash[0], 0x11); /* ascending */
+	ASSERT_MEM_EQ(e.sigs[0].key, a->key.key.pk, PUBKEY_BYTES);
+	entry_free(&e);
+	ASSERT_OK(node_admit(a, "application/octet-stream", ev, evl, NULL,
+			     &res, &err));
+	ASSERT_OK(node_block_propose(a, a->head.time_ms + 1, &blk, &blen, hash,
+				     &count, &err));
+	ASSERT_EQ(count, 1);
+	ASSERT_OK(node_block_check(b, blk, blen, hash, &tm, &err));
+	cert_both(a->head.height + 1, hash, cert, &clen);
+	ASSERT_OK(node_block_commit_decided(a, blk, blen, cert, clen, &err));
+	ASSERT_OK(node_block_commit_decided(b, blk, blen, cert, clen, &err));
+	free(blk);
+	/* The same offence reported by the other validator: refused (R32,
+	 * one evidence per validator, height and round). */
+	ASSERT_OK(driver_evidence_entry(b, &v2, &v1, &ev2, &ev2l, &err));
+	ASSERT(node_admit(b, "application/octet-stream", ev2, ev2l, NULL,
+			  &res, &err) != 0);
+	free(ev2);
+	/* A forged vote: the entry does not verify. */
+	vote_of_node1(&v3, 0x44, CONS_MSG_PREVOTE);
+	v3.round = 3;
+	vote_of_node1(&v2, 0x55, CONS_MSG_PREVOTE);
+	v2.round = 3;
+	v2.sig[0] ^= 1;
+	ASSERT_OK(driver_evidence_entry(a, &v3, &v2, &ev2, &ev2l, &err));
+	ASSERT_EQ(node_admit(a, "application/octet-stream", ev2, ev2l, NULL,
+			     &res, &err), ACC_EBADSIG);
+	free(ev2);
+	free(ev);
+}
+
 static void test_two_validators(void)
 {
 	struct acc_err err = {0};
@@ -420,6 +493,7 @@ static void test_two_validators(void)
 	free(blk4);
 	free(e1);
 	free(e2);
+	evidence_check(&a, &b);
 	node_close(&a);
 	node_close(&b);
 	char cmd[400];
