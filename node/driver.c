@@ -13,6 +13,7 @@
 #include "ledger/cert.h"
 #include "ledger/entry.h"
 #include "ledger/genesis.h"
+#include "node/cosign.h"
 #include "node/log.h"
 #include "node/netmsg.h"
 #include "node/node.h"
@@ -118,6 +119,8 @@ struct driver {
 	/* Gossip (§7.5). */
 	uint64_t gossip_seq; /* highest mempool seq considered */
 	size_t admits_inflight; /* also counted in handles_open */
+
+	struct cosign *cosign; /* checkpoint cosignatures (§7.9) */
 
 	uv_timer_t tick;
 	struct wbuf w; /* scratch encoder, loop thread */
@@ -537,6 +540,27 @@ static void broadcast(struct driver *d, const struct cons_msg *m)
 	send_all(d, 1);
 }
 
+/* §7.9: the head moved: a validator cosigns its checkpoint and sends the
+ * cosignature to every peer; cosignatures held for it now count. */
+static void head_changed(struct driver *d)
+{
+	struct node *n = d->n;
+	uint8_t mine[COSIG_BYTES];
+	struct node_head head;
+	pthread_mutex_lock(&n->mu);
+	head = n->head;
+	pthread_mutex_unlock(&n->mu);
+	if (head.height == 0)
+		return;
+	int self = n->cfg.role == NODE_ROLE_VALIDATOR ? (int)n->cfg.validator
+						      : -1;
+	if (cosign_head(d->cosign, &head, self, mine) == 1) {
+		wbuf_reset(&d->w);
+		netmsg_cosig_encode(&d->w, head.height, (uint16_t)self, mine);
+		send_all(d, 0);
+	}
+}
+
 /* §7.4 COMMIT: the decided block with the certificate it was decided
  * with, one synced transaction. */
 static int commit(struct driver *d, const struct cons_cert *cc)
@@ -562,6 +586,7 @@ static int commit(struct driver *d, const struct cons_cert *cc)
 			  acc_errname(rc));
 		return rc;
 	}
+	head_changed(d);
 	uint64_t now = node_now_ms();
 	uint64_t took = now - d->height_start_ms;
 	d->height_start_ms = now;
@@ -943,6 +968,7 @@ static void on_block(struct driver *d, size_t peer, const struct netmsg *m)
 		return;
 	}
 	LOG_DEBUG("caught up block %llu", (unsigned long long)m->height);
+	head_changed(d);
 	if (m->height >= d->req_end)
 		d->req_active = 0;
 	status_send(d, SIZE_MAX);
@@ -988,6 +1014,15 @@ static void on_message(void *ctx, size_t peer, const uint8_t *msg, size_t len)
 		break;
 	case NETMSG_BLOCK:
 		on_block(d, peer, &m);
+		break;
+	case NETMSG_COSIG:
+		rc = cosign_add(d->cosign, m.height, m.validator, m.cosig);
+		if (rc != 0)
+			LOG_DEBUG("checkpoint cosignature of validator %u for "
+				  "height %llu refused: %s",
+				  (unsigned)m.validator,
+				  (unsigned long long)m.height,
+				  acc_errname(rc));
 		break;
 	default:
 		break;
@@ -1229,6 +1264,10 @@ int driver_open(struct driver **out, struct node *n, uv_loop_t *loop,
 	wbuf_init(&d->w, MSG_BYTES_MAX);
 	if ((rc = peers_setup(d, err)) != 0)
 		goto fail;
+	if (cosign_open(&d->cosign, n) != 0) {
+		rc = acc_err_set(err, ACC_ENOMEM, "out of memory");
+		goto fail;
+	}
 	d->votes = n->cfg.role == NODE_ROLE_VALIDATOR && !node_solo(n);
 	if (d->votes && (rc = consensus_setup(d)) != 0) {
 		acc_err_set(err, rc, "out of memory");
@@ -1269,6 +1308,7 @@ int driver_open(struct driver **out, struct node *n, uv_loop_t *loop,
 	d->gossip_seq = n->mempool.seq_next - 1;
 	pthread_mutex_unlock(&n->mu);
 	(void)uv_timer_start(&d->tick, tick_cb, TICK_MS, TICK_MS);
+	head_changed(d);
 	if (d->votes && (rc = core_start(d, err)) != 0) {
 		driver_close(d);
 		return rc;
@@ -1277,6 +1317,7 @@ int driver_open(struct driver **out, struct node *n, uv_loop_t *loop,
 	*out = d;
 	return 0;
 fail:
+	cosign_free(d->cosign);
 	wbuf_free(&d->w);
 	free(d->pubkeys);
 	free(d->power);
@@ -1289,6 +1330,7 @@ static void driver_free(struct driver *d)
 	for (size_t i = 0; i < CANDS_MAX; i++)
 		cand_drop(&d->cands[i]);
 	cons_free(d->core);
+	cosign_free(d->cosign);
 	wbuf_free(&d->w);
 	free(d->pubkeys);
 	free(d->power);

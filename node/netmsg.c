@@ -58,6 +58,15 @@ void netmsg_block_encode(struct wbuf *w, uint64_t height, const uint8_t *block,
 	wbuf_var32(w, cert, cert_len);
 }
 
+void netmsg_cosig_encode(struct wbuf *w, uint64_t height, uint16_t validator,
+			 const uint8_t cosig[COSIG_BYTES])
+{
+	wbuf_u8(w, NETMSG_COSIG);
+	wbuf_u64(w, height);
+	wbuf_u16(w, validator);
+	wbuf_bytes(w, cosig, COSIG_BYTES);
+}
+
 /* The consensus wire message at p (a vote or a commit). */
 static int consensus_decode(const uint8_t *p, size_t n, struct netmsg *out)
 {
@@ -137,6 +146,14 @@ int netmsg_decode(const uint8_t *p, size_t n, struct netmsg *out)
 			       CERT_BYTES_MAX) != 0 ||
 		    rbuf_finish(&r) != 0 || out->height == 0 ||
 		    out->len < 6u || out->cert_len == 0)
+			return ACC_EDECODE;
+		return 0;
+	case NETMSG_COSIG:
+		if (rbuf_u64(&r, &out->height) != 0 ||
+		    rbuf_u16(&r, &out->validator) != 0 ||
+		    rbuf_bytes(&r, out->cosig, COSIG_BYTES) != 0 ||
+		    rbuf_finish(&r) != 0 || out->height == 0 ||
+		    out->validator >= VALIDATORS_MAX)
 			return ACC_EDECODE;
 		return 0;
 	default:

@@ -211,6 +211,8 @@ void node_close(struct node *n)
 		free(n->genesis);
 		n->genesis = NULL;
 	}
+	free(n->cp_note);
+	n->cp_note = NULL;
 	if (n->mempool.buckets != NULL)
 		mempool_free(&n->mempool);
 	memset(&n->mempool, 0, sizeof n->mempool);

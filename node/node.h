@@ -99,6 +99,11 @@ struct node {
 	int stopping; /* shutting down: no new waiters */
 	struct node_head head;
 	struct node_net_view net;
+	/* The latest checkpoint note cosigned by more than 2/3 of the power
+	 * (specs/node.md §7.9); heap, NULL before the first. */
+	char *cp_note;
+	size_t cp_note_len;
+	uint64_t cp_note_height;
 
 	/* Loop-side state; only touched by the loop thread. */
 	struct node_loop *loop;     /* NULL until node_run */

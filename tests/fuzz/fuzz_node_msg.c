@@ -40,6 +40,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		netmsg_block_encode(&w, m.height, m.bytes, m.len, m.cert_bytes,
 				    m.cert_len);
 		break;
+	case NETMSG_COSIG:
+		netmsg_cosig_encode(&w, m.height, m.validator, m.cosig);
+		break;
 	default:
 		abort(); /* the decoder accepted an unknown type */
 	}

@@ -161,5 +161,14 @@ curl -sf "http://127.0.0.1:$((HP + 1))/metrics" | grep -q "^accord_peers_connect
 	fail "metrics lack the peer gauge"
 curl -sf "http://127.0.0.1:$((HP + 1))/metrics" | grep -q "^accord_heights_decided_total [1-9]" ||
 	fail "metrics lack consensus timing"
+# Checkpoints cosigned by a quorum (specs/node.md §7.9): every node,
+# the follower too, serves a note that `accord checkpoint` verifies
+# (> 2/3 of the power, and the node's log extends it).
+for i in 0 1 2 3 4; do
+	"$ACCORD" checkpoint --genesis "$NET/genesis.json" --node "http://127.0.0.1:$((HP + i))" \
+		>"$TMP/cp$i.out" 2>&1 || fail "checkpoint of node$i: $(cat "$TMP/cp$i.out")"
+done
+curl -sf "http://127.0.0.1:$HP/v1/checkpoint" | grep -c "^— node" | grep -q "^[34]$" ||
+	fail "the checkpoint lacks a quorum of cosignature lines: $(curl -s "http://127.0.0.1:$HP/v1/checkpoint")"
 grep -q "untimely" "$NET"/node*/accordd.log && fail "a proposal was judged untimely with synced clocks"
 echo "net_basic: ok (5 nodes agree on log size $size, audits pass)"

@@ -17,6 +17,7 @@
 #include "ledger/cert.h"
 #include "ledger/entry.h"
 #include "ledger/genesis.h"
+#include "node/cosign.h"
 #include "node/driver.h"
 #include "node/netmsg.h"
 #include "node/node.h"
@@ -99,6 +100,23 @@ static void test_netmsg_vectors(void)
 	ASSERT_OK(netmsg_decode(w.data, w.len, &m));
 	ASSERT_EQ(m.len, 2);
 	ASSERT_EQ(netmsg_decode(w.data, 1, &m), ACC_EDECODE);
+
+	wbuf_reset(&w);
+	uint8_t cs[COSIG_BYTES];
+	for (size_t i = 0; i < COSIG_BYTES; i++)
+		cs[i] = (uint8_t)i;
+	netmsg_cosig_encode(&w, 9, 2, cs);
+	ASSERT_EQ(w.len, NETMSG_COSIG_BYTES);
+	expect_hex(&w, "0700000000000000090002"
+		       "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+		       "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+		       "404142434445464748494a4b");
+	ASSERT_OK(netmsg_decode(w.data, w.len, &m));
+	ASSERT_EQ(m.validator, 2);
+	ASSERT_MEM_EQ(m.cosig, cs, COSIG_BYTES);
+	ASSERT_EQ(netmsg_decode(w.data, w.len - 1, &m), ACC_EDECODE);
+	w.data[9] = 0xff; /* validator 0xff02: over VALIDATORS_MAX */
+	ASSERT_EQ(netmsg_decode(w.data, w.len, &m), ACC_EDECODE);
 	wbuf_free(&w);
 
 	/* An oversized entry, an empty message, an unknown type. */
@@ -392,6 +410,44 @@ static void evidence_check(struct node *a, struct node *b)
 	free(ev);
 }
 
+/* §7.9: two validators' cosignatures make a note that verifies against
+ * genesis (2 of 2); one alone is not published; a bad one is refused. */
+static void cosign_check(struct node *a, struct node *b)
+{
+	struct cosign *ca, *cb;
+	uint8_t ma[COSIG_BYTES], mb[COSIG_BYTES], bad[COSIG_BYTES];
+	struct checkpoint_verdict v;
+	struct acc_err err = {0};
+	ASSERT_OK(cosign_open(&ca, a));
+	ASSERT_OK(cosign_open(&cb, b));
+	/* b's cosignature arrives at a before a has the height: held. */
+	struct node_head h = a->head;
+	ASSERT_EQ(cosign_head(cb, &h, 1, mb), 1);
+	h.height--;
+	ASSERT_EQ(cosign_head(ca, &h, -1, ma), 0); /* a follower signs not */
+	ASSERT_OK(cosign_add(ca, a->head.height, 1, mb));
+	ASSERT(a->cp_note == NULL);
+	ASSERT_EQ(cosign_head(ca, &a->head, 0, ma), 1);
+	ASSERT(a->cp_note != NULL); /* node0 + the held node1: 2 of 2 */
+	ASSERT_OK(checkpoint_verify(a->genesis, a->cp_note, a->cp_note_len, &v,
+				    &err));
+	ASSERT_EQ(v.signers, 2);
+	ASSERT_U64_EQ(v.cp.size, a->head.log_size);
+	/* b alone (1 of 2) publishes nothing; a's good one completes it,
+	 * a flipped one is refused. */
+	ASSERT(b->cp_note == NULL);
+	memcpy(bad, ma, COSIG_BYTES);
+	bad[COSIG_BYTES - 1] ^= 1;
+	ASSERT_EQ(cosign_add(cb, b->head.height, 0, bad), ACC_EBADSIG);
+	ASSERT(b->cp_note == NULL);
+	ASSERT_OK(cosign_add(cb, b->head.height, 0, ma));
+	ASSERT(b->cp_note != NULL);
+	ASSERT_EQ(b->cp_note_len, a->cp_note_len);
+	ASSERT_MEM_EQ(b->cp_note, a->cp_note, a->cp_note_len);
+	cosign_free(ca);
+	cosign_free(cb);
+}
+
 static void test_two_validators(void)
 {
 	struct acc_err err = {0};
@@ -494,6 +550,7 @@ static void test_two_validators(void)
 	free(e1);
 	free(e2);
 	evidence_check(&a, &b);
+	cosign_check(&a, &b);
 	node_close(&a);
 	node_close(&b);
 	char cmd[400];
