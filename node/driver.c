@@ -502,6 +502,16 @@ static void evidence_submit(struct driver *d, const struct cons_action *a)
 	struct admit_result res;
 	uint8_t *bytes = NULL;
 	size_t len = 0;
+	if (a->msg.type == CONS_MSG_PROPOSAL) {
+		/* An evidence entry carries votes (specs/encoding.md §5.8):
+		 * conflicting proposals are reported in the log only. */
+		LOG_WARN("validator %u signed two proposals at height %llu "
+			 "round %u (logged only: evidence entries carry votes)",
+			 (unsigned)a->msg.validator,
+			 (unsigned long long)a->msg.height,
+			 (unsigned)a->msg.round);
+		return;
+	}
 	LOG_WARN("validator %u signed two %s at height %llu round %u: "
 		 "submitting evidence",
 		 (unsigned)a->msg.validator,
@@ -572,6 +582,7 @@ static int commit(struct driver *d, const struct cons_cert *cc)
 			  (unsigned long long)cc->height);
 		return ACC_ENOTFOUND;
 	}
+	uint64_t c0 = node_now_ms();
 	struct wbuf cw;
 	wbuf_init(&cw, CERT_BYTES_MAX);
 	cons_cert_encode(cc, &cw);
@@ -598,9 +609,10 @@ static int commit(struct driver *d, const struct cons_cert *cc)
 	v->last_height_ms = took;
 	v->last_rounds = cc->round + 1u;
 	pthread_mutex_unlock(&d->n->mu);
-	LOG_DEBUG("committed block %llu (round %u, %llu ms)",
+	LOG_DEBUG("committed block %llu (round %u, height took %llu ms, the "
+		  "commit %llu ms)",
 		  (unsigned long long)cc->height, (unsigned)cc->round,
-		  (unsigned long long)took);
+		  (unsigned long long)took, (unsigned long long)(now - c0));
 	return 0;
 }
 
@@ -688,6 +700,9 @@ static void core_feed(struct driver *d, const struct cons_event *first)
 				rc = store_sign_state_put(d->n->store, rw.data,
 							  rw.len, &err);
 			wbuf_free(&rw);
+			LOG_DEBUG("signing record %llu/%u step %u synced",
+				  (unsigned long long)rec->height,
+				  (unsigned)rec->round, (unsigned)rec->step);
 			if (rc != 0) {
 				/* Without the record on disk nothing signed
 				 * may leave: stay silent (safe). */
@@ -735,7 +750,12 @@ static void proposal_feed(struct driver *d, const struct cons_msg *m,
 			return;
 		d->fed_rounds |= 1ull << m->round;
 	}
+	uint64_t t0 = node_now_ms();
 	int valid = cand_check(d, c);
+	LOG_DEBUG("proposal %llu/%u judged %s in %llu ms",
+		  (unsigned long long)m->height, (unsigned)m->round,
+		  valid ? "valid" : "invalid",
+		  (unsigned long long)(node_now_ms() - t0));
 	/* §7.6 proposer-based time: a fresh proposal's time must be near
 	 * this node's clock; a re-proposal keeps the time it had. */
 	if (valid && m->valid_round == -1 &&
