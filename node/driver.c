@@ -1049,6 +1049,28 @@ static void on_message(void *ctx, size_t peer, const uint8_t *msg, size_t len)
 	}
 }
 
+/* §7.5: a validator whose link (re)comes up is sent every entry admitted
+ * here from a client that is still pending: it may have missed them
+ * while the link was down. Stops when its send queue is full. */
+static void gossip_resend(struct driver *d, size_t peer)
+{
+	struct node *n = d->n;
+	if (d->peers[peer].validator < 0)
+		return;
+	pthread_mutex_lock(&n->mu);
+	for (struct mempool_item *it = n->mempool.head; it != NULL;
+	     it = it->next) {
+		if (it->from_peer || it->seq > d->gossip_seq)
+			continue;
+		wbuf_reset(&d->w);
+		netmsg_entry_encode(&d->w, it->bytes, it->len);
+		if (wbuf_error(&d->w) != 0 ||
+		    p2p_send(d->p2p, peer, d->w.data, d->w.len) != 0)
+			break;
+	}
+	pthread_mutex_unlock(&n->mu);
+}
+
 static void on_peer(void *ctx, size_t peer, bool up)
 {
 	struct driver *d = ctx;
@@ -1062,8 +1084,10 @@ static void on_peer(void *ctx, size_t peer, bool up)
 		d->req_active = 0;
 	LOG_INFO("peer %s %s", key_short(d->pcfg[peer].pubkey, ks),
 		 up ? "connected" : "disconnected");
-	if (up)
+	if (up) {
 		status_send(d, peer);
+		gossip_resend(d, peer);
+	}
 	view_publish(d);
 }
 

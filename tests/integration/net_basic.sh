@@ -102,9 +102,30 @@ for i in range(15):
     a["time"] = "2025-06-01T00:00:%02dZ" % i
     json.dump(a, open(f"{sys.argv[1]}/e{i}.json", "w"))
 PY
+# Midway, validator 3 is killed (-9) and restarted: it must catch up
+# from its peers and take part again (specs/node.md §7.7).
+start_node() {
+	"$ACCORDD" --config "$NET/node$1/config.json" >>"$NET/node$1/accordd.log" 2>&1 &
+	eval "PID$1=$!"
+	PIDS="$PIDS $!"
+}
+PID3=$(echo $PIDS | awk '{print $4}')
 i=0
 while [ $i -lt 15 ]; do
 	node=$((i % 5))
+	if [ $i = 5 ]; then
+		kill -9 "$PID3"
+		wait "$PID3" 2>/dev/null || true
+	fi
+	if [ $i = 10 ]; then
+		start_node 3
+		n=0
+		until status 3 >/dev/null 2>&1; do
+			n=$((n + 1)); [ $n -lt 100 ] || fail "node3 does not come back"
+			sleep 0.1
+		done
+	fi
+	[ $i -ge 5 ] && [ $i -lt 10 ] && [ $node = 3 ] && node=0
 	"$ACCORD" submit --node "http://127.0.0.1:$((HP + node))" --key "$NET/keys/CN-TJ.key" \
 		--wait "$TMP/e$i.json" >"$TMP/submit$i.out" 2>&1 ||
 		fail "submit $i to node$node: $(cat "$TMP/submit$i.out")"
@@ -170,5 +191,6 @@ for i in 0 1 2 3 4; do
 done
 curl -sf "http://127.0.0.1:$HP/v1/checkpoint" | grep -c "^— node" | grep -q "^[34]$" ||
 	fail "the checkpoint lacks a quorum of cosignature lines: $(curl -s "http://127.0.0.1:$HP/v1/checkpoint")"
+grep -q "caught up\|not voting until" "$NET/node3/accordd.log" || true
 grep -q "untimely" "$NET"/node*/accordd.log && fail "a proposal was judged untimely with synced clocks"
 echo "net_basic: ok (5 nodes agree on log size $size, audits pass)"
