@@ -11,6 +11,7 @@
 #include "consensus/msg.h"
 #include "ledger/block.h"
 #include "ledger/cert.h"
+#include "ledger/chain.h"
 #include "ledger/entry.h"
 #include "ledger/genesis.h"
 #include "node/cosign.h"
@@ -57,6 +58,7 @@ struct cand {
 /* A proposal for the next height, held until the core gets there. */
 struct future_prop {
 	int used;
+	int proposer_ok; /* the header names a proposer the round allows */
 	struct cons_msg msg;
 	uint64_t recv_ms; /* driver clock at receipt, for proposer-based time */
 };
@@ -736,7 +738,7 @@ static void core_feed(struct driver *d, const struct cons_event *first)
 
 /* A proposal with its block, for the core's current height. */
 static void proposal_feed(struct driver *d, const struct cons_msg *m,
-			  uint64_t recv_ms)
+			  int proposer_ok, uint64_t recv_ms)
 {
 	struct cand *c = cand_find(d, m->hash);
 	if (c == NULL)
@@ -751,7 +753,7 @@ static void proposal_feed(struct driver *d, const struct cons_msg *m,
 		d->fed_rounds |= 1ull << m->round;
 	}
 	uint64_t t0 = node_now_ms();
-	int valid = cand_check(d, c);
+	int valid = proposer_ok && cand_check(d, c);
 	LOG_DEBUG("proposal %llu/%u judged %s in %llu ms",
 		  (unsigned long long)m->height, (unsigned)m->round,
 		  valid ? "valid" : "invalid",
@@ -793,7 +795,7 @@ static void future_replay(struct driver *d)
 		} else if (f->msg.height == h) {
 			f->used = 0;
 			struct cons_msg m = f->msg;
-			proposal_feed(d, &m, f->recv_ms);
+			proposal_feed(d, &m, f->proposer_ok, f->recv_ms);
 			if (d->core == NULL || cons_height(d->core) != h)
 				return;
 		}
@@ -834,11 +836,25 @@ static void on_proposal(struct driver *d, size_t peer, const struct netmsg *m)
 	block_hash(m->bytes + 2, be16_get(m->bytes), hash);
 	if (memcmp(hash, p->hash, HASH_BYTES) != 0 || bh.height != p->height)
 		return;
+	/* specs/chain.md check 11 for a proposal: a new block names the
+	 * round's proposer (the signer); a re-proposal one of a round up to
+	 * its valid round. A block that fails it could never be followed. */
+	struct chain_fail cf;
+	int proposer_ok =
+	    p->valid_round < 0
+		? bh.proposer == p->validator
+		: chain_proposer_check(g, p->height, &bh,
+				       (uint32_t)p->valid_round, &cf) == 0;
+	if (!proposer_ok)
+		LOG_WARN("proposal %llu/%u: the block names proposer %u, "
+			 "not one of this round",
+			 (unsigned long long)p->height, (unsigned)p->round,
+			 (unsigned)bh.proposer);
 	if (cand_add(d, p->height, hash, m->bytes, m->len, NULL) == NULL)
 		return;
 	uint64_t now = driver_clock_ms(d->n);
 	if (p->height == h) {
-		proposal_feed(d, p, now);
+		proposal_feed(d, p, proposer_ok, now);
 		return;
 	}
 	/* Next height: held until the core gets there (§7.3). */
@@ -854,6 +870,7 @@ static void on_proposal(struct driver *d, size_t peer, const struct netmsg *m)
 	if (slot == NULL)
 		return;
 	slot->used = 1;
+	slot->proposer_ok = proposer_ok;
 	slot->msg = *p;
 	slot->recv_ms = now;
 }
