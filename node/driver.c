@@ -99,6 +99,7 @@ struct driver {
 	uint64_t value_height;
 	uint32_t value_round;
 	uint64_t value_deadline_ms; /* monotonic */
+	uint64_t value_due_ms;      /* when value_timer fires; 0 unarmed */
 	struct cand cands[CANDS_MAX];
 	uint64_t cand_seq;
 	struct future_prop future[FUTURE_PROPOSALS_MAX];
@@ -332,6 +333,7 @@ static void timers_stop(struct driver *d)
 		(void)uv_timer_stop(&d->timers[i].t);
 	(void)uv_timer_stop(&d->value_timer);
 	d->value_pending = 0;
+	d->value_due_ms = 0;
 }
 
 /* (Re)start the core at head + 1 with the record from disk (§7.2, and
@@ -388,6 +390,7 @@ static void value_make(struct driver *d)
 	if (!d->value_pending || d->core == NULL)
 		return;
 	d->value_pending = 0;
+	d->value_due_ms = 0;
 	(void)uv_timer_stop(&d->value_timer);
 	if (cons_height(d->core) != d->value_height ||
 	    cons_round(d->core) != d->value_round)
@@ -449,6 +452,11 @@ static void value_arm(struct driver *d)
 		if (gather < due)
 			due = gather;
 	}
+	/* An armed timer is never pushed back: the gathering delay counts
+	 * from the first entry, however many follow. */
+	if (d->value_due_ms != 0 && d->value_due_ms <= due)
+		return;
+	d->value_due_ms = due;
 	(void)uv_timer_start(&d->value_timer, value_timer_cb,
 			     due > now ? due - now : 0, 0);
 }
@@ -672,6 +680,7 @@ static void core_feed(struct driver *d, const struct cons_event *first)
 				break;
 			case CONS_ACT_GET_VALUE:
 				d->value_pending = 1;
+				d->value_due_ms = 0;
 				d->value_height = a->height;
 				d->value_round = a->round;
 				d->value_deadline_ms =
