@@ -35,6 +35,8 @@
 #define SYNC_VOTE_GAP 2u
 /* Candidate blocks kept (this height and the next). */
 #define CANDS_MAX 16u
+/* How long a peer's claims are ignored after it failed a request. */
+#define SYNC_DISTRUST_MS 30000u
 /* Proposals for the next height kept until this node gets there. */
 #define FUTURE_PROPOSALS_MAX 8u
 /* Gossiped entries being checked on the thread pool at once. */
@@ -69,6 +71,10 @@ struct peer {
 	int has_status;
 	struct netmsg_status st;
 	uint64_t last_seen_ms; /* wall clock */
+	/* A peer that did not answer a block request, or sent a block that
+	 * failed, is not asked (and its height not believed) until then
+	 * (monotonic): a false status must not stall catch-up. */
+	uint64_t distrust_until_ms;
 };
 
 struct ctimer {
@@ -1010,7 +1016,9 @@ static void on_block(struct driver *d, size_t peer, const struct netmsg *m)
 			 (unsigned long long)m->height,
 			 key_short(d->pcfg[peer].pubkey, ks), err.msg,
 			 acc_errname(rc));
-		d->req_active = 0;
+		d->peers[peer].distrust_until_ms = node_now_ms() + SYNC_DISTRUST_MS;
+		if (d->req_peer == peer)
+			d->req_active = 0;
 		return;
 	}
 	LOG_DEBUG("caught up block %llu", (unsigned long long)m->height);
@@ -1119,6 +1127,39 @@ static void on_peer(void *ctx, size_t peer, bool up)
 
 /* ---- sync (§7.7) ---- */
 
+/* The height that validator peers holding more than a third of the power
+ * report at least (the (f+1)-th highest, by power): one lying validator
+ * cannot make the others stop voting (§7.7). head when they hold less. */
+static uint64_t height_of_a_third(struct driver *d, uint64_t head)
+{
+	const struct genesis *g = d->n->genesis;
+	uint64_t total = genesis_total_power(g), seen = 0;
+	uint64_t cut = UINT64_MAX;
+	for (;;) {
+		/* The highest reported height below cut, and the power of the
+		 * validators reporting it. */
+		uint64_t h = 0, p = 0;
+		for (size_t i = 0; i < d->n_peers; i++) {
+			const struct peer *pe = &d->peers[i];
+			if (pe->validator < 0 || !pe->up || !pe->has_status ||
+			    pe->st.height >= cut)
+				continue;
+			if (pe->st.height > h) {
+				h = pe->st.height;
+				p = 0;
+			}
+			if (pe->st.height == h)
+				p += g->validators[pe->validator].power;
+		}
+		if (h <= head)
+			return head;
+		seen += p;
+		if (3u * seen > total)
+			return h;
+		cut = h;
+	}
+}
+
 static void sync_consider(struct driver *d)
 {
 	struct node *n = d->n;
@@ -1127,25 +1168,28 @@ static void sync_consider(struct driver *d)
 	pthread_mutex_unlock(&n->mu);
 	uint64_t best = head;
 	size_t best_peer = SIZE_MAX;
+	uint64_t now = node_now_ms();
 	for (size_t i = 0; i < d->n_peers; i++)
 		if (d->peers[i].up && d->peers[i].has_status &&
+		    d->peers[i].distrust_until_ms <= now &&
 		    d->peers[i].st.height > best) {
 			best = d->peers[i].st.height;
 			best_peer = i;
 		}
-	uint64_t now = node_now_ms();
 	/* A validator far behind stops voting until it has caught up; it
-	 * restarts its core from the record on disk afterwards. */
+	 * restarts its core from the record on disk afterwards. Behind is
+	 * measured against what a third of the power reports. */
+	uint64_t third = d->votes ? height_of_a_third(d, head) : best;
 	if (d->votes) {
-		if (!d->syncing && best > head + SYNC_VOTE_GAP) {
+		if (!d->syncing && third > head + SYNC_VOTE_GAP) {
 			LOG_INFO("%llu heights behind: not voting until "
 				 "caught up",
-				 (unsigned long long)(best - head));
+				 (unsigned long long)(third - head));
 			d->syncing = 1;
 			cons_free(d->core);
 			d->core = NULL;
 			timers_stop(d);
-		} else if (d->syncing && best <= head) {
+		} else if (d->syncing && third <= head) {
 			struct acc_err err = {0};
 			d->syncing = 0;
 			LOG_INFO("caught up at height %llu",
@@ -1174,8 +1218,13 @@ static void sync_consider(struct driver *d)
 	 * to decide it itself. */
 	int fetch = !d->votes || d->core == NULL || best >= head + 2 ||
 		    now - d->behind_since_ms >= SYNC_LAG_MS;
-	if (d->req_active && now - d->req_sent_ms >= SYNC_TIMEOUT_MS)
+	if (d->req_active && now - d->req_sent_ms >= SYNC_TIMEOUT_MS) {
+		char ks[17];
+		LOG_WARN("peer %s did not answer a block request: asking "
+			 "others", key_short(d->pcfg[d->req_peer].pubkey, ks));
+		d->peers[d->req_peer].distrust_until_ms = now + SYNC_DISTRUST_MS;
 		d->req_active = 0;
+	}
 	if (fetch && !d->req_active) {
 		uint64_t count = best - head;
 		if (count > NETMSG_BLOCKS_GET_MAX)
