@@ -28,7 +28,7 @@ static int admit_rules(struct node *n, const struct admit_entry *ae,
 	pthread_mutex_lock(&n->mu);
 	uint64_t head_ms = n->head.time_ms, size = n->head.log_size;
 	pthread_mutex_unlock(&n->mu);
-	uint64_t now = node_wall_ms();
+	uint64_t now = node_clock_ms(n);
 	if (now < head_ms)
 		now = head_ms;
 	int rc = store_read_begin(n->store, &t, err);

@@ -392,7 +392,7 @@ int node_block_produce(struct node *n, size_t *count_out,
 	pthread_mutex_lock(&n->mu);
 	uint64_t head_ms = n->head.time_ms;
 	pthread_mutex_unlock(&n->mu);
-	uint64_t now = node_wall_ms();
+	uint64_t now = node_clock_ms(n);
 	uint64_t time_ms = now > head_ms ? now : head_ms;
 	rc = build_block(n, time_ms, 0, &b, err);
 	if (rc != 0 || b.count == 0)

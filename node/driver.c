@@ -144,8 +144,7 @@ static void view_publish(struct driver *d);
 
 uint64_t driver_clock_ms(const struct node *n)
 {
-	int64_t t = (int64_t)node_wall_ms() + n->cfg.clock_skew_ms;
-	return t > 0 ? (uint64_t)t : 0;
+	return node_clock_ms(n);
 }
 
 int driver_time_timely(uint64_t time_ms, uint64_t now_ms, uint32_t round)

@@ -186,6 +186,10 @@ int node_log_find(struct node *n, const uint8_t id[HASH_BYTES],
 uint64_t node_now_ms(void);
 /* Wall-clock milliseconds since the Unix epoch. */
 uint64_t node_wall_ms(void);
+/* This node's clock: node_wall_ms plus the config's test-only
+ * clock_skew_ms (specs/node.md §1). What block times and admission are
+ * judged by. */
+uint64_t node_clock_ms(const struct node *n);
 
 /* Run the loop and the HTTP server until SIGINT/SIGTERM or node_stop.
  * 0 or an error that stopped the node. */
