@@ -35,6 +35,10 @@
 #define SYNC_VOTE_GAP 2u
 /* Candidate blocks kept (this height and the next). */
 #define CANDS_MAX 16u
+/* Proposal blocks remembered per link as sent (§7.2): a re-sent
+ * proposal goes without its block, except every RESEND_BLOCK_MS. */
+#define SENT_BLOCKS 4u
+#define RESEND_BLOCK_MS 10000u
 /* How long a peer's claims are ignored after it failed a request. */
 #define SYNC_DISTRUST_MS 30000u
 /* Proposals for the next height kept until this node gets there. */
@@ -75,6 +79,10 @@ struct peer {
 	 * failed, is not asked (and its height not believed) until then
 	 * (monotonic): a false status must not stall catch-up. */
 	uint64_t distrust_until_ms;
+	/* Blocks of proposals sent on the current link, and when. */
+	uint8_t sent_hash[SENT_BLOCKS][HASH_BYTES];
+	uint64_t sent_ms[SENT_BLOCKS]; /* monotonic; 0 = empty slot */
+	unsigned sent_next;
 };
 
 struct ctimer {
@@ -544,25 +552,63 @@ static void evidence_submit(struct driver *d, const struct cons_action *a)
 }
 
 /* §7.2 BROADCAST: votes as they are; a proposal with its block. */
+/* Whether the block of hash went to peer on this link less than
+ * RESEND_BLOCK_MS ago; if not, it is recorded as going now. */
+static int block_sent_recently(struct peer *pe, const uint8_t *hash,
+			       uint64_t now)
+{
+	for (unsigned i = 0; i < SENT_BLOCKS; i++)
+		if (pe->sent_ms[i] != 0 &&
+		    memcmp(pe->sent_hash[i], hash, HASH_BYTES) == 0) {
+			if (now - pe->sent_ms[i] < RESEND_BLOCK_MS)
+				return 1;
+			pe->sent_ms[i] = now;
+			return 0;
+		}
+	unsigned k = pe->sent_next++ % SENT_BLOCKS;
+	memcpy(pe->sent_hash[k], hash, HASH_BYTES);
+	pe->sent_ms[k] = now;
+	return 0;
+}
+
+/* §7.2 BROADCAST: votes as they are; a proposal with its block, or
+ * without it to a validator that got it on this link recently: gossip
+ * re-sends proposals every TICK, and a block may be megabytes. */
 static void broadcast(struct driver *d, const struct cons_msg *m)
 {
 	wbuf_reset(&d->w);
-	if (m->type == CONS_MSG_PROPOSAL) {
-		struct cand *c = cand_find(d, m->hash);
-		if (c == NULL) {
-			/* A proposal signed before a restart whose block went
-			 * with the process: the round fails and the next
-			 * proposer moves on. */
-			LOG_DEBUG("no block for our proposal at %llu/%u",
-				  (unsigned long long)m->height,
-				  (unsigned)m->round);
-			return;
-		}
-		netmsg_proposal_encode(&d->w, m, c->wire, c->len);
-	} else {
+	if (m->type != CONS_MSG_PROPOSAL) {
 		netmsg_consensus_encode(&d->w, m);
+		send_all(d, 1);
+		return;
 	}
-	send_all(d, 1);
+	struct cand *c = cand_find(d, m->hash);
+	if (c == NULL) {
+		/* A proposal signed before a restart whose block went with the
+		 * process: the round fails and the next proposer moves on. */
+		LOG_DEBUG("no block for our proposal at %llu/%u",
+			  (unsigned long long)m->height, (unsigned)m->round);
+		return;
+	}
+	uint64_t now = node_now_ms();
+	for (size_t i = 0; i < d->n_peers; i++) {
+		struct peer *pe = &d->peers[i];
+		if (pe->validator < 0 || !pe->up)
+			continue;
+		int bare = block_sent_recently(pe, m->hash, now);
+		wbuf_reset(&d->w);
+		netmsg_proposal_encode(&d->w, m, bare ? NULL : c->wire,
+				       bare ? 0 : c->len);
+		if (wbuf_error(&d->w) != 0)
+			return;
+		if (p2p_send(d->p2p, i, d->w.data, d->w.len) != 0 && !bare) {
+			/* Not queued: the next re-send carries the block. */
+			for (unsigned k = 0; k < SENT_BLOCKS; k++)
+				if (memcmp(pe->sent_hash[k], m->hash,
+					   HASH_BYTES) == 0)
+					pe->sent_ms[k] = 0;
+		}
+	}
 }
 
 /* §7.9: the head moved: a validator cosigns its checkpoint and sends the
@@ -842,12 +888,24 @@ static void on_proposal(struct driver *d, size_t peer, const struct netmsg *m)
 	struct block_header bh;
 	struct acc_err err = {0};
 	uint8_t hash[HASH_BYTES];
+	const uint8_t *blk = m->bytes;
+	size_t blen = m->len;
+	if (blen == 0) {
+		/* Sent before on this link (specs/wire.md §6): the block is
+		 * here unless it was dropped; then the sender's next full
+		 * re-send brings it. */
+		struct cand *c = cand_find(d, p->hash);
+		if (c == NULL)
+			return;
+		blk = c->wire;
+		blen = c->len;
+	}
 	/* The header is the block's first var16: its hash is the block's
 	 * hash. */
-	if (m->len < 2 || 2u + be16_get(m->bytes) > m->len ||
-	    block_header_decode(&bh, m->bytes + 2, be16_get(m->bytes), &err) != 0)
+	if (blen < 2 || 2u + be16_get(blk) > blen ||
+	    block_header_decode(&bh, blk + 2, be16_get(blk), &err) != 0)
 		return;
-	block_hash(m->bytes + 2, be16_get(m->bytes), hash);
+	block_hash(blk + 2, be16_get(blk), hash);
 	if (memcmp(hash, p->hash, HASH_BYTES) != 0 || bh.height != p->height)
 		return;
 	/* specs/chain.md check 11 for a proposal: a new block names the
@@ -864,7 +922,8 @@ static void on_proposal(struct driver *d, size_t peer, const struct netmsg *m)
 			 "not one of this round",
 			 (unsigned long long)p->height, (unsigned)p->round,
 			 (unsigned)bh.proposer);
-	if (cand_add(d, p->height, hash, m->bytes, m->len, NULL) == NULL)
+	if (m->len != 0 &&
+	    cand_add(d, p->height, hash, m->bytes, m->len, NULL) == NULL)
 		return;
 	uint64_t now = driver_clock_ms(d->n);
 	if (p->height == h) {
@@ -1111,6 +1170,7 @@ static void on_peer(void *ctx, size_t peer, bool up)
 	if (d->closing || peer >= d->n_peers)
 		return;
 	d->peers[peer].up = up;
+	memset(d->peers[peer].sent_ms, 0, sizeof d->peers[peer].sent_ms);
 	if (!up)
 		d->peers[peer].has_status = 0;
 	if (!up && d->req_active && d->req_peer == peer)

@@ -89,8 +89,9 @@ static int proposal_decode(const uint8_t *p, size_t n, struct netmsg *out)
 		return rc;
 	out->bytes = p + CONS_PROPOSAL_WIRE_BYTES;
 	out->len = n - CONS_PROPOSAL_WIRE_BYTES;
-	/* A block is at least its two length prefixes. */
-	return out->len < 6u ? ACC_EDECODE : 0;
+	/* No block: the sender sent it on this link before (specs/wire.md
+	 * §6); else a block is at least its two length prefixes. */
+	return out->len != 0 && out->len < 6u ? ACC_EDECODE : 0;
 }
 
 static int status_decode(struct rbuf *r, struct netmsg *out)
