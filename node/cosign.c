@@ -65,8 +65,8 @@ static int verify_one(struct cosign *c, uint16_t v,
 	struct acc_err err = {0};
 	if (v >= g->validator_count)
 		return ACC_EUNKNOWNKEY;
-	size_t ll = line_format(note + c->text_len + 1, g->validators[v].name,
-				raw);
+	size_t ll =
+	    line_format(note + c->text_len + 1, g->validators[v].name, raw);
 	if (ll == 0)
 		return ACC_EINVAL;
 	memcpy(note, c->text, c->text_len);

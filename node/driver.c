@@ -102,22 +102,22 @@ struct driver {
 	struct peer peers[PEERS_MAX];
 
 	/* Consensus (validators that cannot commit alone). */
-	int votes;             /* this node is a voting validator */
-	struct cons *core;     /* NULL while catching up */
+	int votes;	   /* this node is a voting validator */
+	struct cons *core; /* NULL while catching up */
 	struct cons_config ccfg;
 	uint8_t (*pubkeys)[PUBKEY_BYTES];
 	uint64_t *power;
 	struct ctimer timers[3]; /* propose, prevote, precommit */
-	uv_timer_t value_timer;  /* the proposer's wait for entries */
+	uv_timer_t value_timer;	 /* the proposer's wait for entries */
 	int value_pending;
 	uint64_t value_height;
 	uint32_t value_round;
 	uint64_t value_deadline_ms; /* monotonic */
-	uint64_t value_due_ms;      /* when value_timer fires; 0 unarmed */
+	uint64_t value_due_ms;	    /* when value_timer fires; 0 unarmed */
 	struct cand cands[CANDS_MAX];
 	uint64_t cand_seq;
 	struct future_prop future[FUTURE_PROPOSALS_MAX];
-	int in_step;         /* re-entrancy guard for core_feed */
+	int in_step; /* re-entrancy guard for core_feed */
 	/* Rounds of fed_height whose proposal the core already has (it
 	 * keeps the first of a round): gossip's re-sends are not judged
 	 * again. Rounds >= 64 are always fed. */
@@ -126,15 +126,15 @@ struct driver {
 	uint64_t height_start_ms; /* monotonic, for the timing metrics */
 
 	/* Sync (§7.7). */
-	int syncing;          /* more than SYNC_VOTE_GAP behind: no vote */
+	int syncing; /* more than SYNC_VOTE_GAP behind: no vote */
 	int req_active;
 	size_t req_peer;
-	uint64_t req_end;     /* last height asked */
-	uint64_t req_sent_ms; /* monotonic */
+	uint64_t req_end;	  /* last height asked */
+	uint64_t req_sent_ms;	  /* monotonic */
 	uint64_t behind_since_ms; /* monotonic; 0 = not behind */
 
 	/* Gossip (§7.5). */
-	uint64_t gossip_seq; /* highest mempool seq considered */
+	uint64_t gossip_seq;	/* highest mempool seq considered */
 	size_t admits_inflight; /* also counted in handles_open */
 
 	struct cosign *cosign; /* checkpoint cosignatures (§7.9) */
@@ -146,6 +146,7 @@ struct driver {
 };
 
 static void core_feed(struct driver *d, const struct cons_event *ev);
+static void future_replay(struct driver *d);
 static void driver_free(struct driver *d);
 static void sync_consider(struct driver *d);
 static void view_publish(struct driver *d);
@@ -321,8 +322,8 @@ static int cand_check(struct driver *d, struct cand *c)
 /* ---- the core ---- */
 
 /* §7.2 "Signing": read the record this validator last persisted. */
-static int record_load(struct driver *d, struct cons_signstate *rec,
-		       int *has, struct acc_err *err)
+static int record_load(struct driver *d, struct cons_signstate *rec, int *has,
+		       struct acc_err *err)
 {
 	uint8_t buf[CONS_SIGNSTATE_BYTES_MAX];
 	size_t len = 0;
@@ -334,8 +335,10 @@ static int record_load(struct driver *d, struct cons_signstate *rec,
 		return rc;
 	rc = cons_signstate_decode(buf, len, rec);
 	if (rc != 0)
-		return acc_err_set(err, rc, "the signing record on disk does "
-					    "not decode: %s", acc_strerror(rc));
+		return acc_err_set(err, rc,
+				   "the signing record on disk does "
+				   "not decode: %s",
+				   acc_strerror(rc));
 	*has = 1;
 	return 0;
 }
@@ -376,6 +379,7 @@ static int core_start(struct driver *d, struct acc_err *err)
 					     : "");
 	struct cons_event ev = {.kind = CONS_EV_START};
 	core_feed(d, &ev);
+	future_replay(d); /* proposals held for this height */
 	return 0;
 }
 
@@ -415,8 +419,8 @@ static void value_make(struct driver *d)
 	pthread_mutex_unlock(&n->mu);
 	uint64_t now = driver_clock_ms(n);
 	uint64_t time_ms = now > prev_ms ? now : prev_ms + 1;
-	int rc = node_block_propose(n, time_ms, &wire, &len, hash, &count,
-				    &err);
+	int rc =
+	    node_block_propose(n, time_ms, &wire, &len, hash, &count, &err);
 	if (rc != 0) {
 		LOG_ERROR("building a block to propose: %s (%s)", err.msg,
 			  acc_errname(rc));
@@ -431,8 +435,8 @@ static void value_make(struct driver *d)
 	c->ok = 1;
 	c->time_ms = time_ms;
 	LOG_DEBUG("proposing block %llu round %u: %zu entries",
-		  (unsigned long long)d->value_height,
-		  (unsigned)d->value_round, count);
+		  (unsigned long long)d->value_height, (unsigned)d->value_round,
+		  count);
 	struct cons_event ev = {
 	    .kind = CONS_EV_VALUE,
 	    .height = d->value_height,
@@ -540,8 +544,8 @@ static void evidence_submit(struct driver *d, const struct cons_action *a)
 		 (unsigned)a->msg.validator,
 		 a->msg.type == CONS_MSG_PREVOTE ? "prevotes" : "precommits",
 		 (unsigned long long)a->msg.height, (unsigned)a->msg.round);
-	int rc = driver_evidence_entry(d->n, &a->msg, &a->msg2, &bytes, &len,
-				       &err);
+	int rc =
+	    driver_evidence_entry(d->n, &a->msg, &a->msg2, &bytes, &len, &err);
 	if (rc == 0)
 		rc = node_admit(d->n, "application/octet-stream", bytes, len,
 				NULL, &res, &err);
@@ -623,8 +627,8 @@ static void head_changed(struct driver *d)
 	pthread_mutex_unlock(&n->mu);
 	if (head.height == 0)
 		return;
-	int self = n->cfg.role == NODE_ROLE_VALIDATOR ? (int)n->cfg.validator
-						      : -1;
+	int self =
+	    n->cfg.role == NODE_ROLE_VALIDATOR ? (int)n->cfg.validator : -1;
 	if (cosign_head(d->cosign, &head, self, mine) == 1) {
 		wbuf_reset(&d->w);
 		netmsg_cosig_encode(&d->w, head.height, (uint16_t)self, mine);
@@ -676,9 +680,6 @@ static int commit(struct driver *d, const struct cons_cert *cc)
 		  (unsigned long long)took, (unsigned long long)(now - c0));
 	return 0;
 }
-
-/* Proposals held for the height the core just entered. */
-static void future_replay(struct driver *d);
 
 /*
  * Feed one event and carry out the actions (specs/consensus.md "Driving
@@ -736,10 +737,9 @@ static void core_feed(struct driver *d, const struct cons_event *first)
 				d->value_round = a->round;
 				d->value_deadline_ms =
 				    node_now_ms() +
-				    (a->round == 0
-					 ? d->n->genesis->params
-					       .block_interval_ms
-					 : 0);
+				    (a->round == 0 ? d->n->genesis->params
+							 .block_interval_ms
+						   : 0);
 				value_arm(d);
 				break;
 			case CONS_ACT_COMMIT:
@@ -829,15 +829,16 @@ static void proposal_feed(struct driver *d, const struct cons_msg *m,
 			 (unsigned long long)m->height, (unsigned)m->round,
 			 (unsigned)m->validator, skew,
 			 DRIVER_PRECISION_MS + DRIVER_MSGDELAY_MS +
-			     DRIVER_MSGDELAY_MS * (m->round < 100 ? m->round : 100) / 10u,
+			     DRIVER_MSGDELAY_MS *
+				 (m->round < 100 ? m->round : 100) / 10u,
 			 DRIVER_PRECISION_MS);
 		valid = 0;
 		pthread_mutex_lock(&d->n->mu);
 		d->n->net.proposals_untimely++;
 		pthread_mutex_unlock(&d->n->mu);
 	}
-	struct cons_event ev = {.kind = CONS_EV_PROPOSAL, .msg = *m,
-				.valid = valid != 0};
+	struct cons_event ev = {
+	    .kind = CONS_EV_PROPOSAL, .msg = *m, .valid = valid != 0};
 	core_feed(d, &ev);
 }
 
@@ -881,8 +882,8 @@ static void on_proposal(struct driver *d, size_t peer, const struct netmsg *m)
 	    cons_msg_verify(p, g->chain_id, g->validators[p->validator].key) !=
 		0) {
 		LOG_DEBUG("proposal %llu/%u refused: not signed by its "
-			  "proposer", (unsigned long long)p->height,
-			  (unsigned)p->round);
+			  "proposer",
+			  (unsigned long long)p->height, (unsigned)p->round);
 		return;
 	}
 	struct block_header bh;
@@ -1017,8 +1018,8 @@ static void on_blocks_get(struct driver *d, size_t peer, const struct netmsg *m)
 	struct store_head head;
 	if (store_head_get(t, &head) != 0)
 		goto out;
-	for (uint64_t h = m->height; h < m->height + m->count && h <= head.height;
-	     h++) {
+	for (uint64_t h = m->height;
+	     h < m->height + m->count && h <= head.height; h++) {
 		const uint8_t *hb, *cb, *lcb = NULL;
 		size_t hl, cl, lcl = 0;
 		uint64_t first;
@@ -1074,7 +1075,8 @@ static void on_block(struct driver *d, size_t peer, const struct netmsg *m)
 			 (unsigned long long)m->height,
 			 key_short(d->pcfg[peer].pubkey, ks), err.msg,
 			 acc_errname(rc));
-		d->peers[peer].distrust_until_ms = node_now_ms() + SYNC_DISTRUST_MS;
+		d->peers[peer].distrust_until_ms =
+		    node_now_ms() + SYNC_DISTRUST_MS;
 		if (d->req_peer == peer)
 			d->req_active = 0;
 		return;
@@ -1280,8 +1282,10 @@ static void sync_consider(struct driver *d)
 	if (d->req_active && now - d->req_sent_ms >= SYNC_TIMEOUT_MS) {
 		char ks[17];
 		LOG_WARN("peer %s did not answer a block request: asking "
-			 "others", key_short(d->pcfg[d->req_peer].pubkey, ks));
-		d->peers[d->req_peer].distrust_until_ms = now + SYNC_DISTRUST_MS;
+			 "others",
+			 key_short(d->pcfg[d->req_peer].pubkey, ks));
+		d->peers[d->req_peer].distrust_until_ms =
+		    now + SYNC_DISTRUST_MS;
 		d->req_active = 0;
 	}
 	if (fetch && !d->req_active) {
@@ -1382,7 +1386,8 @@ static int peers_setup(struct driver *d, struct acc_err *err)
 	for (size_t i = 0; i < cfg->peer_count; i++, k++) {
 		struct p2p_peer_cfg *p = &d->pcfg[k];
 		memcpy(p->pubkey, cfg->peers[i].key, PUBKEY_BYTES);
-		snprintf(p->host, sizeof p->host, "%s", cfg->peers[i].addr.host);
+		snprintf(p->host, sizeof p->host, "%s",
+			 cfg->peers[i].addr.host);
 		p->port = cfg->peers[i].addr.port;
 		d->peers[k].validator =
 		    (int)genesis_validator_by_key(g, p->pubkey);

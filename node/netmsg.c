@@ -142,11 +142,12 @@ int netmsg_decode(const uint8_t *p, size_t n, struct netmsg *out)
 		return 0;
 	case NETMSG_BLOCK:
 		if (rbuf_u64(&r, &out->height) != 0 ||
-		    rbuf_var32(&r, &out->bytes, &out->len, MSG_BYTES_MAX) != 0 ||
+		    rbuf_var32(&r, &out->bytes, &out->len, MSG_BYTES_MAX) !=
+			0 ||
 		    rbuf_var32(&r, &out->cert_bytes, &out->cert_len,
 			       CERT_BYTES_MAX) != 0 ||
-		    rbuf_finish(&r) != 0 || out->height == 0 ||
-		    out->len < 6u || out->cert_len == 0)
+		    rbuf_finish(&r) != 0 || out->height == 0 || out->len < 6u ||
+		    out->cert_len == 0)
 			return ACC_EDECODE;
 		return 0;
 	case NETMSG_COSIG:

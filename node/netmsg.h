@@ -14,13 +14,13 @@
 #include "ledger/checkpoint.h"
 
 enum netmsg_type {
-	NETMSG_CONSENSUS = 1, /* a vote or a commit (specs/consensus.md) */
-	NETMSG_PROPOSAL = 2,  /* a signed proposal and the block it names */
-	NETMSG_ENTRY = 3,     /* one signed entry for the mempool */
-	NETMSG_STATUS = 4,    /* the sender's head */
+	NETMSG_CONSENSUS = 1,  /* a vote or a commit (specs/consensus.md) */
+	NETMSG_PROPOSAL = 2,   /* a signed proposal and the block it names */
+	NETMSG_ENTRY = 3,      /* one signed entry for the mempool */
+	NETMSG_STATUS = 4,     /* the sender's head */
 	NETMSG_BLOCKS_GET = 5, /* ask for committed blocks */
-	NETMSG_BLOCK = 6,     /* one committed block and its certificate */
-	NETMSG_COSIG = 7,     /* a validator's checkpoint cosignature */
+	NETMSG_BLOCK = 6,      /* one committed block and its certificate */
+	NETMSG_COSIG = 7,      /* a validator's checkpoint cosignature */
 };
 
 /* A NETMSG_COSIG body: height u64 ‖ validator u16 ‖ cosignature
@@ -64,11 +64,11 @@ struct netmsg {
 	/* BLOCK: the certificate (specs/encoding.md §9), not decoded. */
 	const uint8_t *cert_bytes;
 	size_t cert_len;
-	uint64_t height; /* BLOCK: its height; BLOCKS_GET: the first asked;
-			    COSIG: the height whose checkpoint it signs */
-	uint16_t validator;          /* COSIG */
+	uint64_t height;    /* BLOCK: its height; BLOCKS_GET: the first asked;
+			       COSIG: the height whose checkpoint it signs */
+	uint16_t validator; /* COSIG */
 	uint8_t cosig[COSIG_BYTES]; /* COSIG */
-	uint32_t count;  /* BLOCKS_GET: 1..NETMSG_BLOCKS_GET_MAX */
+	uint32_t count;		    /* BLOCKS_GET: 1..NETMSG_BLOCKS_GET_MAX */
 	struct netmsg_status status;
 };
 

@@ -78,8 +78,8 @@ static int admitted_here(struct node *n, const uint8_t id[HASH_BYTES],
 {
 	pthread_mutex_lock(&n->mu);
 	struct mempool_item *it = mempool_find(&n->mempool, id);
-	int same = it != NULL && it->len == len &&
-		   memcmp(it->bytes, bytes, len) == 0;
+	int same =
+	    it != NULL && it->len == len && memcmp(it->bytes, bytes, len) == 0;
 	pthread_mutex_unlock(&n->mu);
 	return same;
 }
@@ -217,7 +217,8 @@ int node_block_check(struct node *n, const uint8_t *block, size_t len,
 		goto out;
 	/* §7.3 step 4: specs/chain.md check 13, the log after it. */
 	for (size_t i = 0; i < b.entry_count; i++)
-		if ((rc = merkle_frontier_append(&prev.log, ids[i], NULL, NULL)) != 0) {
+		if ((rc = merkle_frontier_append(&prev.log, ids[i], NULL,
+						 NULL)) != 0) {
 			rc = acc_err_set(err, rc, "log size overflow");
 			goto out;
 		}
@@ -265,9 +266,9 @@ static int apply_decided(void *ctx, struct store_wtxn *w, struct acc_err *err)
 	return 0;
 }
 
-int node_block_commit_decided(struct node *n, const uint8_t *block,
-			      size_t len, const uint8_t *cert,
-			      size_t cert_len, struct acc_err *err)
+int node_block_commit_decided(struct node *n, const uint8_t *block, size_t len,
+			      const uint8_t *cert, size_t cert_len,
+			      struct acc_err *err)
 {
 	const struct genesis *g = n->genesis;
 	struct block b;

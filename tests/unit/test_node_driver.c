@@ -47,11 +47,13 @@ static void test_netmsg_vectors(void)
 	memset(st.hash, 0xaa, HASH_BYTES);
 	memset(st.log_root, 0xbb, HASH_BYTES);
 	netmsg_status_encode(&w, &st);
-	expect_hex(&w, "040000000000000007"
-		       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		       "000000000000000c"
-		       "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
-		       "01");
+	expect_hex(
+	    &w,
+	    "040000000000000007"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "000000000000000c"
+	    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+	    "01");
 	ASSERT_EQ(w.len, NETMSG_STATUS_BYTES);
 	ASSERT_OK(netmsg_decode(w.data, w.len, &m));
 	ASSERT_EQ(m.type, NETMSG_STATUS);
@@ -81,7 +83,8 @@ static void test_netmsg_vectors(void)
 	wbuf_reset(&w);
 	static const uint8_t blk[] = {1, 2, 3, 4, 5, 6}, cert[] = {0xc1, 0xc2};
 	netmsg_block_encode(&w, 3, blk, sizeof blk, cert, sizeof cert);
-	expect_hex(&w, "060000000000000003000000060102030405060000000" "2c1c2");
+	expect_hex(&w, "060000000000000003000000060102030405060000000"
+		       "2c1c2");
 	ASSERT_OK(netmsg_decode(w.data, w.len, &m));
 	ASSERT_EQ(m.type, NETMSG_BLOCK);
 	ASSERT_EQ(m.height, 3);
@@ -107,10 +110,12 @@ static void test_netmsg_vectors(void)
 		cs[i] = (uint8_t)i;
 	netmsg_cosig_encode(&w, 9, 2, cs);
 	ASSERT_EQ(w.len, NETMSG_COSIG_BYTES);
-	expect_hex(&w, "0700000000000000090002"
-		       "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-		       "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
-		       "404142434445464748494a4b");
+	expect_hex(
+	    &w,
+	    "0700000000000000090002"
+	    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+	    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+	    "404142434445464748494a4b");
 	ASSERT_OK(netmsg_decode(w.data, w.len, &m));
 	ASSERT_EQ(m.validator, 2);
 	ASSERT_MEM_EQ(m.cosig, cs, COSIG_BYTES);
@@ -137,11 +142,14 @@ static void test_netmsg_consensus(void)
 	struct netmsg m;
 	struct key k;
 	fixture_key(&k, SEED_NODE1);
-	struct cons_msg v = {.type = CONS_MSG_PREVOTE, .validator = 1,
-			     .height = 4, .round = 2, .valid_round = -1};
+	struct cons_msg v = {.type = CONS_MSG_PREVOTE,
+			     .validator = 1,
+			     .height = 4,
+			     .round = 2,
+			     .valid_round = -1};
 	memset(v.hash, 0x33, HASH_BYTES);
-	ASSERT_OK(vote_sign(v.sig, &k, TEST_CHAIN_ID, VOTE_PREVOTE, 4, 2,
-			    v.hash));
+	ASSERT_OK(
+	    vote_sign(v.sig, &k, TEST_CHAIN_ID, VOTE_PREVOTE, 4, 2, v.hash));
 	wbuf_init(&w, MSG_BYTES_MAX);
 	netmsg_consensus_encode(&w, &v);
 	ASSERT_EQ(w.len, 1 + CONS_VOTE_WIRE_BYTES);
@@ -153,8 +161,11 @@ static void test_netmsg_consensus(void)
 	ASSERT_EQ(netmsg_decode(w.data, w.len - 1, &m), ACC_EDECODE);
 
 	/* A proposal travels with its block (type 2), never in type 1. */
-	struct cons_msg p = {.type = CONS_MSG_PROPOSAL, .validator = 1,
-			     .height = 4, .round = 1, .valid_round = -1};
+	struct cons_msg p = {.type = CONS_MSG_PROPOSAL,
+			     .validator = 1,
+			     .height = 4,
+			     .round = 1,
+			     .valid_round = -1};
 	memset(p.hash, 0x44, HASH_BYTES);
 	wbuf_reset(&w);
 	netmsg_consensus_encode(&w, &p);
@@ -194,8 +205,8 @@ static void test_timely(void)
 	ASSERT(!driver_time_timely(now - lo - 1, now, 0));
 	/* The delay bound grows by a tenth per round... */
 	ASSERT(driver_time_timely(now - lo - DRIVER_MSGDELAY_MS / 10u, now, 1));
-	ASSERT(!driver_time_timely(now - lo - DRIVER_MSGDELAY_MS / 10u - 1,
-				   now, 1));
+	ASSERT(!driver_time_timely(now - lo - DRIVER_MSGDELAY_MS / 10u - 1, now,
+				   1));
 	/* ...but never lets an hour's skew through, however late the
 	 * round, nor anything in the future beyond the precision. */
 	ASSERT(!driver_time_timely(now - 3600000u, now, 5));
@@ -251,9 +262,8 @@ static void make_entry(const char *title, uint8_t **bytes, size_t *len)
 	json_error_t je;
 	json_t *v = json_load_file("tests/vectors/entries.json", 0, &je);
 	ASSERT(v != NULL);
-	json_t *ej = json_deep_copy(
-	    json_object_get(json_array_get(json_object_get(v, "vectors"), 0),
-			    "json"));
+	json_t *ej = json_deep_copy(json_object_get(
+	    json_array_get(json_object_get(v, "vectors"), 0), "json"));
 	json_decref(v);
 	json_object_del(ej, "signatures");
 	json_object_set_new(ej, "title", json_string(title));
@@ -382,8 +392,8 @@ static void evidence_check(struct node *a, struct node *b)
 	ASSERT_EQ(e.evidence.votes[0].block_hash[0], 0x11); /* ascending */
 	ASSERT_MEM_EQ(e.sigs[0].key, a->key.key.pk, PUBKEY_BYTES);
 	entry_free(&e);
-	ASSERT_OK(node_admit(a, "application/octet-stream", ev, evl, NULL,
-			     &res, &err));
+	ASSERT_OK(node_admit(a, "application/octet-stream", ev, evl, NULL, &res,
+			     &err));
 	ASSERT_OK(node_block_propose(a, a->head.time_ms + 1, &blk, &blen, hash,
 				     &count, &err));
 	ASSERT_EQ(count, 1);
@@ -395,8 +405,8 @@ static void evidence_check(struct node *a, struct node *b)
 	/* The same offence reported by the other validator: refused (R32,
 	 * one evidence per validator, height and round). */
 	ASSERT_OK(driver_evidence_entry(b, &v2, &v1, &ev2, &ev2l, &err));
-	ASSERT(node_admit(b, "application/octet-stream", ev2, ev2l, NULL,
-			  &res, &err) != 0);
+	ASSERT(node_admit(b, "application/octet-stream", ev2, ev2l, NULL, &res,
+			  &err) != 0);
 	free(ev2);
 	/* A forged vote: the entry does not verify. */
 	vote_of_node1(&v3, 0x44, CONS_MSG_PREVOTE);
@@ -406,7 +416,8 @@ static void evidence_check(struct node *a, struct node *b)
 	v2.sig[0] ^= 1;
 	ASSERT_OK(driver_evidence_entry(a, &v3, &v2, &ev2, &ev2l, &err));
 	ASSERT_EQ(node_admit(a, "application/octet-stream", ev2, ev2l, NULL,
-			     &res, &err), ACC_EBADSIG);
+			     &res, &err),
+		  ACC_EBADSIG);
 	free(ev2);
 	free(ev);
 }
@@ -488,10 +499,10 @@ static void test_two_validators(void)
 	struct admit_result res;
 	make_entry("driver test one", &e1, &l1);
 	make_entry("driver test two", &e2, &l2);
-	ASSERT_OK(node_admit(&a, "application/octet-stream", e1, l1, NULL,
-			     &res, &err));
-	ASSERT_OK(node_admit(&a, "application/octet-stream", e2, l2, NULL,
-			     &res, &err));
+	ASSERT_OK(node_admit(&a, "application/octet-stream", e1, l1, NULL, &res,
+			     &err));
+	ASSERT_OK(node_admit(&a, "application/octet-stream", e2, l2, NULL, &res,
+			     &err));
 	ASSERT_OK(node_admit_peer(&b, e1, l1, &err));
 	ASSERT_EQ(b.mempool.count, 1);
 	ASSERT(b.mempool.head->from_peer);
