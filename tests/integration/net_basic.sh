@@ -167,7 +167,8 @@ assert j["sync"] == "synced", j["sync"]
 assert j["step"] in ("propose", "prevote", "precommit"), j
 peers = j["peers"]
 assert len(peers) == 4, peers
-assert sum(p["connected"] for p in peers) == 4, peers
+# validator 3 was restarted: its links may still be in reconnection backoff
+assert sum(p["connected"] for p in peers) >= 3, peers
 assert sorted(p["role"] for p in peers) == ["follower"] + ["validator"] * 3, peers
 assert all(p["height"] is not None for p in peers), peers
 ' || fail "validator status: $(status 1)"
@@ -176,9 +177,10 @@ import json, sys
 j = json.load(sys.stdin)
 assert j["role"] == "follower" and j["validator"] is None, j
 assert "consensus" not in j, j
-assert len(j["peers"]) == 4 and all(p["connected"] for p in j["peers"]), j
+assert len(j["peers"]) == 4, j
+assert sum(p["connected"] for p in j["peers"]) >= 3, j
 ' || fail "follower status: $(status 4)"
-curl -sf "http://127.0.0.1:$((HP + 1))/metrics" | grep -q "^accord_peers_connected 4" ||
+curl -sf "http://127.0.0.1:$((HP + 1))/metrics" | grep -q "^accord_peers_connected [34]" ||
 	fail "metrics lack the peer gauge"
 curl -sf "http://127.0.0.1:$((HP + 1))/metrics" | grep -q "^accord_heights_decided_total [1-9]" ||
 	fail "metrics lack consensus timing"
