@@ -1143,26 +1143,76 @@ static void on_message(void *ctx, size_t peer, const uint8_t *msg, size_t len)
 	}
 }
 
-/* §7.5: a validator whose link (re)comes up is sent every entry admitted
- * here from a client that is still pending: it may have missed them
- * while the link was down. Stops when its send queue is full. */
-static void gossip_resend(struct driver *d, size_t peer)
+/* Send every entry message of batch (u32 length ‖ message, repeated) to
+ * peer, or to every validator peer when peer is SIZE_MAX. Never called
+ * with node.mu held: p2p_send may report a link down (on_peer), which
+ * takes it. Stops sending to a peer whose queue is full. */
+static void batch_send(struct driver *d, const struct wbuf *batch,
+		       size_t peer)
+{
+	for (size_t i = 0; i < d->n_peers; i++) {
+		if (peer != SIZE_MAX && i != peer)
+			continue;
+		if (d->peers[i].validator < 0)
+			continue;
+		size_t off = 0;
+		while (off + 4 <= batch->len && d->peers[i].up) {
+			size_t len = be32_get(batch->data + off);
+			if (p2p_send(d->p2p, i, batch->data + off + 4, len) != 0)
+				break;
+			off += 4 + len;
+		}
+	}
+}
+
+/* Under node.mu: the entry messages of the client entries in the mempool
+ * (fresh: only those newer than gossip_seq, which advances), at most
+ * bytes_max of them, into batch. */
+static void batch_collect(struct driver *d, int fresh, struct wbuf *batch,
+			  size_t bytes_max)
 {
 	struct node *n = d->n;
+	struct mempool_item *it = n->mempool.head;
+	if (fresh) {
+		it = n->mempool.tail;
+		while (it != NULL && it->prev != NULL &&
+		       it->prev->seq > d->gossip_seq)
+			it = it->prev;
+	}
+	for (; it != NULL && batch->len < bytes_max; it = it->next) {
+		if (fresh) {
+			if (it->seq <= d->gossip_seq)
+				continue;
+			d->gossip_seq = it->seq;
+		} else if (it->seq > d->gossip_seq) {
+			break; /* the next kick sends those */
+		}
+		if (it->from_peer)
+			continue;
+		wbuf_u32(batch, (uint32_t)(1u + it->len));
+		netmsg_entry_encode(batch, it->bytes, it->len);
+	}
+}
+
+/* Bytes of entries one kick or one link-up sends at most; the rest
+ * arrives in blocks. */
+#define GOSSIP_BATCH_BYTES_MAX (16u * 1024u * 1024u)
+
+/* §7.5: a validator whose link (re)comes up is sent every entry admitted
+ * here from a client that is still pending: it may have missed them
+ * while the link was down. */
+static void gossip_resend(struct driver *d, size_t peer)
+{
+	struct wbuf batch;
 	if (d->peers[peer].validator < 0)
 		return;
-	pthread_mutex_lock(&n->mu);
-	for (struct mempool_item *it = n->mempool.head; it != NULL;
-	     it = it->next) {
-		if (it->from_peer || it->seq > d->gossip_seq)
-			continue;
-		wbuf_reset(&d->w);
-		netmsg_entry_encode(&d->w, it->bytes, it->len);
-		if (wbuf_error(&d->w) != 0 ||
-		    p2p_send(d->p2p, peer, d->w.data, d->w.len) != 0)
-			break;
-	}
-	pthread_mutex_unlock(&n->mu);
+	wbuf_init(&batch, GOSSIP_BATCH_BYTES_MAX + MSG_BYTES_MAX);
+	pthread_mutex_lock(&d->n->mu);
+	batch_collect(d, 0, &batch, GOSSIP_BATCH_BYTES_MAX);
+	pthread_mutex_unlock(&d->n->mu);
+	if (wbuf_error(&batch) == 0)
+		batch_send(d, &batch, peer);
+	wbuf_free(&batch);
 }
 
 static void on_peer(void *ctx, size_t peer, bool up)
@@ -1311,28 +1361,17 @@ void driver_kick(struct driver *d)
 {
 	if (d == NULL || d->closing)
 		return;
-	struct node *n = d->n;
 	/* A validator sends its clients' entries to the other validators;
-	 * a follower forwards them to the validators it knows. */
-	pthread_mutex_lock(&n->mu);
-	struct mempool_item *it = n->mempool.tail;
-	while (it != NULL && it->prev != NULL && it->prev->seq > d->gossip_seq)
-		it = it->prev;
-	for (; it != NULL; it = it->next) {
-		if (it->seq <= d->gossip_seq)
-			continue;
-		d->gossip_seq = it->seq;
-		if (it->from_peer)
-			continue;
-		wbuf_reset(&d->w);
-		netmsg_entry_encode(&d->w, it->bytes, it->len);
-		if (wbuf_error(&d->w) != 0)
-			continue;
-		for (size_t i = 0; i < d->n_peers; i++)
-			if (d->peers[i].validator >= 0 && d->peers[i].up)
-				(void)p2p_send(d->p2p, i, d->w.data, d->w.len);
-	}
-	pthread_mutex_unlock(&n->mu);
+	 * a follower forwards them to the validators it knows. Copied under
+	 * the lock, sent after it. */
+	struct wbuf batch;
+	wbuf_init(&batch, GOSSIP_BATCH_BYTES_MAX + MSG_BYTES_MAX);
+	pthread_mutex_lock(&d->n->mu);
+	batch_collect(d, 1, &batch, GOSSIP_BATCH_BYTES_MAX);
+	pthread_mutex_unlock(&d->n->mu);
+	if (wbuf_error(&batch) == 0)
+		batch_send(d, &batch, SIZE_MAX);
+	wbuf_free(&batch);
 	value_arm(d);
 }
 
