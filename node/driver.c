@@ -7,6 +7,7 @@
 
 #include "common/codec.h"
 #include "common/hex.h"
+#include "common/vote.h"
 #include "consensus/cons.h"
 #include "consensus/msg.h"
 #include "ledger/block.h"
@@ -578,12 +579,37 @@ static int block_sent_recently(struct peer *pe, const uint8_t *hash,
 /* §7.2 BROADCAST: votes as they are; a proposal with its block, or
  * without it to a validator that got it on this link recently: gossip
  * re-sends proposals every TICK, and a block may be megabytes. */
+#ifdef ACCORD_TEST_EQUIVOCATE
+/* TEST ONLY (build/bin/accordd-equivocate, never deployed): with each of
+ * its prevotes this validator also signs and sends a prevote for another
+ * block (every hash byte inverted), bypassing the core's double-sign
+ * guard, so that the others see an equivocation (specs/node.md §7.8). */
+static void equivocate(struct driver *d, const struct cons_msg *m)
+{
+	struct node *n = d->n;
+	if (m->type != CONS_MSG_PREVOTE || m->validator != n->cfg.validator)
+		return;
+	struct cons_msg twin = *m;
+	for (size_t i = 0; i < HASH_BYTES; i++)
+		twin.hash[i] = (uint8_t)~m->hash[i];
+	if (vote_sign(twin.sig, &n->key.key, n->genesis->chain_id,
+		      VOTE_PREVOTE, twin.height, twin.round, twin.hash) != 0)
+		return;
+	wbuf_reset(&d->w);
+	netmsg_consensus_encode(&d->w, &twin);
+	send_all(d, 1);
+}
+#endif
+
 static void broadcast(struct driver *d, const struct cons_msg *m)
 {
 	wbuf_reset(&d->w);
 	if (m->type != CONS_MSG_PROPOSAL) {
 		netmsg_consensus_encode(&d->w, m);
 		send_all(d, 1);
+#ifdef ACCORD_TEST_EQUIVOCATE
+		equivocate(d, m);
+#endif
 		return;
 	}
 	struct cand *c = cand_find(d, m->hash);
