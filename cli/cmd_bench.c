@@ -257,7 +257,7 @@ static int cmd_load(int argc, char **argv)
 	int brc = build_agreement_simple(
 	    &e, title, party_ids, nsigners, &g, 35000,
 	    build_time(year, 1, 1, 0, 0, 0),
-	    build_time(year, 12, 31, 23, 59, 59),
+	    build_time(year + 1, 1, 1, 0, 0, 0),
 	    build_time(year + 1, 3, 31, 23, 59, 59), &err);
 	free(party_ids);
 	if (brc != 0) {

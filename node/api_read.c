@@ -414,6 +414,20 @@ static json_t *status_peers(const struct node_net_view *nv)
 	return a;
 }
 
+/* {"ok":true} or {"ok":false,"code":…,"message":…,"since_ms":…,
+ * "failures":n} (specs/api.md "GET /v1/status"). */
+static json_t *storage_json(struct node *n)
+{
+	struct node_health_view h;
+	node_health_get(&n->health, &h);
+	if (!h.failing)
+		return json_pack("{s:b}", "ok", 1);
+	return json_pack("{s:b,s:s,s:s,s:I,s:I}", "ok", 0, "code",
+			 acc_errname(h.rc), "message", h.cause, "since_ms",
+			 (json_int_t)h.since_ms, "failures",
+			 (json_int_t)h.failures);
+}
+
 void api_status(struct node *n, const char *arg, const struct http_query *q,
 		const char *accept, struct http_reply *out)
 {
@@ -480,6 +494,8 @@ void api_status(struct node *n, const char *arg, const struct http_query *q,
 		json_object_set_new(o, "step", json_string(steps[
 		    nv->step >= 0 && nv->step <= 3 ? nv->step : 0]));
 	}
+	if (o != NULL)
+		(void)json_object_set_new(o, "storage", storage_json(n));
 	free(nv);
 	http_reply_json(out, 200, o);
 }
@@ -511,6 +527,7 @@ void api_metrics(struct node *n, const char *arg, const struct http_query *q,
 	gg.proposals_untimely = n->net.proposals_untimely;
 	gg.msgs_dropped_full = n->net.msgs_dropped_full;
 	pthread_mutex_unlock(&n->mu);
+	gg.storage_failing = (uint64_t)node_health_failing(&n->health, NULL, 0);
 	size_t len;
 	char *s = metrics_render(&n->metrics, &gg, &len);
 	if (s == NULL) {
@@ -522,4 +539,17 @@ void api_metrics(struct node *n, const char *arg, const struct http_query *q,
 	out->content_type = "text/plain; version=0.0.4";
 	out->body = s;
 	out->len = len;
+}
+
+void api_healthz(struct node *n, const char *arg, const struct http_query *q,
+		 const char *accept, struct http_reply *out)
+{
+	(void)arg;
+	(void)q;
+	(void)accept;
+	json_t *storage = storage_json(n);
+	int ok = storage != NULL && json_is_true(json_object_get(storage, "ok"));
+	http_reply_json(out, ok ? 200 : 503,
+			json_pack("{s:s,s:o}", "status", ok ? "ok" : "failing",
+				  "storage", storage));
 }

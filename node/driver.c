@@ -16,6 +16,7 @@
 #include "ledger/entry.h"
 #include "ledger/genesis.h"
 #include "node/cosign.h"
+#include "node/health.h"
 #include "node/log.h"
 #include "node/netmsg.h"
 #include "node/node.h"
@@ -662,6 +663,14 @@ static void head_changed(struct driver *d)
 	}
 }
 
+/* specs/node.md §8: a failed write to the store (a commit, the signing
+ * record) is reported by status, /healthz and 503s until one succeeds. */
+static void storage_failed(struct driver *d, int rc, const char *msg)
+{
+	(void)node_health_commit_failed(&d->n->health, rc, msg, &d->n->cfg,
+					node_wall_ms());
+}
+
 /* §7.4 COMMIT: the decided block with the certificate it was decided
  * with, one synced transaction. */
 static int commit(struct driver *d, const struct cons_cert *cc)
@@ -686,8 +695,11 @@ static int commit(struct driver *d, const struct cons_cert *cc)
 		LOG_ERROR("committing decided block %llu: %s (%s)",
 			  (unsigned long long)cc->height, err.msg,
 			  acc_errname(rc));
+		storage_failed(d, rc, err.msg);
 		return rc;
 	}
+	if (node_health_commit_ok(&d->n->health))
+		LOG_INFO("block commits recovered");
 	head_changed(d);
 	uint64_t now = node_now_ms();
 	uint64_t took = now - d->height_start_ms;
@@ -796,6 +808,7 @@ static void core_feed(struct driver *d, const struct cons_event *first)
 				 * may leave: stay silent (safe). */
 				LOG_ERROR("writing the signing record: %s (%s)",
 					  err.msg, acc_errname(rc));
+				storage_failed(d, rc, err.msg);
 			} else {
 				memset(&ev, 0, sizeof ev);
 				ev.kind = CONS_EV_PERSISTED;
@@ -1095,6 +1108,8 @@ static void on_block(struct driver *d, size_t peer, const struct netmsg *m)
 	 * here ends its height (the core restarts below). */
 	int rc = node_block_apply(n, m->bytes, m->len, m->cert_bytes,
 				  m->cert_len, &err);
+	if (rc == ACC_ESTORE || rc == ACC_EFULL || rc == ACC_EIO)
+		storage_failed(d, rc, err.msg);
 	if (rc != 0) {
 		char ks[17];
 		LOG_WARN("block %llu from peer %s refused: %s (%s)",
@@ -1108,6 +1123,8 @@ static void on_block(struct driver *d, size_t peer, const struct netmsg *m)
 		return;
 	}
 	LOG_DEBUG("caught up block %llu", (unsigned long long)m->height);
+	if (node_health_commit_ok(&n->health))
+		LOG_INFO("block commits recovered");
 	head_changed(d);
 	if (m->height >= d->req_end)
 		d->req_active = 0;

@@ -88,6 +88,9 @@ char *metrics_render(struct metrics *m, const struct metrics_gauges *g,
 	      g->mempool_bytes);
 	gauge(&pg, "accord_http_waiters",
 	      "Requests parked on ?wait=commit.", g->waiters);
+	gauge(&pg, "accord_storage_failing",
+	      "1 while block commits fail (see /healthz), else 0.",
+	      g->storage_failing);
 	counter(&pg, "accord_entries_admitted_total",
 		"Entries admitted to the mempool.", LOAD(m->entries_admitted));
 	counter(&pg, "accord_entries_rejected_total",

@@ -36,6 +36,7 @@ struct metrics_gauges {
 	uint64_t peers, peers_connected, round, syncing;
 	uint64_t heights_decided, height_ms_sum, rounds_sum, last_height_ms;
 	uint64_t proposals_untimely, msgs_dropped_full;
+	uint64_t storage_failing; /* 1 while block commits fail */
 };
 
 void metrics_init(struct metrics *m);

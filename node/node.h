@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/keyfile.h"
 #include "node/config.h"
+#include "node/health.h"
 #include "node/mempool.h"
 #include "node/metrics.h"
 
@@ -90,6 +91,7 @@ struct node {
 	struct keyfile key;   /* the validator's key; owned */
 	struct store *store;  /* owned */
 	struct metrics metrics;
+	struct node_health health; /* storage failure state; own lock */
 
 	/* Everything below up to the loop is guarded by mu. */
 	pthread_mutex_t mu;

@@ -97,6 +97,10 @@ for k in ("signatures", "compensation"):
 a["parties"] = ["CN-TJ"]
 a["obligations"] = [o for o in a["obligations"] if o["party"] == "CN-TJ"]
 a["resolution_threshold"] = 1
+a["amendment_threshold"] = 1
+# A historical record: its 2017 window must reach past today
+# (specs/compliance.md R34).
+a["grace_days"] = 7305
 for i in range(15):
     a["title"] = f"net_basic agreement {i}"
     a["time"] = "2025-06-01T00:00:%02dZ" % i

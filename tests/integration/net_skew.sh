@@ -18,7 +18,7 @@ PIDS=""
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
 	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$TMP"
+	if [ "${KEEP:-0}" = 1 ]; then echo "kept $TMP"; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -68,6 +68,10 @@ for k in ("signatures", "compensation"):
 a["parties"] = ["CN-TJ"]
 a["obligations"] = [o for o in a["obligations"] if o["party"] == "CN-TJ"]
 a["resolution_threshold"] = 1
+a["amendment_threshold"] = 1
+# A historical record: its 2017 window must reach past today
+# (specs/compliance.md R34).
+a["grace_days"] = 7305
 for i in range(8):
     a["title"] = f"net_skew agreement {i}"
     a["time"] = "2025-06-01T00:00:%02dZ" % i
