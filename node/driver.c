@@ -1281,37 +1281,53 @@ static void on_peer(void *ctx, size_t peer, bool up)
 
 /* ---- sync (§7.7) ---- */
 
-/* The height that validator peers holding more than a third of the power
- * report at least (the (f+1)-th highest, by power): one lying validator
- * cannot make the others stop voting (§7.7). head when they hold less. */
-static uint64_t height_of_a_third(struct driver *d, uint64_t head)
+uint64_t driver_height_of_a_third(const uint64_t *heights,
+				  const uint64_t *power, size_t n,
+				  uint64_t total_power, uint64_t head)
 {
-	const struct genesis *g = d->n->genesis;
-	uint64_t total = genesis_total_power(g), seen = 0;
-	uint64_t cut = UINT64_MAX;
-	for (;;) {
-		/* The highest reported height below cut, and the power of the
-		 * validators reporting it. */
+	uint64_t seen = 0, cut = UINT64_MAX;
+	/* Heights from the highest down; each pass takes the next one and
+	 * the power of the peers reporting it. At most n passes. */
+	for (size_t pass = 0; pass < n; pass++) {
 		uint64_t h = 0, p = 0;
-		for (size_t i = 0; i < d->n_peers; i++) {
-			const struct peer *pe = &d->peers[i];
-			if (pe->validator < 0 || !pe->up || !pe->has_status ||
-			    pe->st.height >= cut)
+		for (size_t i = 0; i < n; i++) {
+			if (heights[i] >= cut)
 				continue;
-			if (pe->st.height > h) {
-				h = pe->st.height;
+			if (heights[i] > h) {
+				h = heights[i];
 				p = 0;
 			}
-			if (pe->st.height == h)
-				p += g->validators[pe->validator].power;
+			if (heights[i] == h)
+				p += power[i];
 		}
 		if (h <= head)
 			return head;
 		seen += p;
-		if (3u * seen > total)
+		if (3u * seen > total_power)
 			return h;
 		cut = h;
 	}
+	return head;
+}
+
+/* The height validator peers holding more than a third of the power
+ * report at least (§7.7): one lying validator cannot make the others stop
+ * voting. */
+static uint64_t height_of_a_third(struct driver *d, uint64_t head)
+{
+	const struct genesis *g = d->n->genesis;
+	uint64_t heights[PEERS_MAX], power[PEERS_MAX];
+	size_t k = 0;
+	for (size_t i = 0; i < d->n_peers; i++) {
+		const struct peer *pe = &d->peers[i];
+		if (pe->validator < 0 || !pe->up || !pe->has_status)
+			continue;
+		heights[k] = pe->st.height;
+		power[k] = g->validators[pe->validator].power;
+		k++;
+	}
+	return driver_height_of_a_third(heights, power, k,
+					genesis_total_power(g), head);
 }
 
 static void sync_consider(struct driver *d)
