@@ -557,7 +557,6 @@ static void evidence_submit(struct driver *d, const struct cons_action *a)
 			 acc_errname(rc));
 }
 
-/* §7.2 BROADCAST: votes as they are; a proposal with its block. */
 /* Whether the block of hash went to peer on this link less than
  * RESEND_BLOCK_MS ago; if not, it is recorded as going now. */
 static int block_sent_recently(struct peer *pe, const uint8_t *hash,
@@ -857,7 +856,7 @@ static void proposal_feed(struct driver *d, const struct cons_msg *m,
 		  (unsigned long long)m->height, (unsigned)m->round,
 		  valid ? "valid" : "invalid",
 		  (unsigned long long)(node_now_ms() - t0));
-	/* §7.6 proposer-based time: a fresh proposal's time must be near
+	/* §7.3, specs/consensus.md "Block time": a fresh proposal's time must be near
 	 * this node's clock; a re-proposal keeps the time it had. */
 	if (valid && m->valid_round == -1 &&
 	    !driver_time_timely(c->time_ms, recv_ms, m->round)) {
