@@ -592,8 +592,8 @@ static void equivocate(struct driver *d, const struct cons_msg *m)
 	struct cons_msg twin = *m;
 	for (size_t i = 0; i < HASH_BYTES; i++)
 		twin.hash[i] = (uint8_t)~m->hash[i];
-	if (vote_sign(twin.sig, &n->key.key, n->genesis->chain_id,
-		      VOTE_PREVOTE, twin.height, twin.round, twin.hash) != 0)
+	if (vote_sign(twin.sig, &n->key.key, n->genesis->chain_id, VOTE_PREVOTE,
+		      twin.height, twin.round, twin.hash) != 0)
 		return;
 	wbuf_reset(&d->w);
 	netmsg_consensus_encode(&d->w, &twin);
@@ -856,8 +856,8 @@ static void proposal_feed(struct driver *d, const struct cons_msg *m,
 		  (unsigned long long)m->height, (unsigned)m->round,
 		  valid ? "valid" : "invalid",
 		  (unsigned long long)(node_now_ms() - t0));
-	/* §7.3, specs/consensus.md "Block time": a fresh proposal's time must be near
-	 * this node's clock; a re-proposal keeps the time it had. */
+	/* §7.3, specs/consensus.md "Block time": a fresh proposal's time must
+	 * be near this node's clock; a re-proposal keeps the time it had. */
 	if (valid && m->valid_round == -1 &&
 	    !driver_time_timely(c->time_ms, recv_ms, m->round)) {
 		long long skew = (long long)c->time_ms - (long long)recv_ms;
@@ -1189,8 +1189,7 @@ static void on_message(void *ctx, size_t peer, const uint8_t *msg, size_t len)
  * peer, or to every validator peer when peer is SIZE_MAX. Never called
  * with node.mu held: p2p_send may report a link down (on_peer), which
  * takes it. Stops sending to a peer whose queue is full. */
-static void batch_send(struct driver *d, const struct wbuf *batch,
-		       size_t peer)
+static void batch_send(struct driver *d, const struct wbuf *batch, size_t peer)
 {
 	for (size_t i = 0; i < d->n_peers; i++) {
 		if (peer != SIZE_MAX && i != peer)
@@ -1200,7 +1199,8 @@ static void batch_send(struct driver *d, const struct wbuf *batch,
 		size_t off = 0;
 		while (off + 4 <= batch->len && d->peers[i].up) {
 			size_t len = be32_get(batch->data + off);
-			if (p2p_send(d->p2p, i, batch->data + off + 4, len) != 0)
+			if (p2p_send(d->p2p, i, batch->data + off + 4, len) !=
+			    0)
 				break;
 			off += 4 + len;
 		}
