@@ -139,7 +139,10 @@ struct driver {
 	uint64_t gossip_seq;	/* highest mempool seq considered */
 	size_t admits_inflight; /* also counted in handles_open */
 
-	struct cosign *cosign; /* checkpoint cosignatures (§7.9) */
+	struct cosign *cosign;    /* checkpoint cosignatures (§7.9) */
+	uint64_t cosigned_height; /* the head head_changed last saw */
+	int has_cosig;            /* my_cosig is this validator's, for it */
+	uint8_t my_cosig[COSIG_BYTES];
 
 	uv_timer_t tick;
 	struct wbuf w; /* scratch encoder, loop thread */
@@ -641,6 +644,18 @@ static void broadcast(struct driver *d, const struct cons_msg *m)
 	}
 }
 
+/* §7.9: this validator's cosignature of its head, to every peer; sent
+ * again on each TICK for a peer that was behind when it first went. */
+static void cosig_send(struct driver *d)
+{
+	if (!d->has_cosig)
+		return;
+	wbuf_reset(&d->w);
+	netmsg_cosig_encode(&d->w, d->cosigned_height,
+			    (uint16_t)d->n->cfg.validator, d->my_cosig);
+	send_all(d, 0);
+}
+
 /* §7.9: the head moved: a validator cosigns its checkpoint and sends the
  * cosignature to every peer; cosignatures held for it now count. */
 static void head_changed(struct driver *d)
@@ -653,12 +668,13 @@ static void head_changed(struct driver *d)
 	pthread_mutex_unlock(&n->mu);
 	if (head.height == 0)
 		return;
+	d->cosigned_height = head.height;
 	int self =
 	    n->cfg.role == NODE_ROLE_VALIDATOR ? (int)n->cfg.validator : -1;
-	if (cosign_head(d->cosign, &head, self, mine) == 1) {
-		wbuf_reset(&d->w);
-		netmsg_cosig_encode(&d->w, head.height, (uint16_t)self, mine);
-		send_all(d, 0);
+	d->has_cosig = cosign_head(d->cosign, &head, self, mine) == 1;
+	if (d->has_cosig) {
+		memcpy(d->my_cosig, mine, COSIG_BYTES);
+		cosig_send(d);
 	}
 }
 
@@ -1444,6 +1460,15 @@ static void tick_cb(uv_timer_t *t)
 		struct cons_event ev = {.kind = CONS_EV_TICK};
 		core_feed(d, &ev);
 	}
+	/* A validator that commits alone (the producer) moves the head
+	 * without the driver: its followers learn of it here. */
+	pthread_mutex_lock(&d->n->mu);
+	uint64_t head = d->n->head.height;
+	pthread_mutex_unlock(&d->n->mu);
+	if (head != d->cosigned_height)
+		head_changed(d);
+	else
+		cosig_send(d);
 	status_send(d, SIZE_MAX);
 	sync_consider(d);
 }
