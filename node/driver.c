@@ -33,6 +33,8 @@
 #define SYNC_LAG_MS 1500u
 /* §7.7: a block request unanswered this long is asked elsewhere. */
 #define SYNC_TIMEOUT_MS 5000u
+/* §7.7: blocks above this size are asked for one at a time. */
+#define SYNC_BIG_BLOCK_BYTES (1024u * 1024u)
 /* §7.7: more than this many heights behind, a validator stops voting. */
 #define SYNC_VOTE_GAP 2u
 /* Candidate blocks kept (this height and the next). */
@@ -134,14 +136,15 @@ struct driver {
 	uint64_t req_end;	  /* last height asked */
 	uint64_t req_sent_ms;	  /* monotonic */
 	uint64_t behind_since_ms; /* monotonic; 0 = not behind */
+	uint32_t sync_batch;	  /* blocks asked per request */
 
 	/* Gossip (§7.5). */
 	uint64_t gossip_seq;	/* highest mempool seq considered */
 	size_t admits_inflight; /* also counted in handles_open */
 
-	struct cosign *cosign;    /* checkpoint cosignatures (§7.9) */
+	struct cosign *cosign;	  /* checkpoint cosignatures (§7.9) */
 	uint64_t cosigned_height; /* the head head_changed last saw */
-	int has_cosig;            /* my_cosig is this validator's, for it */
+	int has_cosig;		  /* my_cosig is this validator's, for it */
 	uint8_t my_cosig[COSIG_BYTES];
 
 	uv_timer_t tick;
@@ -1141,6 +1144,13 @@ static void on_block(struct driver *d, size_t peer, const struct netmsg *m)
 	if (node_health_commit_ok(&n->health))
 		LOG_INFO("block commits recovered");
 	head_changed(d);
+	/* Big blocks take the loop a while to verify (every signature):
+	 * ask for fewer at once, so that it keeps answering its peers
+	 * (keepalives, votes) between them. */
+	d->sync_batch = m->len > SYNC_BIG_BLOCK_BYTES ? 1u
+			: m->len > SYNC_BIG_BLOCK_BYTES / 16u
+			    ? 4u
+			    : NETMSG_BLOCKS_GET_MAX;
 	if (m->height >= d->req_end)
 		d->req_active = 0;
 	status_send(d, SIZE_MAX);
@@ -1414,8 +1424,8 @@ static void sync_consider(struct driver *d)
 	}
 	if (fetch && !d->req_active) {
 		uint64_t count = best - head;
-		if (count > NETMSG_BLOCKS_GET_MAX)
-			count = NETMSG_BLOCKS_GET_MAX;
+		if (count > d->sync_batch)
+			count = d->sync_batch;
 		wbuf_reset(&d->w);
 		netmsg_blocks_get_encode(&d->w, head + 1, (uint32_t)count);
 		if (wbuf_error(&d->w) == 0 &&
@@ -1566,6 +1576,7 @@ int driver_open(struct driver **out, struct node *n, uv_loop_t *loop,
 		return acc_err_set(err, ACC_ENOMEM, "out of memory");
 	d->n = n;
 	d->loop = loop;
+	d->sync_batch = NETMSG_BLOCKS_GET_MAX;
 	wbuf_init(&d->w, MSG_BYTES_MAX);
 	if ((rc = peers_setup(d, err)) != 0)
 		goto fail;
