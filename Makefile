@@ -36,13 +36,17 @@ BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
 BINS := $(if $(NODE_SRC),$(BUILD)/bin/accordd) $(if $(CLI_SRC),$(BUILD)/bin/accord)
+# TEST ONLY: accordd whose validator also signs a conflicting prevote for
+# every prevote it sends (node/driver.c, ACCORD_TEST_EQUIVOCATE), for the
+# evidence test; never deployed.
+TEST_NODE_BINS := $(if $(NODE_SRC),$(BUILD)/bin/accordd-equivocate)
 # Test tools: the power-loss shim (tests/tools/powerloss.c), LD_PRELOADed
 # by tests/integration/powerloss.sh and storage_full.sh.
 TOOLS := $(BUILD)/tools/powerloss.so
 
 .PHONY: all test check fuzz fuzz-run sim bench demo deps deps-check clean format mutants
 
-all: $(BUILD)/libaccord.a $(APP_LIBS) $(BINS) $(TEST_BIN) $(SIM_BIN) $(BENCH_BIN) $(TOOLS)
+all: $(BUILD)/libaccord.a $(APP_LIBS) $(BINS) $(TEST_NODE_BINS) $(TEST_BIN) $(SIM_BIN) $(BENCH_BIN) $(TOOLS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -64,6 +68,15 @@ $(BUILD)/libcli.a: $(CLI_LIB_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/bin/accordd: $(BUILD)/node/main.o $(BUILD)/libnode.a $(BUILD)/libaccord.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/test/driver_equivocate.o: node/driver.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DACCORD_TEST_EQUIVOCATE -MMD -MP -c $< -o $@
+
+# The object above comes first, so the archive's driver.o is not linked.
+$(BUILD)/bin/accordd-equivocate: $(BUILD)/node/main.o $(BUILD)/test/driver_equivocate.o $(BUILD)/libnode.a $(BUILD)/libaccord.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -153,4 +166,4 @@ format:
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(NODE_LIB_OBJ:.o=.d) $(CLI_LIB_OBJ:.o=.d) $(BUILD)/node/main.d $(BUILD)/cli/main.d
+-include $(LIB_OBJ:.o=.d) $(NODE_LIB_OBJ:.o=.d) $(CLI_LIB_OBJ:.o=.d) $(BUILD)/node/main.d $(BUILD)/cli/main.d $(BUILD)/test/driver_equivocate.d

@@ -14,7 +14,7 @@ int cmd_keygen(int argc, char **argv)
 	    {"out", "FILE",
 	     "where to write the key file (mode 0600; never overwritten)",
 	     NULL},
-	    {"role", "ROLE", "party, verifier or validator (default: none)",
+	    {"role", "ROLE", "party, verifier, validator or follower (default: none)",
 	     NULL},
 	    {"id", "ID", "the party, verifier or validator the key belongs to",
 	     NULL},
@@ -42,9 +42,10 @@ int cmd_keygen(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	if (role != NULL && strcmp(role, "party") != 0 &&
-	    strcmp(role, "verifier") != 0 && strcmp(role, "validator") != 0) {
+	    strcmp(role, "verifier") != 0 && strcmp(role, "validator") != 0 &&
+	    strcmp(role, "follower") != 0) {
 		fprintf(stderr, "accord: keygen: --role must be party, "
-				"verifier or validator\n");
+				"verifier, validator or follower\n");
 		return CLI_EXIT_USAGE;
 	}
 	struct keyfile kf;

@@ -1,4 +1,4 @@
-/* health.c - the storage failure state (specs/node.md §7). */
+/* health.c - the storage failure state (specs/node.md §8). */
 #include "node/health.h"
 
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* health.h - whether the node can still commit: the storage failure state
  * that block commits report and that status, /healthz, /metrics and
- * admission read (specs/node.md §7). */
+ * admission read (specs/node.md §8). */
 #ifndef ACCORD_NODE_HEALTH_H
 #define ACCORD_NODE_HEALTH_H
 

@@ -1,10 +1,12 @@
 /* loop.c - the node's libuv loop: wake-ups from the HTTP threads, commit
  * waiter timeouts, signals, and an orderly shutdown (specs/node.md §5). */
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
+#include "node/driver.h"
 #include "node/http.h"
 #include "node/log.h"
 #include "node/node.h"
@@ -61,6 +63,8 @@ static void shutdown_begin(struct node_loop *l)
 	n->http = NULL;
 	producer_close(n->producer);
 	n->producer = NULL;
+	driver_close(n->driver);
+	n->driver = NULL;
 	uv_close((uv_handle_t *)&l->wake, NULL);
 	uv_close((uv_handle_t *)&l->sweep, NULL);
 	uv_close((uv_handle_t *)&l->sigint, NULL);
@@ -74,8 +78,10 @@ static void wake_cb(uv_async_t *h)
 		shutdown_begin(l);
 		return;
 	}
-	if (!l->closing)
+	if (!l->closing) {
 		producer_kick(l->node->producer);
+		driver_kick(l->node->driver);
+	}
 }
 
 static void sweep_cb(uv_timer_t *h)
@@ -119,6 +125,14 @@ int node_run(struct node *n, struct acc_err *err)
 		return acc_err_set(err, ACC_ENOMEM, "out of memory");
 	l->node = n;
 	atomic_init(&l->stop, 0);
+	/* A peer that vanishes mid-write makes write(2) fail with EPIPE; the
+	 * default SIGPIPE would kill the node instead (libuv writes with
+	 * write(2), not send(MSG_NOSIGNAL)). Errors are handled where the
+	 * write returns. */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_IGN;
+	(void)sigaction(SIGPIPE, &sa, NULL);
 	if ((uvrc = uv_loop_init(&l->loop)) != 0) {
 		free(l);
 		return uv_fail(err, "uv_loop_init", uvrc);
@@ -144,8 +158,14 @@ int node_run(struct node *n, struct acc_err *err)
 		rc = uv_fail(err, "uv_timer_start", uvrc);
 		goto fail_handles;
 	}
-	if ((rc = producer_open(&n->producer, n, &l->loop, err)) != 0)
+	/* specs/node.md §2 step 3: the producer for a validator that commits
+	 * alone; the driver for peers and consensus. */
+	if (node_solo(n) &&
+	    (rc = producer_open(&n->producer, n, &l->loop, err)) != 0)
 		goto fail_handles;
+	if (driver_wanted(n) &&
+	    (rc = driver_open(&n->driver, n, &l->loop, err)) != 0)
+		goto fail_producer;
 	/* The loop pointer is published before the server starts so that
 	 * its threads can wake the loop from the first request. */
 	n->loop = l;
@@ -153,8 +173,10 @@ int node_run(struct node *n, struct acc_err *err)
 		goto fail_producer;
 	LOG_INFO("http listening on %s:%u", n->cfg.http.host,
 		 (unsigned)http_server_port(n->http));
-	LOG_INFO("node ready: validator %u, height %llu, log size %llu",
-		 (unsigned)n->cfg.validator,
+	LOG_INFO("node ready: %s %u, height %llu, log size %llu",
+		 n->cfg.role == NODE_ROLE_FOLLOWER ? "follower" : "validator",
+		 n->cfg.role == NODE_ROLE_FOLLOWER ? 0u
+						   : (unsigned)n->cfg.validator,
 		 (unsigned long long)n->head.height,
 		 (unsigned long long)n->head.log_size);
 	/* Entries may be pending from before (none today: the mempool is
@@ -166,6 +188,8 @@ int node_run(struct node *n, struct acc_err *err)
 
 fail_producer:
 	n->loop = NULL;
+	driver_close(n->driver);
+	n->driver = NULL;
 	producer_close(n->producer);
 	n->producer = NULL;
 fail_handles:

@@ -20,6 +20,7 @@ struct store;
 struct http_server;
 struct producer;
 struct node_loop;
+struct driver;
 
 /* How long a ?wait=commit request may stay parked (specs/api.md). */
 #define NODE_WAIT_MS 30000u
@@ -56,6 +57,34 @@ struct node_head {
 	uint8_t log_root[HASH_BYTES];
 };
 
+/* One peer as the status page shows it (specs/api.md "GET /v1/status"). */
+struct node_peer_view {
+	uint8_t key[PUBKEY_BYTES];
+	int validator; /* genesis index, or -1 for a follower */
+	int connected;
+	int has_status; /* height and log_size are known */
+	uint64_t height, log_size;
+	uint64_t last_seen_ms; /* wall clock of its last message; 0 never */
+};
+
+/* The network side of the node, published by the loop for the HTTP
+ * threads (guarded by node.mu). */
+struct node_net_view {
+	int enabled;   /* peers are configured: the driver runs */
+	int consensus; /* this node votes */
+	int syncing;   /* catching up: more than 2 heights behind */
+	uint64_t cons_height;
+	uint32_t round;
+	int step; /* enum cons_step; 0 when not voting */
+	size_t peer_count;
+	struct node_peer_view peers[PEERS_MAX];
+	/* Consensus timing, over the heights this node decided. */
+	uint64_t heights_decided, height_ms_sum, rounds_sum;
+	uint64_t last_height_ms;
+	uint32_t last_rounds;
+	uint64_t proposals_untimely, msgs_dropped_full;
+};
+
 struct node {
 	struct node_config cfg;
 	struct genesis *genesis; /* owned */
@@ -71,10 +100,17 @@ struct node {
 	size_t waiters;
 	int stopping; /* shutting down: no new waiters */
 	struct node_head head;
+	struct node_net_view net;
+	/* The latest checkpoint note cosigned by more than 2/3 of the power
+	 * (specs/node.md §7.9); heap, NULL before the first. */
+	char *cp_note;
+	size_t cp_note_len;
+	uint64_t cp_note_height;
 
 	/* Loop-side state; only touched by the loop thread. */
 	struct node_loop *loop;     /* NULL until node_run */
 	struct producer *producer; /* block production, loop thread only */
+	struct driver *driver;     /* peers and consensus, loop thread only */
 	struct http_server *http;
 };
 
@@ -92,6 +128,11 @@ struct admit_result {
 int node_open(struct node *n, const struct node_config *cfg,
 	      struct acc_err *err);
 
+/* Whether this node commits alone with the one-validator producer
+ * (specs/node.md §3): a validator holding more than 2/3 of the power.
+ * Otherwise blocks are decided by consensus over peers (§7). */
+int node_solo(const struct node *n);
+
 /* Release everything node_open acquired. Safe after a failed open. */
 void node_close(struct node *n);
 
@@ -107,6 +148,12 @@ void node_close(struct node *n);
 int node_admit(struct node *n, const char *content_type, const uint8_t *body,
 	       size_t len, struct waiter *w, struct admit_result *out,
 	       struct acc_err *err);
+
+/* Admit an entry a peer gossiped (its signed bytes): the checks of
+ * node_admit; the entry is marked as from a peer so that it is never
+ * gossiped on (specs/node.md §7.5). Any thread. */
+int node_admit_peer(struct node *n, const uint8_t *bytes, size_t len,
+		    struct acc_err *err);
 
 /*
  * Called by the block producer (loop thread) once a block is durably
@@ -141,6 +188,10 @@ int node_log_find(struct node *n, const uint8_t id[HASH_BYTES],
 uint64_t node_now_ms(void);
 /* Wall-clock milliseconds since the Unix epoch. */
 uint64_t node_wall_ms(void);
+/* This node's clock: node_wall_ms plus the config's test-only
+ * clock_skew_ms (specs/node.md §1). What block times and admission are
+ * judged by. */
+uint64_t node_clock_ms(const struct node *n);
 
 /* Run the loop and the HTTP server until SIGINT/SIGTERM or node_stop.
  * 0 or an error that stopped the node. */

@@ -78,7 +78,7 @@ static void timer_cb(uv_timer_t *t)
 	uint64_t t0 = uv_hrtime();
 	int rc = node_block_produce(n, &count, &err);
 	if (rc != 0) {
-		/* specs/node.md §7: the failure is visible (status, /healthz,
+		/* specs/node.md §8: the failure is visible (status, /healthz,
 		 * /metrics, 503 to submissions) until a commit succeeds. */
 		int first = node_health_commit_failed(&n->health, rc, err.msg,
 						      &n->cfg, node_wall_ms());

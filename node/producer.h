@@ -1,12 +1,14 @@
 /* producer.h - block production with one validator: mempool → block →
- * the validator's own precommit certificate → commit (specs/node.md §3).
- * The consensus core replaces this interface when the network lands. */
+ * the validator's own precommit certificate → commit (specs/node.md §3),
+ * for a validator that commits alone; node_block_propose builds the
+ * blocks the consensus driver proposes (node/driver.c, §7). */
 #ifndef ACCORD_NODE_PRODUCER_H
 #define ACCORD_NODE_PRODUCER_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/crypto.h"
 #include "common/error.h"
 
 struct node;
@@ -35,6 +37,18 @@ void producer_close(struct producer *p);
  * made). Synchronous; the timer calls it, and so do the tests.
  */
 int node_block_produce(struct node *n, size_t *count, struct acc_err *err);
+
+/*
+ * Build the next block from the oldest mempool entries at time_ms without
+ * signing or committing it (the consensus proposer, specs/node.md §7):
+ * the same batch, replay and rule checks as node_block_produce, but an
+ * empty mempool gives an empty block. *wire gets the block's wire form
+ * (specs/encoding.md §8.3; heap, the caller frees), hash its hash, *count
+ * its entries. Loop thread.
+ */
+int node_block_propose(struct node *n, uint64_t time_ms, uint8_t **wire,
+		       size_t *wire_len, uint8_t hash[HASH_BYTES],
+		       size_t *count, struct acc_err *err);
 
 /*
  * Apply a block made elsewhere (specs/node.md §6): the wire form of
