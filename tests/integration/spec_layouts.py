@@ -18,9 +18,16 @@ The layouts are read from the spec text itself, never restated here:
   sum of the widths of that layout's own fields.
 - The C constants that size those layouts, compiled from the headers,
   equal the spec's sums, so a constant cannot drift from its layout.
+- specs/genesis.md §4's layout, used as an encoder on §5's example,
+  gives the hash §5 states (the one the code computes), and
+  encoding.md §8.1's valset_hash of it is the one in §10.4's header.
+- specs/consensus.md's vote and proposal payload vectors decode exactly
+  with its "Vote sign bytes" and "Proposal sign bytes" layouts.
 
 Exit 0 when all hold; otherwise each failure is printed and the exit is 1.
 """
+import calendar
+import hashlib
 import json
 import os
 import re
@@ -637,6 +644,120 @@ def check_stated_sums(consts):
     return n
 
 
+# ---- the genesis: encoded from specs/genesis.md §4, hashed ----
+
+def plural(name):
+    if name.endswith("y") and name[-2] not in "aeiou":
+        return name[:-1] + "ies"  # party_count: parties; key_count: keys
+    return name + "s"
+
+
+def encode_items(items, obj, top):
+    """Encode obj (a JSON object) with a ‖-sequence of genesis.md §4."""
+    out = b""
+    i = 0
+    while i < len(items):
+        x = strip_annotations(items[i])
+        m = re.match(r"^(u8|u16|u32|u64) (\w+)_count$", x)
+        if m:  # a count, then "name_count × (...)" or "name_count × t"
+            rep = items[i + 1]
+            r = re.match(r"^(\w+)_count × \((.*)\)$", rep, re.S) or \
+                re.match(r"^(\w+)_count × (.*)$", rep, re.S)
+            lst = obj.get(plural(r.group(1)), [])
+            out += len(lst).to_bytes(INT_BYTES[m.group(1)], "big")
+            sub = split_top(r.group(2), "‖")
+            for el in lst:
+                if isinstance(el, dict):
+                    out += encode_items(sub, el, top)
+                else:
+                    out += encode_items(sub, {r.group(1): el}, top)
+            i += 2
+            continue
+        m = re.match(r"^(\w+)\s*(\[\d+\]|u8|u16|u32|u64|str)$", x)
+        if not m:
+            raise ValueError("genesis item %r" % x)
+        name, t = m.groups()
+        v = obj.get(name, top.get(name, top.get("params", {}).get(name)))
+        if name == "version":
+            v = int(re.search(r"\(= (\d+)\)", items[i]).group(1))
+        if t == "str":
+            b = (v or "").encode()
+            out += len(b).to_bytes(2, "big") + b
+        elif t.startswith("["):
+            out += bytes.fromhex(v)
+        else:
+            if isinstance(v, str):  # a time
+                v = calendar.timegm(time.strptime(v, "%Y-%m-%dT%H:%M:%SZ"))
+            if v is None and name == "power":
+                v = 1
+            out += int(v).to_bytes(INT_BYTES[t], "big")
+        i += 1
+    return out
+
+
+def check_genesis():
+
+    gs = spec("genesis.md")
+    block = code_blocks(section(gs, "4. Canonical encoding"))[0]
+    lay = block.split("genesis_hash =")[0].split("=", 1)[1]
+    lay = re.sub(r"--[^\n]*", "", lay)
+    opt = re.search(r"\[\s*‖(.*)\]", lay, re.S)
+    main_items = split_top(lay[:opt.start()] if opt else lay, "‖")
+    ex = section(gs, "5. Example")
+    g = json.loads([b for b in code_blocks(ex) if b.startswith("{")][0])
+    with open(os.path.join(ROOT, "tests", "vectors", "genesis.json")) as f:
+        check(json.load(f) == g, "genesis.md §5 differs from "
+              "tests/vectors/genesis.json")
+    body = encode_items(main_items, g, g)
+    if opt and g.get("funds"):
+        body += encode_items(split_top(opt.group(1), "‖"), g, g)
+    ctx = re.search(r'genesis_hash = SHA-256\("([^"]+)" ‖ 0x00', block)
+    h = hashlib.sha256(ctx.group(1).encode() + b"\0" + body).hexdigest()
+    stated = re.search(r"^([0-9a-f]{64})$", ex, re.M).group(1)
+    check(h == stated, "genesis.md §4's layout gives hash %s for §5's "
+          "genesis, the spec states %s" % (h, stated))
+    # The validator set hash of encoding.md §8.1, against §10.4's header.
+    vs = re.search(r'SHA-256\("(accord/valset/v1)" ‖ 0x00 ‖ u16 n ‖ n × '
+                   r'\(key\[32\] ‖ power u64\)\)', ENC)
+    check(vs is not None, "encoding.md §8.1: no valset_hash formula")
+    if vs:
+        b = len(g["validators"]).to_bytes(2, "big") + b"".join(
+            bytes.fromhex(v["key"]) + v.get("power", 1).to_bytes(8, "big")
+            for v in g["validators"])
+        vh = hashlib.sha256(vs.group(1).encode() + b"\0" + b).digest()
+        hb = bytes.fromhex(re.sub(r"\s", "", code_blocks(
+            section(ENC, "10.4 Block header"))[0]))
+        hdr = decode_seq(Reader(hb), parse_seq(" ".join(fields_of_block(
+            code_blocks(section(ENC, "8.1 Header"))[0])).split("=", 1)[1]),
+            DEFS)
+        check(hdr["valset_hash"][1] == vh, "encoding.md §8.1's valset_hash "
+              "of the test genesis is not §10.4's header's")
+    return h
+
+
+def check_consensus_payloads():
+    cs = spec("consensus.md")
+    lays = []
+    for head in ("Vote sign bytes", "Proposal sign bytes"):
+        b = code_blocks(section(cs, head))[0]
+        m = re.search(r"^payload = (.*?)\s+\(\d+ bytes\)$", b, re.M)
+        lays.append(parse_seq(m.group(1)))
+    vecs = re.findall(r"^payload\s+([0-9a-f ]+)$",
+                      section(cs, "Test vectors"), re.M)
+    check(len(vecs) == 2, "consensus.md: %d payload vectors" % len(vecs))
+    for lay, hx in zip(lays, vecs):
+        b = bytes.fromhex(hx.replace(" ", ""))
+        r = Reader(b)
+        try:
+            d = decode_seq(r, lay, DEFS)
+            check(r.i == len(b) and d["height"][1] == 1 and
+                  d["round"][1] == 0 and d["block_hash"][1] == b"\xaa" * 32,
+                  "consensus.md payload vector %s does not fit its layout"
+                  % hx)
+        except (ValueError, KeyError) as e:
+            check(False, "consensus.md payload %s: %s" % (hx, e))
+
+
 # ---- the C constants ----
 
 CONSTS = ["BLOCK_HEADER_FIXED_BYTES", "CERT_FIXED_BYTES", "CERT_SIG_BYTES",
@@ -673,6 +794,8 @@ def main():
     n = check_entries()
     check_header_and_cert(consts)
     s = check_stated_sums(consts)
+    check_genesis()
+    check_consensus_payloads()
     print("spec_layouts: %d checks (%d entry fields, %d stated sums, "
           "%d constants), %d failed" % (checks, n, s, len(consts),
                                         len(failures)))
