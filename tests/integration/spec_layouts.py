@@ -109,8 +109,14 @@ def strip_annotations(t):
 
 
 def parse_seq(s):
-    """A ‖-separated sequence of 'name type' items -> list of fields."""
-    return [parse_item(x) for x in split_top(s, "‖")]
+    """A ‖-separated sequence of 'name type' items -> list of fields.
+    "name × N: a ‖ b" repeats everything after the colon, to the end."""
+    items = split_top(s, "‖")
+    for i, x in enumerate(items):
+        if re.match(r"^\w+ × \d+: ", x):
+            items[i:] = [" ‖ ".join(items[i:])]
+            break
+    return [parse_item(x) for x in items]
 
 
 def parse_item(x):
@@ -132,6 +138,9 @@ def parse_item(x):
     m = re.match(r"^(\w+)\s*(\[\d+\])(.*)$", x)
     if m:
         return ("field", m.group(1), m.group(2))
+    m = re.match(r"^(\w+) (u8|u16|u32|u64) = (\d+)$", x)
+    if m:  # a byte of fixed value: "form u8 = 3"
+        return ("const", m.group(1), m.group(2), int(m.group(3)))
     if re.match(r"^\w+$", x):
         return ("field", x, x)  # a layout defined elsewhere
     m = re.match(r"^(\w+)\s+(.*)$", x, re.S)
@@ -149,9 +158,6 @@ def fields_of_block(block):
         if not line.strip():
             continue
         if line.strip().startswith("‖") and lines:
-            lines[-1] += " " + line.strip()
-        elif raw.startswith(" ") and lines and not re.match(
-                r"^\s+\w+\s+\w", line) and not re.match(r"^\s+‖", line):
             lines[-1] += " " + line.strip()
         else:
             lines.append(line)
@@ -241,6 +247,21 @@ def decode_seq(r, seq, defs, out=None):
             if flag not in arms:
                 raise ValueError("%s = %d selects no form" % (on, flag))
             decode_seq(r, arms[flag], defs, out)
+        elif item[0] == "const":
+            _, name, ftype, want = item
+            out[name] = decode_type(r, ftype, defs)
+            if out[name][1] != want:
+                raise ValueError("%s is %d, the layout says %d" % (
+                    name, out[name][1], want))
+        elif item[0] == "alt":
+            # "then either (… that byte is 1 or 2) … or (… is 3) …": the
+            # next byte chooses the form (it is read again by the form).
+            if r.i >= len(r.b):
+                raise ValueError("ran out before the form byte")
+            arms = [seq for vals, seq in item[1] if r.b[r.i] in vals]
+            if not arms:
+                raise ValueError("byte %d selects no form" % r.b[r.i])
+            decode_seq(r, arms[0], defs, out)
         elif item[0] == "repeat":
             _, name, n, sub = item
             count = n if n is not None else out[name][1]
@@ -316,12 +337,23 @@ def layouts():
                 actions[a] = parse_seq(rest)
         else:
             kinds[kind] = []
+            target = kinds[kind]
             for line in seq_lines:
+                alt = re.match(r"^\s*(?:then either|or) \((.*)\)\s*$", line)
+                if alt:  # a form chosen by the next byte's value
+                    tail = alt.group(1).split("that byte is", 1)[-1]
+                    vals = [int(v) for v in re.findall(
+                        r"\b(\d+)\b", tail.split(",")[0] + " " +
+                        " ".join(re.findall(r"\d+ or \d+", tail)))]
+                    if not (kinds[kind] and kinds[kind][-1][0] == "alt"):
+                        kinds[kind].append(("alt", []))
+                    target = []
+                    kinds[kind][-1][1].append((set(vals), target))
                 # "vote × 2: a ‖ b" repeats the rest of its line
-                if re.match(r"^\s*\w+ × \d+: ", line):
-                    kinds[kind].append(parse_item(line.strip()))
+                elif re.match(r"^\s*\w+ × \d+: ", line):
+                    target.append(parse_item(line.strip()))
                 else:
-                    kinds[kind] += parse_seq(line)
+                    target += parse_seq(line)
     for k, v in list(defs.items()):
         if isinstance(v, str):
             defs[k] = parse_seq(v)
@@ -375,6 +407,8 @@ def same(name, dec, js):
     if isinstance(js, (int, float)):
         if tag == "qty":
             return round(js * 1000) == v
+        if tag == "int" and isinstance(js, int) and js < 0:
+            return v == js + (1 << 32)  # a u32 two's complement (-1)
         return tag == "int" and v == js
     return False
 
