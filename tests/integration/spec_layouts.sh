@@ -4,4 +4,4 @@
 # vectors field for field; stated sizes equal their layouts' sums and the C
 # constants that size them (tests/integration/spec_layouts.py says how).
 set -eu
-exec python3 tests/integration/spec_layouts.py
+exec python3 "$(dirname "$0")/spec_layouts.py"
