@@ -644,6 +644,10 @@ STATED = [  # (spec, layout regex, the constant that sizes it in C)
      "CONS_VOTE_WIRE_BYTES"),
     ("consensus.md", r"\| proposal \| `([^`]*)` \((\d+) bytes with type\)",
      "CONS_PROPOSAL_WIRE_BYTES"),
+    ("wire.md", r"\| status \| `([^`]*)` \((\d+) bytes with the type\)",
+     "NETMSG_STATUS_BYTES"),
+    ("wire.md", r"\| cosig \| `([^`]*)`[^|]*?\((\d+) bytes with the type\)",
+     "NETMSG_COSIG_BYTES"),
 ]
 
 
@@ -652,7 +656,7 @@ def check_stated_sums(consts):
     for name in sorted(os.listdir(SPECS)):
         text = spec(name)
         for m in re.finditer(
-                r"([^\n|`]*‖[^\n|`]*?)`?\s*\((\d+) bytes( with type)?\)",
+                r"([^\n|`]*‖[^\n|`]*?)`?\s*\((\d+) bytes( with (?:the )?type)?\)",
                 text):
             lay = m.group(1).split("=", 1)[-1]
             s = layout_sum(lay)
@@ -668,7 +672,7 @@ def check_stated_sums(consts):
         if m is None:
             continue
         s = layout_sum(m.group(1).split("=", 1)[-1])
-        if "with type" in m.group(0):
+        if re.search(r"with (the )?type", m.group(0)):
             s += 1
         check(s == int(m.group(2)) == consts.get(const),
               "%s: layout sums to %s, states %s, %s is %s" % (
@@ -797,13 +801,15 @@ def check_consensus_payloads():
 CONSTS = ["BLOCK_HEADER_FIXED_BYTES", "CERT_FIXED_BYTES", "CERT_SIG_BYTES",
           "ENTRY_SIG_RECORD_BYTES", "VOTE_PAYLOAD_BYTES",
           "CONS_PROPOSAL_PAYLOAD_BYTES", "CONS_VOTE_WIRE_BYTES",
-          "CONS_PROPOSAL_WIRE_BYTES"]
+          "CONS_PROPOSAL_WIRE_BYTES", "NETMSG_STATUS_BYTES",
+          "NETMSG_COSIG_BYTES"]
 
 
 def c_constants():
     src = ['#include <stdio.h>', '#include "ledger/block.h"',
            '#include "ledger/cert.h"', '#include "ledger/entry.h"',
            '#include "common/vote.h"', '#include "consensus/msg.h"',
+           '#include "node/netmsg.h"',
            "int main(void) {"]
     for c in CONSTS:
         src.append('printf("%s %%lu\\n", (unsigned long)(%s));' % (c, c))
