@@ -43,6 +43,8 @@ static int cmd_init(int argc, char **argv)
 	    {"dir", "DIR", "directory to create (must not exist or be empty)",
 	     NULL},
 	    {"nodes", "N", "number of validators (default 1)", NULL},
+	    {"followers", "M",
+	     "number of followers, node<N>..node<N+M-1> (default 0)", NULL},
 	    {"http-port", "P",
 	     "node i serves HTTP on P+i (default 8700); p2p on P+100+i", NULL},
 	    {"parties", "ID,…", "party ids (default CN-BJ,CN-TJ,CN-HE,CN-SD)",
@@ -51,14 +53,17 @@ static int cmd_init(int argc, char **argv)
 	};
 	struct arg_spec s = {
 	    .cmd = "devnet init",
-	    .usage = "--dir DIR [--nodes N] [--http-port P] [--parties ID,…] "
-		     "[--verifiers ID,…]",
+	    .usage = "--dir DIR [--nodes N] [--followers M] [--http-port P] "
+		     "[--parties ID,…] [--verifiers ID,…]",
 	    .about =
 		"Write a genesis (chain id \"accord-devnet\"), a key file per "
 		"party and\n"
 		"verifier in DIR/keys/, and per node DIR/node<i>/config.json,\n"
-		"validator.key and data/. Validator i belongs to party i mod "
-		"#parties.",
+		"validator.key (follower.key for a follower) and data/. "
+		"Validator i\n"
+		"belongs to party i mod #parties. Validators list each other "
+		"as peers\n"
+		"and the followers' keys; followers list every validator.",
 	    .opts = opts,
 	    .opts_len = sizeof opts / sizeof opts[0],
 	};
@@ -88,14 +93,27 @@ static int cmd_init(int argc, char **argv)
 		}
 		p.nodes = (uint32_t)v;
 	}
+	if (args_get(&s, "followers") != NULL) {
+		if (args_u64(args_get(&s, "followers"), "--followers", &v,
+			     &err) != 0 ||
+		    v > DEVNET_NODES_MAX - p.nodes) {
+			fprintf(stderr,
+				"accord: devnet init: --followers must be "
+				"0..%u (nodes + followers <= %u)\n",
+				DEVNET_NODES_MAX - p.nodes, DEVNET_NODES_MAX);
+			return CLI_EXIT_USAGE;
+		}
+		p.followers = (uint32_t)v;
+	}
 	if (args_get(&s, "http-port") != NULL) {
 		if (args_u64(args_get(&s, "http-port"), "--http-port", &v,
 			     &err) != 0 ||
-		    v < 1 || v + DEVNET_P2P_OFFSET + p.nodes > 65535) {
+		    v < 1 ||
+		    v + DEVNET_P2P_OFFSET + p.nodes + p.followers > 65535) {
 			fprintf(stderr,
 				"accord: devnet init: --http-port must leave "
 				"room for "
-				"P+%u+N below 65536\n",
+				"P+%u+N+M below 65536\n",
 				DEVNET_P2P_OFFSET);
 			return CLI_EXIT_USAGE;
 		}
@@ -103,15 +121,15 @@ static int cmd_init(int argc, char **argv)
 	}
 	if (devnet_init(&p, &err) != 0)
 		return cli_fail("devnet init", "%s", err.msg);
-	printf("devnet in %s: %u node(s), HTTP on 127.0.0.1:%u..%u, chain %s\n",
-	       p.dir, p.nodes, p.http_port, p.http_port + p.nodes - 1,
-	       DEVNET_CHAIN_ID);
-	if (p.nodes > 1)
-		fprintf(stderr,
-			"accord: devnet init: note: accordd runs one validator "
-			"until the network lands; these %u nodes will refuse "
-			"to start (README, \"Not built yet\")\n",
-			p.nodes);
+	uint32_t total = p.nodes + p.followers;
+	printf("devnet in %s: %u validator(s)", p.dir, p.nodes);
+	if (p.followers > 0)
+		printf(" and %u follower(s)", p.followers);
+	printf(", HTTP on 127.0.0.1:%u..%u, p2p on 127.0.0.1:%u..%u, chain "
+	       "%s\n",
+	       p.http_port, p.http_port + total - 1,
+	       p.http_port + DEVNET_P2P_OFFSET,
+	       p.http_port + DEVNET_P2P_OFFSET + total - 1, DEVNET_CHAIN_ID);
 	return CLI_EXIT_OK;
 }
 

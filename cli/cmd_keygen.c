@@ -14,9 +14,10 @@ int cmd_keygen(int argc, char **argv)
 	    {"out", "FILE",
 	     "where to write the key file (mode 0600; never overwritten)",
 	     NULL},
-	    {"role", "ROLE", "party, verifier or validator (default: none)",
+	    {"role", "ROLE", "party, verifier, validator or follower (default: none)",
 	     NULL},
-	    {"id", "ID", "the party, verifier or validator the key belongs to",
+	    {"id", "ID",
+	     "the party, verifier, validator or follower the key belongs to",
 	     NULL},
 	    {"json", NULL,
 	     "print {\"path\":…,\"public_key\":…} instead of the bare key",
@@ -42,9 +43,10 @@ int cmd_keygen(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	if (role != NULL && strcmp(role, "party") != 0 &&
-	    strcmp(role, "verifier") != 0 && strcmp(role, "validator") != 0) {
+	    strcmp(role, "verifier") != 0 && strcmp(role, "validator") != 0 &&
+	    strcmp(role, "follower") != 0) {
 		fprintf(stderr, "accord: keygen: --role must be party, "
-				"verifier or validator\n");
+				"verifier, validator or follower\n");
 		return CLI_EXIT_USAGE;
 	}
 	struct keyfile kf;
