@@ -243,7 +243,8 @@ static int slot_start(CURLM *m, struct slot *s, const struct http_load *l,
 	s->b.over = 0;
 	if (s->b.p != NULL)
 		s->b.p[0] = '\0';
-	(void)curl_easy_setopt(s->easy, CURLOPT_URL, l->url);
+	(void)curl_easy_setopt(s->easy, CURLOPT_URL,
+			       l->urls[i % l->urls_len]);
 	(void)curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, h);
 	(void)curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, write_cb);
 	(void)curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, &s->b);
@@ -263,6 +264,8 @@ int http_load_run(const struct http_load *l, struct acc_err *err)
 {
 	int rc = 0;
 	size_t conc = l->concurrency ? l->concurrency : 1;
+	if (l->urls == NULL || l->urls_len == 0)
+		return acc_err_set(err, ACC_EINVAL, "no URL to load");
 	if (conc > l->n)
 		conc = l->n ? l->n : 1;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
