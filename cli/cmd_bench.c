@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/args.h"
 #include "cli/audit.h"
@@ -230,21 +229,10 @@ static int nodes_reach(struct http_client *c, const struct load_opts *o,
 		       uint64_t h, struct acc_err *err)
 {
 	for (size_t k = 1; k < o->targets; k++) {
-		struct node_status ns;
-		uint64_t t0 = http_now_us();
-		for (;;) {
-			if (client_status(c, o->base[k], &ns, err) == 0 &&
-			    ns.height >= h)
-				break;
-			if (http_now_us() - t0 > LOAD_SETUP_WAIT_MS * 1000u)
-				return acc_err_set(
-				    err, ACC_ETIMEOUT,
-				    "%s did not reach height %llu within %u s",
-				    o->base[k], (unsigned long long)h,
-				    LOAD_SETUP_WAIT_MS / 1000u);
-			struct timespec ts = {0, 50 * 1000000L};
-			(void)nanosleep(&ts, NULL);
-		}
+		int rc = client_wait_height(c, o->base[k], h,
+					    LOAD_SETUP_WAIT_MS, err);
+		if (rc != 0)
+			return rc;
 	}
 	return 0;
 }
