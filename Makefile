@@ -17,7 +17,7 @@ CFLAGS += -std=c11 $(OPT) $(WARN) -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -I
 LDFLAGS += $(EXTRA_LDFLAGS)
 LDLIBS = -llmdb -luv -ljansson -lmicrohttpd -lcurl -lsodium -lpthread -lm
 
-LIB_SRC := $(wildcard common/*.c ledger/*.c storage/*.c consensus/*.c)
+LIB_SRC := $(wildcard common/*.c ledger/*.c storage/*.c consensus/*.c p2p/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 # node/main.c and cli/main.c hold main(); the rest of each is a library so
 # that unit tests (tests/unit/test_node_*.c, test_cli_*.c) can link it.

@@ -46,18 +46,17 @@ static int admit_rules(struct node *n, const struct admit_entry *ae,
 	return rc;
 }
 
-int node_admit(struct node *n, const char *content_type, const uint8_t *body,
-	       size_t len, struct waiter *w, struct admit_result *out,
-	       struct acc_err *err)
+/* Admission of a submission (from_peer 0) or of an entry gossiped by a
+ * peer (from_peer 1, specs/node.md §7.5): the same checks. */
+static int admit(struct node *n, enum admit_form form, const uint8_t *body,
+		 size_t len, struct waiter *w, int from_peer,
+		 struct admit_result *out, struct acc_err *err)
 {
-	enum admit_form form;
 	struct admit_entry ae;
 	struct mempool_item *item;
 	uint64_t index;
 	char idhex[2 * HASH_BYTES + 1];
-	int rc = admit_form_of(content_type, &form, err);
-	if (rc != 0)
-		return rc;
+	int rc;
 	/* Decoding and signature checks, the costly part, run without any
 	 * lock, in parallel over the HTTP threads. */
 	rc = admit_decode(n->genesis, form, body, len, &ae, err);
@@ -112,6 +111,7 @@ int node_admit(struct node *n, const char *content_type, const uint8_t *body,
 		rc = acc_err_set(err, rc, "mempool: %s", acc_strerror(rc));
 		goto unlock;
 	}
+	item->from_peer = from_peer;
 	if (w != NULL) {
 		memcpy(w->id, ae.id, HASH_BYTES);
 		w->item = item;
@@ -138,6 +138,24 @@ unlock:
 	}
 	admit_entry_free(&ae);
 	return rc;
+}
+
+int node_admit(struct node *n, const char *content_type, const uint8_t *body,
+	       size_t len, struct waiter *w, struct admit_result *out,
+	       struct acc_err *err)
+{
+	enum admit_form form;
+	int rc = admit_form_of(content_type, &form, err);
+	if (rc != 0)
+		return rc;
+	return admit(n, form, body, len, w, 0, out, err);
+}
+
+int node_admit_peer(struct node *n, const uint8_t *bytes, size_t len,
+		    struct acc_err *err)
+{
+	struct admit_result res;
+	return admit(n, ADMIT_BINARY, bytes, len, NULL, 1, &res, err);
 }
 
 void api_entries_post(struct node *n, const struct http_query *q,

@@ -15,6 +15,7 @@
 #include "ledger/rules.h"
 #include "node/log.h"
 #include "node/node.h"
+#include "node/block_int.h"
 #include "node/producer.h"
 #include "storage/kv_store.h"
 #include "storage/store.h"
@@ -80,13 +81,7 @@ static int apply_block(void *ctx, struct store_wtxn *w, struct acc_err *err)
  * indexes): the party of its first signer, and the agreement it is
  * about. Entries were checked on admission, so a decode failure here is
  * a bug; it is reported rather than assumed away. */
-struct entry_keys {
-	char party[PARTY_ID_BYTES_MAX + 1];
-	uint8_t agreement[HASH_BYTES];
-	int has_party, has_agreement;
-};
-
-static void entry_keys_of(const struct genesis *g, const struct entry *e,
+void entry_keys_of(const struct genesis *g, const struct entry *e,
 			  const uint8_t id[HASH_BYTES], struct entry_keys *k)
 {
 	memset(k, 0, sizeof *k);
@@ -121,7 +116,7 @@ static void entry_keys_of(const struct genesis *g, const struct entry *e,
 }
 
 /* One entry as storage takes it, filed under its keys (borrowed). */
-static void entry_in_set(struct store_entry_in *in, const uint8_t *bytes,
+void entry_in_set(struct store_entry_in *in, const uint8_t *bytes,
 			 size_t len, const uint8_t id[HASH_BYTES],
 			 const struct entry_keys *k)
 {
@@ -238,112 +233,188 @@ static size_t batch_apply_rules(struct node *n, struct mempool_item **items,
 	return kept;
 }
 
+/*
+ * A block built from the mempool (§3 "What"), not yet signed or
+ * committed. Items point into the mempool: valid while only this (loop)
+ * thread removes from it. last_cert is borrowed from snap.
+ */
+struct build {
+	struct node_head head;
+	struct mempool_item **items;
+	struct store_entry_in *ins;
+	uint8_t (*leaves)[HASH_BYTES];
+	struct entry_keys *keys;
+	struct store_rtxn *snap;
+	struct kv base, changes;
+	size_t count;
+	struct block_header h;
+	uint8_t hb[BLOCK_HEADER_BYTES_MAX];
+	size_t hl;
+	uint8_t hash[HASH_BYTES];
+	const uint8_t *last_cert;
+	size_t last_cert_len;
+};
+
+static void build_free(struct build *b)
+{
+	kv_overlay_close(&b->changes);
+	store_read_end(b->snap);
+	free(b->keys);
+	free(b->leaves);
+	free(b->ins);
+	free(b->items);
+	memset(b, 0, sizeof *b);
+}
+
+/* Build the next block at time_ms from the oldest mempool entries. With
+ * allow_empty unset, b->count == 0 means no block (nothing committable).
+ * On error b is freed. */
+static int build_block(struct node *n, uint64_t time_ms, int allow_empty,
+		       struct build *b, struct acc_err *err)
+{
+	const struct genesis *g = n->genesis;
+	int rc = 0;
+	memset(b, 0, sizeof *b);
+	b->items = malloc(BLOCK_ENTRIES_MAX * sizeof *b->items);
+	if (b->items == NULL)
+		return acc_err_set(err, ACC_ENOMEM, "out of memory");
+	size_t count = batch_take(n, b->items, &b->head);
+	if (count == 0 && !allow_empty)
+		return 0;
+	/* One snapshot of the committed state for the whole block: this
+	 * thread is the only writer, so it is the head batch_take saw. */
+	rc = store_read_begin(n->store, &b->snap, err);
+	if (rc != 0)
+		goto fail;
+	count = batch_drop_committed(n, b->snap, b->items, count);
+	if (count == 0 && !allow_empty)
+		return 0;
+	b->ins = calloc(count ? count : 1, sizeof *b->ins);
+	b->leaves = malloc((count ? count : 1) * sizeof *b->leaves);
+	b->keys = malloc((count ? count : 1) * sizeof *b->keys);
+	if (b->ins == NULL || b->leaves == NULL || b->keys == NULL) {
+		rc = acc_err_set(err, ACC_ENOMEM, "out of memory");
+		goto fail;
+	}
+	store_kv_read(&b->base, b->snap);
+	rc = kv_overlay_open(&b->changes, &b->base);
+	if (rc != 0) {
+		rc = acc_err_set(err, rc, "out of memory");
+		goto fail;
+	}
+	count = batch_apply_rules(n, b->items, count, b->head.log_size,
+				  time_ms / 1000u, &b->changes, b->keys, err,
+				  &rc);
+	if (rc != 0)
+		goto fail;
+	b->count = count;
+	if (count == 0 && !allow_empty)
+		return 0;
+	for (size_t i = 0; i < count; i++) {
+		memcpy(b->leaves[i], b->items[i]->id, HASH_BYTES);
+		entry_in_set(&b->ins[i], b->items[i]->bytes, b->items[i]->len,
+			     b->items[i]->id, &b->keys[i]);
+	}
+
+	/* §3 table: the header. */
+	struct block_header *h = &b->h;
+	h->version = BLOCK_VERSION;
+	strcpy(h->chain_id, g->chain_id);
+	h->height = b->head.height + 1;
+	h->time_ms = time_ms;
+	memcpy(h->prev_hash,
+	       b->head.height == 0 ? n->genesis->hash : b->head.hash,
+	       HASH_BYTES);
+	h->proposer = (uint16_t)n->cfg.validator;
+	genesis_valset_hash(g, h->valset_hash);
+	h->entry_count = (uint32_t)count;
+	rc = store_log_root_after(n->store, (const uint8_t(*)[32])b->leaves,
+				  (uint32_t)count, h->log_root, &h->log_size);
+	if (rc != 0) {
+		rc = acc_err_set(err, rc, "log root: %s", acc_strerror(rc));
+		goto fail;
+	}
+	if (b->head.height > 0) {
+		rc = head_cert(b->snap, b->head.height, &b->last_cert,
+			       &b->last_cert_len, err);
+		if (rc != 0)
+			goto fail;
+		cert_hash(b->last_cert, b->last_cert_len, h->last_cert_hash);
+	}
+	rc = block_header_encode(h, b->hb, &b->hl, err);
+	if (rc != 0)
+		goto fail;
+	block_hash(b->hb, b->hl, b->hash);
+	return 0;
+fail:
+	build_free(b);
+	return rc;
+}
+
+int node_block_propose(struct node *n, uint64_t time_ms, uint8_t **wire,
+		       size_t *wire_len, uint8_t hash[HASH_BYTES],
+		       size_t *count, struct acc_err *err)
+{
+	struct build b;
+	int rc = build_block(n, time_ms, 1, &b, err);
+	if (rc != 0)
+		return rc;
+	struct bytes_view *views =
+	    malloc((b.count ? b.count : 1) * sizeof *views);
+	if (views == NULL) {
+		build_free(&b);
+		return acc_err_set(err, ACC_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < b.count; i++) {
+		views[i].p = b.items[i]->bytes;
+		views[i].len = b.items[i]->len;
+	}
+	rc = block_encode(&b.h, b.last_cert, b.last_cert_len, views, b.count,
+			  wire, wire_len, err);
+	if (rc == 0) {
+		memcpy(hash, b.hash, HASH_BYTES);
+		*count = b.count;
+	}
+	free(views);
+	build_free(&b);
+	return rc;
+}
+
 int node_block_produce(struct node *n, size_t *count_out,
 		       struct acc_err *err)
 {
 	const struct genesis *g = n->genesis;
-	struct node_head head;
-	struct mempool_item **items = NULL;
-	struct store_entry_in *ins = NULL;
-	uint8_t(*leaves)[HASH_BYTES] = NULL;
-	struct entry_keys *keys = NULL;
-	struct store_rtxn *snap = NULL;
-	struct kv base, changes = {0};
-	int rc = 0;
+	struct build b;
+	int rc;
 	*count_out = 0;
-	items = malloc(BLOCK_ENTRIES_MAX * sizeof *items);
-	if (items == NULL)
-		return acc_err_set(err, ACC_ENOMEM, "out of memory");
-	size_t count = batch_take(n, items, &head);
-	if (count == 0)
-		goto out;
-	/* One snapshot of the committed state for the whole block: this
-	 * thread is the only writer, so it is the head batch_take saw. */
-	rc = store_read_begin(n->store, &snap, err);
-	if (rc != 0)
-		goto out;
-	count = batch_drop_committed(n, snap, items, count);
-	if (count == 0)
-		goto out;
-
-	ins = calloc(count, sizeof *ins);
-	leaves = malloc(count * sizeof *leaves);
-	keys = malloc(count * sizeof *keys);
-	if (ins == NULL || leaves == NULL || keys == NULL) {
-		rc = acc_err_set(err, ACC_ENOMEM, "out of memory");
-		goto out;
-	}
 	/* §3 table: time_ms never goes backwards. */
+	pthread_mutex_lock(&n->mu);
+	uint64_t head_ms = n->head.time_ms;
+	pthread_mutex_unlock(&n->mu);
 	uint64_t now = node_wall_ms();
-	uint64_t time_ms = now > head.time_ms ? now : head.time_ms;
-	store_kv_read(&base, snap);
-	rc = kv_overlay_open(&changes, &base);
-	if (rc != 0) {
-		rc = acc_err_set(err, rc, "out of memory");
+	uint64_t time_ms = now > head_ms ? now : head_ms;
+	rc = build_block(n, time_ms, 0, &b, err);
+	if (rc != 0 || b.count == 0)
 		goto out;
-	}
-	count = batch_apply_rules(n, items, count, head.log_size,
-				  time_ms / 1000u, &changes, keys, err, &rc);
-	if (rc != 0 || count == 0)
-		goto out;
-	for (size_t i = 0; i < count; i++) {
-		memcpy(leaves[i], items[i]->id, HASH_BYTES);
-		entry_in_set(&ins[i], items[i]->bytes, items[i]->len,
-			     items[i]->id, &keys[i]);
-	}
-
-	/* §3 table: the header. */
-	struct block_header h;
-	memset(&h, 0, sizeof h);
-	h.version = BLOCK_VERSION;
-	strcpy(h.chain_id, g->chain_id);
-	h.height = head.height + 1;
-	h.time_ms = time_ms;
-	memcpy(h.prev_hash, head.height == 0 ? n->genesis->hash : head.hash,
-	       HASH_BYTES);
-	h.proposer = (uint16_t)n->cfg.validator;
-	genesis_valset_hash(g, h.valset_hash);
-	h.entry_count = (uint32_t)count;
-	rc = store_log_root_after(n->store, (const uint8_t(*)[32])leaves,
-				  (uint32_t)count, h.log_root, &h.log_size);
-	if (rc != 0) {
-		rc = acc_err_set(err, rc, "log root: %s", acc_strerror(rc));
-		goto out;
-	}
-	const uint8_t *last_cert = NULL;
-	size_t last_cert_len = 0;
-	if (head.height > 0) {
-		rc = head_cert(snap, head.height, &last_cert, &last_cert_len,
-			       err);
-		if (rc != 0)
-			goto out;
-		cert_hash(last_cert, last_cert_len, h.last_cert_hash);
-	}
-	uint8_t hb[BLOCK_HEADER_BYTES_MAX];
-	size_t hl;
-	rc = block_header_encode(&h, hb, &hl, err);
-	if (rc != 0)
-		goto out;
-	uint8_t hash[HASH_BYTES];
-	block_hash(hb, hl, hash);
+	const struct block_header *h = &b.h;
 
 	/* §3 "Signing": the validator's precommit, round 0. */
-	struct apply_ctx actx = {.changes = &changes};
+	struct apply_ctx actx = {.changes = &b.changes};
 	uint8_t *p = actx.sign_state;
-	be64_put(p, h.height);
+	be64_put(p, h->height);
 	be32_put(p + 8, 0);
 	p[12] = VOTE_PRECOMMIT;
-	memcpy(p + 13, hash, HASH_BYTES);
+	memcpy(p + 13, b.hash, HASH_BYTES);
 	struct cert c;
 	uint8_t sig[SIG_BYTES];
-	rc = vote_sign(sig, &n->key.key, g->chain_id, VOTE_PRECOMMIT, h.height,
-		       0, hash);
+	rc = vote_sign(sig, &n->key.key, g->chain_id, VOTE_PRECOMMIT, h->height,
+		       0, b.hash);
 	if (rc != 0) {
 		rc = acc_err_set(err, rc, "signing the precommit: %s",
 				 acc_strerror(rc));
 		goto out;
 	}
-	cert_init(&c, h.height, 0, hash);
+	cert_init(&c, h->height, 0, b.hash);
 	rc = cert_add_sig(&c, (uint16_t)n->cfg.validator, sig, err);
 	if (rc != 0)
 		goto out;
@@ -355,46 +426,42 @@ int node_block_produce(struct node *n, size_t *count_out,
 
 	/* §3 "Commit": one synced transaction. */
 	struct store_block_in in = {
-	    .height = h.height,
-	    .header = hb,
-	    .header_len = hl,
+	    .height = h->height,
+	    .header = b.hb,
+	    .header_len = b.hl,
 	    .cert = cb,
 	    .cert_len = cl,
-	    .last_cert = last_cert,
-	    .last_cert_len = last_cert_len,
-	    .entries = ins,
-	    .entry_count = (uint32_t)count,
-	    .log_size = h.log_size,
+	    .last_cert = b.last_cert,
+	    .last_cert_len = b.last_cert_len,
+	    .entries = b.ins,
+	    .entry_count = (uint32_t)b.count,
+	    .log_size = h->log_size,
 	    .apply = apply_block,
 	    .apply_ctx = &actx,
 	};
-	memcpy(in.hash, hash, HASH_BYTES);
-	memcpy(in.log_root, h.log_root, HASH_BYTES);
+	memcpy(in.hash, b.hash, HASH_BYTES);
+	memcpy(in.log_root, h->log_root, HASH_BYTES);
 	rc = store_block_commit(n->store, &in, err);
 	if (rc != 0)
 		goto out;
 
 	struct node_head nh = {
-	    .height = h.height,
-	    .log_size = h.log_size,
-	    .time_ms = h.time_ms,
+	    .height = h->height,
+	    .log_size = h->log_size,
+	    .time_ms = h->time_ms,
 	};
-	memcpy(nh.hash, hash, HASH_BYTES);
-	memcpy(nh.log_root, h.log_root, HASH_BYTES);
-	node_block_committed(n, items, count, head.log_size, h.height, &nh);
-	atomic_fetch_add(&n->metrics.entries_committed, count);
+	memcpy(nh.hash, b.hash, HASH_BYTES);
+	memcpy(nh.log_root, h->log_root, HASH_BYTES);
+	node_block_committed(n, b.items, b.count, b.head.log_size, h->height,
+			     &nh);
+	atomic_fetch_add(&n->metrics.entries_committed, b.count);
 	atomic_fetch_add(&n->metrics.blocks_committed, 1);
 	LOG_DEBUG("block %llu: %zu entries, log size %llu",
-		  (unsigned long long)h.height, count,
-		  (unsigned long long)h.log_size);
-	*count_out = count;
+		  (unsigned long long)h->height, b.count,
+		  (unsigned long long)h->log_size);
+	*count_out = b.count;
 out:
-	kv_overlay_close(&changes);
-	store_read_end(snap);
-	free(keys);
-	free(leaves);
-	free(ins);
-	free(items);
+	build_free(&b);
 	return rc;
 }
 

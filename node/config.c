@@ -1,6 +1,7 @@
 /* config.c - reading the node config (specs/node.md §1). */
 #include "node/config.h"
 
+#include "common/hex.h"
 #include "common/limits.h"
 
 #include <errno.h>
@@ -12,6 +13,8 @@
 #define HTTP_THREADS_DEFAULT 4u
 #define HTTP_THREADS_MAX 64u
 #define BLOCK_DELAY_MS_MAX 60000u
+/* A skew beyond a day is a typo, not a test. */
+#define CLOCK_SKEW_MS_MAX (24ll * 3600 * 1000)
 
 
 int listen_addr_parse(struct listen_addr *out, const char *s,
@@ -109,13 +112,145 @@ static int get_uint(json_t *root, const char *field, uint64_t max,
 	return 0;
 }
 
+/* A 64-hex-digit Ed25519 public key. */
+static int key_hex_parse(uint8_t out[PUBKEY_BYTES], json_t *v,
+			 const char *field, struct acc_err *err)
+{
+	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+	if (s == NULL || strlen(s) != 2 * PUBKEY_BYTES ||
+	    hex_decode(out, PUBKEY_BYTES, s) != 0)
+		return acc_err_set(err, ACC_ECONFIG,
+				   "config: %s must be 64 hex digits (an "
+				   "Ed25519 public key)", field);
+	return 0;
+}
+
+/* "peers": [{"key": hex, "addr": "host:port"}, ...] (§1). */
+static int peers_parse(struct node_config *cfg, json_t *root,
+		       struct acc_err *err)
+{
+	json_t *arr = json_object_get(root, "peers");
+	if (arr == NULL)
+		return 0;
+	if (!json_is_array(arr) || json_array_size(arr) > PEERS_MAX)
+		return acc_err_set(err, ACC_ECONFIG,
+				   "config: \"peers\" must be an array of at "
+				   "most %u peers", PEERS_MAX);
+	size_t i;
+	json_t *p;
+	json_array_foreach(arr, i, p)
+	{
+		char field[48];
+		snprintf(field, sizeof field, "peers[%zu].key", i);
+		json_t *key = json_object_get(p, "key");
+		json_t *addr = json_object_get(p, "addr");
+		if (!json_is_object(p) || json_object_size(p) != 2 ||
+		    key == NULL || !json_is_string(addr))
+			return acc_err_set(err, ACC_ECONFIG,
+					   "config: peers[%zu] must be "
+					   "{\"key\": hex, \"addr\": "
+					   "\"host:port\"}", i);
+		struct config_peer *cp = &cfg->peers[i];
+		int rc = key_hex_parse(cp->key, key, field, err);
+		if (rc == 0)
+			rc = listen_addr_parse(&cp->addr,
+					       json_string_value(addr), err);
+		if (rc != 0)
+			return rc;
+		for (size_t j = 0; j < i; j++)
+			if (memcmp(cfg->peers[j].key, cp->key,
+				   PUBKEY_BYTES) == 0)
+				return acc_err_set(err, ACC_ECONFIG,
+						   "config: peers[%zu] repeats "
+						   "peers[%zu]", i, j);
+	}
+	cfg->peer_count = json_array_size(arr);
+	return 0;
+}
+
+/* "followers": ["hex", ...] (§1). */
+static int followers_parse(struct node_config *cfg, json_t *root,
+			   struct acc_err *err)
+{
+	json_t *arr = json_object_get(root, "followers");
+	if (arr == NULL)
+		return 0;
+	if (!json_is_array(arr) || json_array_size(arr) > PEERS_MAX)
+		return acc_err_set(err, ACC_ECONFIG,
+				   "config: \"followers\" must be an array of "
+				   "at most %u keys", PEERS_MAX);
+	size_t i;
+	json_t *k;
+	json_array_foreach(arr, i, k)
+	{
+		char field[48];
+		snprintf(field, sizeof field, "followers[%zu]", i);
+		int rc = key_hex_parse(cfg->followers[i], k, field, err);
+		if (rc != 0)
+			return rc;
+		for (size_t j = 0; j < i; j++)
+			if (memcmp(cfg->followers[j], cfg->followers[i],
+				   PUBKEY_BYTES) == 0)
+				return acc_err_set(err, ACC_ECONFIG,
+						   "config: followers[%zu] "
+						   "repeats followers[%zu]",
+						   i, j);
+	}
+	cfg->follower_count = json_array_size(arr);
+	return 0;
+}
+
+/* "role", "validator", "followers", "clock_skew_ms" (§1). */
+static int role_parse(struct node_config *cfg, json_t *root,
+		      struct acc_err *err)
+{
+	const char *s;
+	int rc = get_string(root, "role", 0, &s, err);
+	if (rc != 0)
+		return rc;
+	if (s == NULL || strcmp(s, "validator") == 0)
+		cfg->role = NODE_ROLE_VALIDATOR;
+	else if (strcmp(s, "follower") == 0)
+		cfg->role = NODE_ROLE_FOLLOWER;
+	else
+		return acc_err_set(err, ACC_ECONFIG,
+				   "config: role \"%.32s\": want validator or "
+				   "follower", s);
+	uint64_t u = 0;
+	rc = get_uint(root, "validator", VALIDATORS_MAX - 1u, &u, err);
+	if (rc < 0)
+		return rc;
+	if (cfg->role == NODE_ROLE_VALIDATOR && rc > 0)
+		return acc_err_set(err, ACC_ECONFIG,
+				   "config: missing \"validator\"");
+	if (cfg->role == NODE_ROLE_FOLLOWER && rc == 0)
+		return acc_err_set(err, ACC_ECONFIG,
+				   "config: a follower has no \"validator\"");
+	cfg->validator = (uint32_t)u;
+	if (cfg->role == NODE_ROLE_FOLLOWER &&
+	    json_object_get(root, "followers") != NULL)
+		return acc_err_set(err, ACC_ECONFIG,
+				   "config: a follower has no \"followers\"");
+	json_t *v = json_object_get(root, "clock_skew_ms");
+	if (v != NULL) {
+		if (!json_is_integer(v) ||
+		    json_integer_value(v) > CLOCK_SKEW_MS_MAX ||
+		    json_integer_value(v) < -CLOCK_SKEW_MS_MAX)
+			return acc_err_set(err, ACC_ECONFIG,
+					   "config: \"clock_skew_ms\" must be an "
+					   "integer within a day");
+		cfg->clock_skew_ms = (int64_t)json_integer_value(v);
+	}
+	return 0;
+}
+
 int config_parse(struct node_config *cfg, const char *text, size_t len,
 		 const char *base_dir, struct acc_err *err)
 {
 	static const char *const known[] = {
 	    "genesis",   "key",       "data_dir",     "validator",
 	    "http_listen", "p2p_listen", "log_level", "http_threads",
-	    "block_delay_ms", "peers"};
+	    "block_delay_ms", "peers", "role", "followers", "clock_skew_ms"};
 	json_error_t jerr;
 	int rc;
 	memset(cfg, 0, sizeof *cfg);
@@ -165,6 +300,7 @@ int config_parse(struct node_config *cfg, const char *text, size_t len,
 		goto out;
 	if (s != NULL && (rc = listen_addr_parse(&cfg->p2p, s, err)) != 0)
 		goto out;
+	cfg->has_p2p = s != NULL;
 	if ((rc = get_string(root, "log_level", 0, &s, err)) != 0)
 		goto out;
 	if (s != NULL && log_level_parse(s, &cfg->log_level) != 0) {
@@ -173,14 +309,11 @@ int config_parse(struct node_config *cfg, const char *text, size_t len,
 				 "info, warn or error", s);
 		goto out;
 	}
+	if ((rc = role_parse(cfg, root, err)) != 0 ||
+	    (rc = peers_parse(cfg, root, err)) != 0 ||
+	    (rc = followers_parse(cfg, root, err)) != 0)
+		goto out;
 	uint64_t u = 0;
-	if ((rc = get_uint(root, "validator", VALIDATORS_MAX - 1u, &u, err)) < 0)
-		goto out;
-	if (rc > 0) {
-		rc = acc_err_set(err, ACC_ECONFIG, "config: missing \"validator\"");
-		goto out;
-	}
-	cfg->validator = (uint32_t)u;
 	if ((rc = get_uint(root, "http_threads", HTTP_THREADS_MAX, &u, err)) < 0)
 		goto out;
 	if (rc == 0) {

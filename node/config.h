@@ -2,9 +2,12 @@
 #ifndef ACCORD_NODE_CONFIG_H
 #define ACCORD_NODE_CONFIG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
+#include "common/crypto.h"
 #include "common/error.h"
+#include "common/limits.h"
 #include "node/log.h"
 
 #define CONFIG_PATH_BYTES_MAX 1024u
@@ -18,6 +21,17 @@ struct listen_addr {
 	uint16_t port;
 };
 
+enum node_role {
+	NODE_ROLE_VALIDATOR = 0, /* votes; the default */
+	NODE_ROLE_FOLLOWER = 1,  /* no vote: syncs committed blocks */
+};
+
+/* One peer this node dials or accepts (specs/node.md §1 "peers"). */
+struct config_peer {
+	uint8_t key[PUBKEY_BYTES];
+	struct listen_addr addr;
+};
+
 /* Every path is absolute or relative to the working directory after
  * config_load: a relative path in the file is taken relative to the
  * directory of the config file (specs/api.md "Node config"). */
@@ -25,9 +39,17 @@ struct node_config {
 	char genesis_path[CONFIG_PATH_BYTES_MAX];
 	char key_path[CONFIG_PATH_BYTES_MAX];
 	char data_dir[CONFIG_PATH_BYTES_MAX];
-	uint32_t validator; /* index into the genesis validator list */
+	enum node_role role;
+	uint32_t validator; /* index into the genesis validator list;
+			       validators only */
 	struct listen_addr http;
 	struct listen_addr p2p;
+	int has_p2p;          /* p2p_listen was given */
+	struct config_peer peers[PEERS_MAX];
+	size_t peer_count;
+	uint8_t followers[PEERS_MAX][PUBKEY_BYTES]; /* validators only */
+	size_t follower_count;
+	int64_t clock_skew_ms; /* TEST ONLY: added to the wall clock */
 	enum log_level log_level;
 	uint32_t http_threads;   /* HTTP worker threads, 1..64 */
 	uint32_t block_delay_ms; /* batching delay; 0 = genesis default */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "node/driver.h"
 #include "node/http.h"
 #include "node/log.h"
 #include "node/node.h"
@@ -61,6 +62,8 @@ static void shutdown_begin(struct node_loop *l)
 	n->http = NULL;
 	producer_close(n->producer);
 	n->producer = NULL;
+	driver_close(n->driver);
+	n->driver = NULL;
 	uv_close((uv_handle_t *)&l->wake, NULL);
 	uv_close((uv_handle_t *)&l->sweep, NULL);
 	uv_close((uv_handle_t *)&l->sigint, NULL);
@@ -74,8 +77,10 @@ static void wake_cb(uv_async_t *h)
 		shutdown_begin(l);
 		return;
 	}
-	if (!l->closing)
+	if (!l->closing) {
 		producer_kick(l->node->producer);
+		driver_kick(l->node->driver);
+	}
 }
 
 static void sweep_cb(uv_timer_t *h)
@@ -144,8 +149,14 @@ int node_run(struct node *n, struct acc_err *err)
 		rc = uv_fail(err, "uv_timer_start", uvrc);
 		goto fail_handles;
 	}
-	if ((rc = producer_open(&n->producer, n, &l->loop, err)) != 0)
+	/* specs/node.md §2 step 3: the producer for a validator that commits
+	 * alone; the driver for peers and consensus. */
+	if (node_solo(n) &&
+	    (rc = producer_open(&n->producer, n, &l->loop, err)) != 0)
 		goto fail_handles;
+	if (driver_wanted(n) &&
+	    (rc = driver_open(&n->driver, n, &l->loop, err)) != 0)
+		goto fail_producer;
 	/* The loop pointer is published before the server starts so that
 	 * its threads can wake the loop from the first request. */
 	n->loop = l;
@@ -153,8 +164,10 @@ int node_run(struct node *n, struct acc_err *err)
 		goto fail_producer;
 	LOG_INFO("http listening on %s:%u", n->cfg.http.host,
 		 (unsigned)http_server_port(n->http));
-	LOG_INFO("node ready: validator %u, height %llu, log size %llu",
-		 (unsigned)n->cfg.validator,
+	LOG_INFO("node ready: %s %u, height %llu, log size %llu",
+		 n->cfg.role == NODE_ROLE_FOLLOWER ? "follower" : "validator",
+		 n->cfg.role == NODE_ROLE_FOLLOWER ? 0u
+						   : (unsigned)n->cfg.validator,
 		 (unsigned long long)n->head.height,
 		 (unsigned long long)n->head.log_size);
 	/* Entries may be pending from before (none today: the mempool is
@@ -166,6 +179,8 @@ int node_run(struct node *n, struct acc_err *err)
 
 fail_producer:
 	n->loop = NULL;
+	driver_close(n->driver);
+	n->driver = NULL;
 	producer_close(n->producer);
 	n->producer = NULL;
 fail_handles:

@@ -19,6 +19,7 @@ struct mempool_item {
 	struct mempool_item *hnext; /* hash chain */
 	uint64_t seq;               /* arrival number, from 1 */
 	void *user;                 /* owner's data (a commit waiter) */
+	int from_peer; /* came by gossip: never gossiped on (specs/node.md §7.5) */
 	uint8_t id[HASH_BYTES];
 	size_t len;
 	uint8_t bytes[]; /* the signed entry bytes */

@@ -78,6 +78,75 @@ static int genesis_check(struct node *n, struct acc_err *err)
 	return 0;
 }
 
+int node_solo(const struct node *n)
+{
+	const struct genesis *g = n->genesis;
+	if (n->cfg.role != NODE_ROLE_VALIDATOR ||
+	    n->cfg.validator >= g->validator_count)
+		return 0;
+	/* A certificate needs more than 2/3 of the power. */
+	uint64_t mine = g->validators[n->cfg.validator].power;
+	return g->validator_count == 1 ||
+	       3u * mine > 2u * genesis_total_power(g);
+}
+
+/* §2 steps 2-3: a validator's key is its genesis validator's; a
+ * follower's key is no validator's; peers name genesis validators (a
+ * follower may only dial validators; validators list the others);
+ * a multi-validator network needs p2p (specs/node.md §1). */
+static int node_role_check(struct node *n, struct acc_err *err)
+{
+	const struct node_config *cfg = &n->cfg;
+	const struct genesis *g = n->genesis;
+	long self = genesis_validator_by_key(g, n->key.key.pk);
+	if (cfg->role == NODE_ROLE_FOLLOWER) {
+		if (self >= 0)
+			return acc_err_set(err, ACC_ECONFIG,
+					   "key %s is a validator's key: a "
+					   "follower has its own key",
+					   cfg->key_path);
+		if (cfg->peer_count == 0)
+			return acc_err_set(err, ACC_ECONFIG,
+					   "a follower needs \"peers\" (the "
+					   "validators it dials)");
+	} else {
+		if (cfg->validator >= g->validator_count)
+			return acc_err_set(err, ACC_ECONFIG,
+					   "validator %u: the genesis lists %zu "
+					   "validator(s)",
+					   (unsigned)cfg->validator,
+					   g->validator_count);
+		if (memcmp(n->key.key.pk, g->validators[cfg->validator].key,
+			   PUBKEY_BYTES) != 0)
+			return acc_err_set(err, ACC_ECONFIG,
+					   "key %s is not the key of genesis "
+					   "validator %u (%s)",
+					   cfg->key_path,
+					   (unsigned)cfg->validator,
+					   g->validators[cfg->validator].name);
+		if (!node_solo(n) && !cfg->has_p2p)
+			return acc_err_set(err, ACC_ECONFIG,
+					   "multi-validator genesis (%zu "
+					   "validators) where this validator "
+					   "cannot commit alone: it needs "
+					   "\"p2p_listen\" and \"peers\"",
+					   g->validator_count);
+	}
+	for (size_t i = 0; i < cfg->peer_count; i++) {
+		long v = genesis_validator_by_key(g, cfg->peers[i].key);
+		if (v < 0 || v == self)
+			return acc_err_set(err, ACC_ECONFIG,
+					   "peers[%zu]: not another genesis "
+					   "validator's key", i);
+	}
+	for (size_t i = 0; i < cfg->follower_count; i++)
+		if (genesis_validator_by_key(g, cfg->followers[i]) >= 0)
+			return acc_err_set(err, ACC_ECONFIG,
+					   "followers[%zu] is a validator's "
+					   "key", i);
+	return 0;
+}
+
 int node_open(struct node *n, const struct node_config *cfg,
 	      struct acc_err *err)
 {
@@ -103,31 +172,13 @@ int node_open(struct node *n, const struct node_config *cfg,
 		acc_err_prefix(err, "genesis %s: ", cfg->genesis_path);
 		goto fail;
 	}
-	if (cfg->validator >= n->genesis->validator_count) {
-		rc = acc_err_set(err, ACC_ECONFIG,
-				 "validator %u: the genesis lists %zu "
-				 "validator(s)",
-				 (unsigned)cfg->validator,
-				 n->genesis->validator_count);
-		goto fail;
-	}
 	rc = keyfile_load(&n->key, cfg->key_path, err);
 	if (rc != 0) {
 		acc_err_prefix(err, "key %s: ", cfg->key_path);
 		goto fail;
 	}
-	/* §2 step 2: the key is the validator's. */
-	if (memcmp(n->key.key.pk, n->genesis->validators[cfg->validator].key,
-		   PUBKEY_BYTES) != 0) {
-		rc = acc_err_set(err, ACC_ECONFIG,
-				 "key %s is not the key of genesis validator "
-				 "%u (%s)",
-				 cfg->key_path, (unsigned)cfg->validator,
-				 n->genesis->validators[cfg->validator].name);
-		goto fail;
-	}
-	/* §2 step 3: this build commits alone. */
-	rc = producer_check(n, err);
+	/* §2 steps 2-3: the key, the role and the peers. */
+	rc = node_role_check(n, err);
 	if (rc != 0)
 		goto fail;
 	/* §2 step 4: the store. */

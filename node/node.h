@@ -19,6 +19,7 @@ struct store;
 struct http_server;
 struct producer;
 struct node_loop;
+struct driver;
 
 /* How long a ?wait=commit request may stay parked (specs/api.md). */
 #define NODE_WAIT_MS 30000u
@@ -55,6 +56,34 @@ struct node_head {
 	uint8_t log_root[HASH_BYTES];
 };
 
+/* One peer as the status page shows it (specs/api.md "GET /v1/status"). */
+struct node_peer_view {
+	uint8_t key[PUBKEY_BYTES];
+	int validator; /* genesis index, or -1 for a follower */
+	int connected;
+	int has_status; /* height and log_size are known */
+	uint64_t height, log_size;
+	uint64_t last_seen_ms; /* wall clock of its last message; 0 never */
+};
+
+/* The network side of the node, published by the loop for the HTTP
+ * threads (guarded by node.mu). */
+struct node_net_view {
+	int enabled;   /* peers are configured: the driver runs */
+	int consensus; /* this node votes */
+	int syncing;   /* catching up: more than 2 heights behind */
+	uint64_t cons_height;
+	uint32_t round;
+	int step; /* enum cons_step; 0 when not voting */
+	size_t peer_count;
+	struct node_peer_view peers[PEERS_MAX];
+	/* Consensus timing, over the heights this node decided. */
+	uint64_t heights_decided, height_ms_sum, rounds_sum;
+	uint64_t last_height_ms;
+	uint32_t last_rounds;
+	uint64_t proposals_untimely, msgs_dropped_full;
+};
+
 struct node {
 	struct node_config cfg;
 	struct genesis *genesis; /* owned */
@@ -69,10 +98,12 @@ struct node {
 	size_t waiters;
 	int stopping; /* shutting down: no new waiters */
 	struct node_head head;
+	struct node_net_view net;
 
 	/* Loop-side state; only touched by the loop thread. */
 	struct node_loop *loop;     /* NULL until node_run */
 	struct producer *producer; /* block production, loop thread only */
+	struct driver *driver;     /* peers and consensus, loop thread only */
 	struct http_server *http;
 };
 
@@ -90,6 +121,11 @@ struct admit_result {
 int node_open(struct node *n, const struct node_config *cfg,
 	      struct acc_err *err);
 
+/* Whether this node commits alone with the one-validator producer
+ * (specs/node.md §3): a validator holding more than 2/3 of the power.
+ * Otherwise blocks are decided by consensus over peers (§7). */
+int node_solo(const struct node *n);
+
 /* Release everything node_open acquired. Safe after a failed open. */
 void node_close(struct node *n);
 
@@ -105,6 +141,12 @@ void node_close(struct node *n);
 int node_admit(struct node *n, const char *content_type, const uint8_t *body,
 	       size_t len, struct waiter *w, struct admit_result *out,
 	       struct acc_err *err);
+
+/* Admit an entry a peer gossiped (its signed bytes): the checks of
+ * node_admit; the entry is marked as from a peer so that it is never
+ * gossiped on (specs/node.md §7.5). Any thread. */
+int node_admit_peer(struct node *n, const uint8_t *bytes, size_t len,
+		    struct acc_err *err);
 
 /*
  * Called by the block producer (loop thread) once a block is durably

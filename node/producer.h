@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/crypto.h"
 #include "common/error.h"
 
 struct node;
@@ -35,6 +36,18 @@ void producer_close(struct producer *p);
  * made). Synchronous; the timer calls it, and so do the tests.
  */
 int node_block_produce(struct node *n, size_t *count, struct acc_err *err);
+
+/*
+ * Build the next block from the oldest mempool entries at time_ms without
+ * signing or committing it (the consensus proposer, specs/node.md §7):
+ * the same batch, replay and rule checks as node_block_produce, but an
+ * empty mempool gives an empty block. *wire gets the block's wire form
+ * (specs/encoding.md §8.3; heap, the caller frees), hash its hash, *count
+ * its entries. Loop thread.
+ */
+int node_block_propose(struct node *n, uint64_t time_ms, uint8_t **wire,
+		       size_t *wire_len, uint8_t hash[HASH_BYTES],
+		       size_t *count, struct acc_err *err);
 
 /*
  * Apply a block made elsewhere (specs/node.md §6): the wire form of

@@ -19,13 +19,16 @@
 
 /* One node this node may talk to, known by its Ed25519 key. Peers are
  * numbered by their position in p2p_config.peers; that number is what
- * the callbacks and p2p_send use. */
+ * the callbacks and p2p_send use. The list may hold our own key (the
+ * whole validator set, say): that entry is never dialled nor accepted. */
 struct p2p_peer_cfg {
 	uint8_t pubkey[PUBKEY_BYTES];
 	/* Where to dial it; port 0 = never dial it, only accept it (a
 	 * follower, say, that dials us). When both sides can dial each
 	 * other, only the side with the smaller public key (memcmp) dials,
-	 * so that a pair holds one connection (specs/wire.md §4). */
+	 * so that a pair holds one connection (specs/wire.md §4); the other
+	 * side dials only after backoff_max_ms without a link. host is a
+	 * numeric address or a name, NUL-terminated. */
 	char host[P2P_HOST_BYTES_MAX];
 	uint16_t port;
 };
@@ -61,6 +64,8 @@ struct p2p_peer_info {
 	bool connected;
 	uint64_t last_seen_ms;   /* uv_now of the last frame received; 0 never */
 	uint64_t connects;       /* successful handshakes so far */
+	/* Node messages (bytes of their bodies): received; queued by
+	 * p2p_send (msgs_out) and fully written (bytes_out). */
 	uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
 	size_t queued_bytes;     /* waiting in the send queue */
 	uint64_t refused_full;   /* p2p_send refusals with ACC_EFULL */
@@ -70,12 +75,19 @@ struct p2p_stats {
 	uint64_t handshakes_failed; /* bad key, bad signature, unknown peer,
 				       replay, timeout, garbage */
 	uint64_t frames_bad;        /* authentication or size failures */
+	/* Added with p2p/p2p.c: */
+	uint64_t duplicates_refused; /* a second link for a connected peer
+					(specs/wire.md §4) */
+	uint64_t idle_drops;         /* links silent idle_timeout_ms */
 };
 
 struct p2p;
 
 /* Start listening and dialling. 0, ACC_ECONFIG (bad address, too many
- * peers), ACC_EIO (cannot listen), ACC_ENOMEM. */
+ * peers, a key listed twice, bounds that do not fit together), ACC_EIO
+ * (cannot listen), ACC_ENOMEM. Host names are resolved once, here
+ * (blocking). On an error some handles may still be closing: the loop
+ * must run once more before uv_loop_close. */
 int p2p_open(struct p2p **out, uv_loop_t *loop, const struct p2p_config *cfg,
 	     struct acc_err *err);
 
@@ -83,10 +95,13 @@ int p2p_open(struct p2p **out, uv_loop_t *loop, const struct p2p_config *cfg,
  * (from a close callback), after which p is freed. */
 void p2p_close(struct p2p *p, void (*done)(void *ctx), void *ctx);
 
-/* Queue msg (copied) for peer. 0; ACC_ESTATE when the peer is not
- * connected; ACC_EFULL when its send queue would pass send_queue_max
+/* Queue msg (copied) for peer. 0; ACC_ETOOBIG when len > frame_max;
+ * ACC_ESTATE when the peer is not connected (or its link failed during
+ * the call); ACC_EFULL when its send queue would pass send_queue_max
  * (nothing is queued: the caller decides whether to retry later);
- * ACC_ETOOBIG when len > frame_max. Never blocks. */
+ * ACC_ENOMEM. Never blocks. The queue counts whole frames (the message
+ * plus 22 bytes, specs/wire.md §3). Messages to one peer arrive in order,
+ * or the link goes down; nothing is resent on a new link. */
 int p2p_send(struct p2p *p, size_t peer, const uint8_t *msg, size_t len);
 
 /* The port actually bound (after a listen on port 0), or 0. */

@@ -32,7 +32,7 @@
 #define STORE_KEY_BYTES_MAX 511u     /* LMDB's key bound: state keys */
 #define STORE_META_KEY_BYTES_MAX 64u /* store_meta_put key names */
 #define STORE_META_VALUE_BYTES_MAX 4096u
-#define STORE_SIGN_STATE_BYTES_MAX 1024u
+#define STORE_SIGN_STATE_BYTES_MAX (16u * 1024u) /* > CONS_SIGNSTATE_BYTES_MAX */
 #define STORE_HEADER_BYTES_MAX (64u * 1024u)
 #define STORE_CERT_BYTES_MAX (1024u * 1024u)
 #define STORE_FORMAT_VERSION 1u

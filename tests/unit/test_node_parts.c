@@ -70,6 +70,62 @@ static void test_config_bad(void)
 	}
 }
 
+#define K0 "8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c"
+#define K1 "8139770ea87d175f56a35466c34c7ecccb8d8a91b4ee37a25df60f5b8fc9b394"
+#define BASE "\"genesis\":\"g\",\"key\":\"k\",\"data_dir\":\"d\"," \
+	     "\"http_listen\":\"127.0.0.1:1\","
+
+/* NETCONFIG: role, peers, followers, clock_skew_ms (specs/node.md §1). */
+static void test_config_network(void)
+{
+	struct node_config c;
+	struct acc_err e = {0};
+	const char *v = "{" BASE "\"validator\":1,\"p2p_listen\":\"127.0.0.1:9\","
+			"\"peers\":[{\"key\":\"" K0 "\",\"addr\":\"127.0.0.1:8\"}],"
+			"\"followers\":[\"" K1 "\"],\"clock_skew_ms\":-3600000}";
+	ASSERT_OK(config_parse(&c, v, strlen(v), NULL, &e));
+	ASSERT_EQ(c.role, NODE_ROLE_VALIDATOR);
+	ASSERT_EQ(c.validator, 1);
+	ASSERT_EQ(c.has_p2p, 1);
+	ASSERT_EQ(c.peer_count, 1);
+	ASSERT_EQ(c.peers[0].key[0], 0x8a);
+	ASSERT_EQ(c.peers[0].addr.port, 8);
+	ASSERT_EQ(c.follower_count, 1);
+	ASSERT_EQ(c.followers[0][0], 0x81);
+	ASSERT_EQ(c.clock_skew_ms, -3600000);
+	const char *f = "{" BASE "\"role\":\"follower\","
+			"\"peers\":[{\"key\":\"" K0 "\",\"addr\":\"127.0.0.1:8\"}]}";
+	ASSERT_OK(config_parse(&c, f, strlen(f), NULL, &e));
+	ASSERT_EQ(c.role, NODE_ROLE_FOLLOWER);
+	ASSERT_EQ(c.has_p2p, 0);
+	static const char *const bad[] = {
+	    /* a follower with a validator index, or followers */
+	    "{" BASE "\"role\":\"follower\",\"validator\":0}",
+	    "{" BASE "\"role\":\"follower\",\"followers\":[]}",
+	    "{" BASE "\"role\":\"observer\",\"validator\":0}",
+	    "{" BASE "\"role\":\"follower\",\"peers\":{}}",
+	    "{" BASE "\"validator\":0,\"peers\":[{\"key\":\"00\","
+	    "\"addr\":\"127.0.0.1:8\"}]}",
+	    "{" BASE "\"validator\":0,\"peers\":[{\"key\":\"" K0 "\"}]}",
+	    "{" BASE "\"validator\":0,\"peers\":[{\"key\":\"" K0 "\","
+	    "\"addr\":\"127.0.0.1:8\",\"x\":1}]}",
+	    "{" BASE "\"validator\":0,\"peers\":[{\"key\":\"" K0 "\","
+	    "\"addr\":\"nope\"}]}",
+	    "{" BASE "\"validator\":0,\"peers\":[{\"key\":\"" K0 "\","
+	    "\"addr\":\"127.0.0.1:8\"},{\"key\":\"" K0 "\","
+	    "\"addr\":\"127.0.0.1:9\"}]}",
+	    "{" BASE "\"validator\":0,\"followers\":[\"" K1 "\",\"" K1 "\"]}",
+	    "{" BASE "\"validator\":0,\"followers\":[7]}",
+	    "{" BASE "\"validator\":0,\"clock_skew_ms\":\"1\"}",
+	    "{" BASE "\"validator\":0,\"clock_skew_ms\":99999999999}",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int rc = config_parse(&c, bad[i], strlen(bad[i]), NULL, &e);
+		if (rc != ACC_ECONFIG)
+			FAIL_AT("case %zu: rc %d (%s)", i, rc, e.msg);
+	}
+}
+
 static void test_listen_v6(void)
 {
 	struct listen_addr a;
@@ -185,6 +241,7 @@ int main(void)
 	ASSERT_OK(crypto_lib_init());
 	RUN(test_config_ok);
 	RUN(test_config_bad);
+	RUN(test_config_network);
 	RUN(test_listen_v6);
 	RUN(test_mempool);
 	RUN(test_parse_u64);

@@ -1,0 +1,1253 @@
+/* driver.c - the node on the peer network (specs/node.md §7). */
+#include "node/driver.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/codec.h"
+#include "common/hex.h"
+#include "consensus/cons.h"
+#include "consensus/msg.h"
+#include "ledger/block.h"
+#include "ledger/cert.h"
+#include "ledger/genesis.h"
+#include "node/log.h"
+#include "node/netmsg.h"
+#include "node/node.h"
+#include "node/producer.h"
+#include "node/propose.h"
+#include "p2p/p2p.h"
+#include "storage/store.h"
+
+/* §7.2: how often the core re-sends (CONS_EV_TICK), status goes out and
+ * sync is re-evaluated. */
+#define TICK_MS 1000u
+/* §7.7: a peer one height ahead for this long means this node missed
+ * the decision: fetch the block. Two or more ahead: at once. */
+#define SYNC_LAG_MS 1500u
+/* §7.7: a block request unanswered this long is asked elsewhere. */
+#define SYNC_TIMEOUT_MS 5000u
+/* §7.7: more than this many heights behind, a validator stops voting. */
+#define SYNC_VOTE_GAP 2u
+/* Candidate blocks kept (this height and the next). */
+#define CANDS_MAX 16u
+/* Proposals for the next height kept until this node gets there. */
+#define FUTURE_PROPOSALS_MAX 8u
+/* Gossiped entries being checked on the thread pool at once. */
+#define ADMITS_INFLIGHT_MAX 2048u
+/* Consensus timeouts never grow past this. */
+#define TIMEOUT_MAX_MS 60000u
+
+/* A block someone proposed (or this node built), kept by hash. */
+struct cand {
+	int used;
+	uint64_t height;
+	uint8_t hash[HASH_BYTES];
+	uint8_t *wire; /* the block's wire form; owned */
+	size_t len;
+	int checked; /* node_block_check ran: verdict in ok */
+	int ok;
+	uint64_t time_ms; /* the block's time (once checked) */
+	uint64_t used_seq;
+};
+
+/* A proposal for the next height, held until the core gets there. */
+struct future_prop {
+	int used;
+	struct cons_msg msg;
+	uint64_t recv_ms; /* driver clock at receipt, for proposer-based time */
+};
+
+struct peer {
+	int validator; /* genesis index, or -1 for a follower */
+	int up;
+	int has_status;
+	struct netmsg_status st;
+	uint64_t last_seen_ms; /* wall clock */
+};
+
+struct ctimer {
+	uv_timer_t t;
+	struct driver *d;
+	enum cons_timeout kind;
+	uint64_t height;
+	uint32_t round;
+};
+
+struct driver {
+	struct node *n;
+	uv_loop_t *loop;
+	struct p2p *p2p;
+	size_t n_peers;
+	struct p2p_peer_cfg pcfg[PEERS_MAX];
+	struct peer peers[PEERS_MAX];
+
+	/* Consensus (validators that cannot commit alone). */
+	int votes;             /* this node is a voting validator */
+	struct cons *core;     /* NULL while catching up */
+	struct cons_config ccfg;
+	uint8_t (*pubkeys)[PUBKEY_BYTES];
+	uint64_t *power;
+	struct ctimer timers[3]; /* propose, prevote, precommit */
+	uv_timer_t value_timer;  /* the proposer's wait for entries */
+	int value_pending;
+	uint64_t value_height;
+	uint32_t value_round;
+	uint64_t value_deadline_ms; /* monotonic */
+	struct cand cands[CANDS_MAX];
+	uint64_t cand_seq;
+	struct future_prop future[FUTURE_PROPOSALS_MAX];
+	int in_step;         /* re-entrancy guard for core_feed */
+	uint64_t height_start_ms; /* monotonic, for the timing metrics */
+
+	/* Sync (§7.7). */
+	int syncing;          /* more than SYNC_VOTE_GAP behind: no vote */
+	int req_active;
+	size_t req_peer;
+	uint64_t req_end;     /* last height asked */
+	uint64_t req_sent_ms; /* monotonic */
+	uint64_t behind_since_ms; /* monotonic; 0 = not behind */
+
+	/* Gossip (§7.5). */
+	uint64_t gossip_seq; /* highest mempool seq considered */
+	size_t admits_inflight; /* also counted in handles_open */
+
+	uv_timer_t tick;
+	struct wbuf w; /* scratch encoder, loop thread */
+	int handles_open;
+	int closing;
+};
+
+static void core_feed(struct driver *d, const struct cons_event *ev);
+static void driver_free(struct driver *d);
+static void sync_consider(struct driver *d);
+static void view_publish(struct driver *d);
+
+uint64_t driver_clock_ms(const struct node *n)
+{
+	int64_t t = (int64_t)node_wall_ms() + n->cfg.clock_skew_ms;
+	return t > 0 ? (uint64_t)t : 0;
+}
+
+int driver_time_timely(uint64_t time_ms, uint64_t now_ms, uint32_t round)
+{
+	/* CometBFT PBTS: the message delay bound grows by a tenth per round
+	 * so that a network slower than assumed still decides eventually. */
+	uint64_t r = round < 100u ? round : 100u;
+	uint64_t delay = DRIVER_MSGDELAY_MS + DRIVER_MSGDELAY_MS * r / 10u;
+	uint64_t lo = now_ms > DRIVER_PRECISION_MS + delay
+			  ? now_ms - DRIVER_PRECISION_MS - delay
+			  : 0;
+	return time_ms >= lo && time_ms <= now_ms + DRIVER_PRECISION_MS;
+}
+
+int driver_wanted(const struct node *n)
+{
+	return !node_solo(n) || n->cfg.peer_count > 0 ||
+	       n->cfg.follower_count > 0 || n->cfg.has_p2p;
+}
+
+static const char *key_short(const uint8_t *pk, char buf[17])
+{
+	hex_encode(buf, pk, 8);
+	buf[16] = '\0';
+	return buf;
+}
+
+/* ---- sending ---- */
+
+static void send_to(struct driver *d, size_t peer, const uint8_t *p, size_t n)
+{
+	if (!d->peers[peer].up)
+		return;
+	int rc = p2p_send(d->p2p, peer, p, n);
+	/* ACC_EFULL: dropped; the core's gossip on TICK re-sends what
+	 * matters (§7.2). */
+	if (rc == ACC_EFULL) {
+		pthread_mutex_lock(&d->n->mu);
+		d->n->net.msgs_dropped_full++;
+		pthread_mutex_unlock(&d->n->mu);
+	}
+}
+
+/* To every validator peer (validators_only) or every peer. */
+static void send_all(struct driver *d, int validators_only)
+{
+	if (wbuf_error(&d->w) != 0)
+		return;
+	for (size_t i = 0; i < d->n_peers; i++)
+		if (!validators_only || d->peers[i].validator >= 0)
+			send_to(d, i, d->w.data, d->w.len);
+}
+
+static void status_fill(struct driver *d, struct netmsg_status *st)
+{
+	struct node *n = d->n;
+	pthread_mutex_lock(&n->mu);
+	st->height = n->head.height;
+	memcpy(st->hash, n->head.hash, HASH_BYTES);
+	st->log_size = n->head.log_size;
+	memcpy(st->log_root, n->head.log_root, HASH_BYTES);
+	pthread_mutex_unlock(&n->mu);
+	st->flags = (uint8_t)((d->votes ? NETMSG_STATUS_VALIDATOR : 0) |
+			      (d->syncing ? NETMSG_STATUS_SYNCING : 0));
+}
+
+/* §7.7: status to one peer, or to all (peer == SIZE_MAX). */
+static void status_send(struct driver *d, size_t peer)
+{
+	struct netmsg_status st;
+	status_fill(d, &st);
+	wbuf_reset(&d->w);
+	netmsg_status_encode(&d->w, &st);
+	if (peer == SIZE_MAX)
+		send_all(d, 0);
+	else if (wbuf_error(&d->w) == 0)
+		send_to(d, peer, d->w.data, d->w.len);
+}
+
+/* ---- candidate blocks ---- */
+
+static struct cand *cand_find(struct driver *d, const uint8_t hash[HASH_BYTES])
+{
+	for (size_t i = 0; i < CANDS_MAX; i++)
+		if (d->cands[i].used &&
+		    memcmp(d->cands[i].hash, hash, HASH_BYTES) == 0) {
+			d->cands[i].used_seq = ++d->cand_seq;
+			return &d->cands[i];
+		}
+	return NULL;
+}
+
+static void cand_drop(struct cand *c)
+{
+	free(c->wire);
+	memset(c, 0, sizeof *c);
+}
+
+/* Keep a copy of block (or take ownership of *owned when not NULL). */
+static struct cand *cand_add(struct driver *d, uint64_t height,
+			     const uint8_t hash[HASH_BYTES],
+			     const uint8_t *block, size_t len, uint8_t **owned)
+{
+	struct cand *c = cand_find(d, hash);
+	if (c != NULL) {
+		if (owned != NULL) {
+			free(*owned);
+			*owned = NULL;
+		}
+		return c;
+	}
+	struct cand *victim = &d->cands[0];
+	for (size_t i = 0; i < CANDS_MAX; i++) {
+		if (!d->cands[i].used) {
+			victim = &d->cands[i];
+			break;
+		}
+		if (d->cands[i].used_seq < victim->used_seq)
+			victim = &d->cands[i];
+	}
+	cand_drop(victim);
+	uint8_t *copy;
+	if (owned != NULL) {
+		copy = *owned;
+		*owned = NULL;
+	} else {
+		copy = malloc(len);
+		if (copy == NULL)
+			return NULL;
+		memcpy(copy, block, len);
+	}
+	victim->used = 1;
+	victim->height = height;
+	memcpy(victim->hash, hash, HASH_BYTES);
+	victim->wire = copy;
+	victim->len = len;
+	victim->used_seq = ++d->cand_seq;
+	return victim;
+}
+
+/* Blocks of decided heights are of no more use. */
+static void cands_prune(struct driver *d, uint64_t height)
+{
+	for (size_t i = 0; i < CANDS_MAX; i++)
+		if (d->cands[i].used && d->cands[i].height < height)
+			cand_drop(&d->cands[i]);
+}
+
+/* §7.3: the block's verdict, computed once per candidate. */
+static int cand_check(struct driver *d, struct cand *c)
+{
+	if (!c->checked) {
+		struct acc_err err = {0};
+		int rc = node_block_check(d->n, c->wire, c->len, c->hash,
+					  &c->time_ms, &err);
+		c->checked = 1;
+		c->ok = rc == 0;
+		if (rc != 0)
+			LOG_WARN("proposed block %llu is invalid: %s (%s)",
+				 (unsigned long long)c->height, err.msg,
+				 acc_errname(rc));
+	}
+	return c->ok;
+}
+
+/* ---- the core ---- */
+
+/* §7.2 "Signing": read the record this validator last persisted. */
+static int record_load(struct driver *d, struct cons_signstate *rec,
+		       int *has, struct acc_err *err)
+{
+	uint8_t buf[CONS_SIGNSTATE_BYTES_MAX];
+	size_t len = 0;
+	*has = 0;
+	int rc = store_sign_state_get(d->n->store, buf, sizeof buf, &len, err);
+	if (rc == ACC_ENOTFOUND || (rc == 0 && len == 0))
+		return 0;
+	if (rc != 0)
+		return rc;
+	rc = cons_signstate_decode(buf, len, rec);
+	if (rc != 0)
+		return acc_err_set(err, rc, "the signing record on disk does "
+					    "not decode: %s", acc_strerror(rc));
+	*has = 1;
+	return 0;
+}
+
+static void timers_stop(struct driver *d)
+{
+	for (size_t i = 0; i < 3; i++)
+		(void)uv_timer_stop(&d->timers[i].t);
+	(void)uv_timer_stop(&d->value_timer);
+	d->value_pending = 0;
+}
+
+/* (Re)start the core at head + 1 with the record from disk (§7.2, and
+ * after a catch-up §7.7). */
+static int core_start(struct driver *d, struct acc_err *err)
+{
+	struct cons_signstate rec;
+	int has;
+	cons_free(d->core);
+	d->core = NULL;
+	timers_stop(d);
+	int rc = record_load(d, &rec, &has, err);
+	if (rc != 0)
+		return rc;
+	pthread_mutex_lock(&d->n->mu);
+	uint64_t height = d->n->head.height + 1;
+	pthread_mutex_unlock(&d->n->mu);
+	rc = cons_init(&d->core, &d->ccfg, height, has ? &rec : NULL);
+	if (rc != 0)
+		return acc_err_set(err, rc, "consensus core: %s",
+				   acc_strerror(rc));
+	cands_prune(d, height);
+	d->height_start_ms = node_now_ms();
+	LOG_INFO("consensus at height %llu%s", (unsigned long long)height,
+		 has && rec.height == height ? " (resuming the signed round)"
+					     : "");
+	struct cons_event ev = {.kind = CONS_EV_START};
+	core_feed(d, &ev);
+	return 0;
+}
+
+static void ctimer_cb(uv_timer_t *t)
+{
+	struct ctimer *ct = t->data;
+	struct cons_event ev = {
+	    .kind = CONS_EV_TIMEOUT,
+	    .timeout = ct->kind,
+	    .height = ct->height,
+	    .round = ct->round,
+	};
+	if (ct->d->core != NULL)
+		core_feed(ct->d, &ev);
+}
+
+/* §7.4: build the block to propose and hand it to the core. */
+static void value_make(struct driver *d)
+{
+	struct node *n = d->n;
+	struct acc_err err = {0};
+	uint8_t *wire = NULL;
+	size_t len = 0, count = 0;
+	uint8_t hash[HASH_BYTES];
+	if (!d->value_pending || d->core == NULL)
+		return;
+	d->value_pending = 0;
+	(void)uv_timer_stop(&d->value_timer);
+	if (cons_height(d->core) != d->value_height ||
+	    cons_round(d->core) != d->value_round)
+		return;
+	/* Proposer-based time: the proposer's clock, strictly after the
+	 * previous block's (specs/consensus.md "Block time"). */
+	pthread_mutex_lock(&n->mu);
+	uint64_t prev_ms = n->head.time_ms;
+	pthread_mutex_unlock(&n->mu);
+	uint64_t now = driver_clock_ms(n);
+	uint64_t time_ms = now > prev_ms ? now : prev_ms + 1;
+	int rc = node_block_propose(n, time_ms, &wire, &len, hash, &count,
+				    &err);
+	if (rc != 0) {
+		LOG_ERROR("building a block to propose: %s (%s)", err.msg,
+			  acc_errname(rc));
+		return; /* the propose timeout moves the round on */
+	}
+	struct cand *c = cand_add(d, d->value_height, hash, NULL, len, &wire);
+	if (c == NULL) {
+		free(wire);
+		return;
+	}
+	c->checked = 1; /* built here from checked entries */
+	c->ok = 1;
+	c->time_ms = time_ms;
+	LOG_DEBUG("proposing block %llu round %u: %zu entries",
+		  (unsigned long long)d->value_height,
+		  (unsigned)d->value_round, count);
+	struct cons_event ev = {
+	    .kind = CONS_EV_VALUE,
+	    .height = d->value_height,
+	    .round = d->value_round,
+	};
+	memcpy(ev.hash, hash, HASH_BYTES);
+	core_feed(d, &ev);
+}
+
+static void value_timer_cb(uv_timer_t *t)
+{
+	value_make(t->data);
+}
+
+/* §7.4 "When": with entries waiting, after the batching delay; with none,
+ * once block_interval_ms have passed since the height began (an empty
+ * block keeps block time moving); at once in later rounds. */
+static void value_arm(struct driver *d)
+{
+	struct node *n = d->n;
+	if (!d->value_pending)
+		return;
+	pthread_mutex_lock(&n->mu);
+	size_t count = n->mempool.count;
+	pthread_mutex_unlock(&n->mu);
+	uint64_t now = node_now_ms();
+	uint64_t due = d->value_deadline_ms;
+	if (count > 0) {
+		uint64_t gather = now + node_block_delay_ms(n);
+		if (gather < due)
+			due = gather;
+	}
+	(void)uv_timer_start(&d->value_timer, value_timer_cb,
+			     due > now ? due - now : 0, 0);
+}
+
+static void evidence_log(const struct cons_action *a)
+{
+	LOG_WARN("validator %u signed two %s at height %llu round %u",
+		 (unsigned)a->msg.validator,
+		 a->msg.type == CONS_MSG_PREVOTE ? "prevotes" : "precommits",
+		 (unsigned long long)a->msg.height, (unsigned)a->msg.round);
+}
+
+/* §7.2 BROADCAST: votes as they are; a proposal with its block. */
+static void broadcast(struct driver *d, const struct cons_msg *m)
+{
+	wbuf_reset(&d->w);
+	if (m->type == CONS_MSG_PROPOSAL) {
+		struct cand *c = cand_find(d, m->hash);
+		if (c == NULL) {
+			/* A proposal signed before a restart whose block went
+			 * with the process: the round fails and the next
+			 * proposer moves on. */
+			LOG_DEBUG("no block for our proposal at %llu/%u",
+				  (unsigned long long)m->height,
+				  (unsigned)m->round);
+			return;
+		}
+		netmsg_proposal_encode(&d->w, m, c->wire, c->len);
+	} else {
+		netmsg_consensus_encode(&d->w, m);
+	}
+	send_all(d, 1);
+}
+
+/* §7.4 COMMIT: the decided block with the certificate it was decided
+ * with, one synced transaction. */
+static int commit(struct driver *d, const struct cons_cert *cc)
+{
+	struct acc_err err = {0};
+	struct cand *c = cand_find(d, cc->hash);
+	if (c == NULL) {
+		LOG_ERROR("decided block %llu is not here",
+			  (unsigned long long)cc->height);
+		return ACC_ENOTFOUND;
+	}
+	struct wbuf cw;
+	wbuf_init(&cw, CERT_BYTES_MAX);
+	cons_cert_encode(cc, &cw);
+	int rc = wbuf_error(&cw);
+	if (rc == 0)
+		rc = node_block_commit_decided(d->n, c->wire, c->len, cw.data,
+					       cw.len, &err);
+	wbuf_free(&cw);
+	if (rc != 0) {
+		LOG_ERROR("committing decided block %llu: %s (%s)",
+			  (unsigned long long)cc->height, err.msg,
+			  acc_errname(rc));
+		return rc;
+	}
+	uint64_t now = node_now_ms();
+	uint64_t took = now - d->height_start_ms;
+	d->height_start_ms = now;
+	pthread_mutex_lock(&d->n->mu);
+	struct node_net_view *v = &d->n->net;
+	v->heights_decided++;
+	v->height_ms_sum += took;
+	v->rounds_sum += (uint64_t)cc->round + 1u;
+	v->last_height_ms = took;
+	v->last_rounds = cc->round + 1u;
+	pthread_mutex_unlock(&d->n->mu);
+	LOG_DEBUG("committed block %llu (round %u, %llu ms)",
+		  (unsigned long long)cc->height, (unsigned)cc->round,
+		  (unsigned long long)took);
+	return 0;
+}
+
+/* Proposals held for the height the core just entered. */
+static void future_replay(struct driver *d);
+
+/*
+ * Feed one event and carry out the actions (specs/consensus.md "Driving
+ * the core"). PERSIST is written once per step, with the newest record,
+ * and acknowledged only after the sync; the signed messages it guards
+ * come out of the core after that acknowledgement.
+ */
+static void core_feed(struct driver *d, const struct cons_event *first)
+{
+	struct cons_event ev = *first;
+	int again = 1;
+	int need_restart = 0;
+	uint64_t h_start = d->core != NULL ? cons_height(d->core) : 0;
+	if (d->in_step) {
+		LOG_ERROR("consensus core re-entered");
+		return;
+	}
+	d->in_step = 1;
+	while (again && d->core != NULL) {
+		const struct cons_action *acts;
+		size_t n_acts;
+		uint64_t h0 = cons_height(d->core);
+		again = 0;
+		int rc = cons_step(d->core, &ev, &acts, &n_acts);
+		if (rc != 0) {
+			LOG_DEBUG("consensus refused an event (kind %d): %s",
+				  (int)ev.kind, acc_errname(rc));
+			break;
+		}
+		const struct cons_signstate *rec = NULL;
+		uint64_t seq = 0;
+		for (size_t i = 0; i < n_acts; i++) {
+			const struct cons_action *a = &acts[i];
+			switch (a->kind) {
+			case CONS_ACT_BROADCAST:
+				broadcast(d, &a->msg);
+				break;
+			case CONS_ACT_TIMER: {
+				struct ctimer *t = &d->timers[a->timeout - 1];
+				t->kind = a->timeout;
+				t->height = a->height;
+				t->round = a->round;
+				(void)uv_timer_start(&t->t, ctimer_cb,
+						     a->duration_ms, 0);
+				break;
+			}
+			case CONS_ACT_PERSIST:
+				rec = a->signstate;
+				seq = a->seq;
+				break;
+			case CONS_ACT_GET_VALUE:
+				d->value_pending = 1;
+				d->value_height = a->height;
+				d->value_round = a->round;
+				d->value_deadline_ms =
+				    node_now_ms() +
+				    (a->round == 0
+					 ? d->n->genesis->params
+					       .block_interval_ms
+					 : 0);
+				value_arm(d);
+				break;
+			case CONS_ACT_COMMIT:
+				if (commit(d, a->cert) != 0)
+					need_restart = 1;
+				break;
+			case CONS_ACT_EVIDENCE:
+				evidence_log(a);
+				break;
+			}
+		}
+		if (rec != NULL) {
+			/* §7.2: synced before PERSISTED lets a vote out. */
+			struct wbuf rw;
+			struct acc_err err = {0};
+			wbuf_init(&rw, CONS_SIGNSTATE_BYTES_MAX);
+			cons_signstate_encode(rec, &rw);
+			rc = wbuf_error(&rw);
+			if (rc == 0)
+				rc = store_sign_state_put(d->n->store, rw.data,
+							  rw.len, &err);
+			wbuf_free(&rw);
+			if (rc != 0) {
+				/* Without the record on disk nothing signed
+				 * may leave: stay silent (safe). */
+				LOG_ERROR("writing the signing record: %s (%s)",
+					  err.msg, acc_errname(rc));
+			} else {
+				memset(&ev, 0, sizeof ev);
+				ev.kind = CONS_EV_PERSISTED;
+				ev.seq = seq;
+				again = 1;
+			}
+		}
+		if (d->core != NULL && cons_height(d->core) != h0) {
+			cands_prune(d, cons_height(d->core));
+			status_send(d, SIZE_MAX);
+		}
+	}
+	d->in_step = 0;
+	if (need_restart) {
+		/* The core moved on but the block did not commit: start
+		 * again from the head (catch-up may bring the block). */
+		struct acc_err err = {0};
+		if (core_start(d, &err) != 0)
+			LOG_ERROR("restarting consensus: %s", err.msg);
+	}
+	/* Proposals held for the height just entered. */
+	if (d->core != NULL && cons_height(d->core) != h_start)
+		future_replay(d);
+	view_publish(d);
+}
+
+/* A proposal with its block, for the core's current height. */
+static void proposal_feed(struct driver *d, const struct cons_msg *m,
+			  uint64_t recv_ms)
+{
+	struct cand *c = cand_find(d, m->hash);
+	if (c == NULL)
+		return;
+	int valid = cand_check(d, c);
+	/* §7.6 proposer-based time: a fresh proposal's time must be near
+	 * this node's clock; a re-proposal keeps the time it had. */
+	if (valid && m->valid_round == -1 &&
+	    !driver_time_timely(c->time_ms, recv_ms, m->round)) {
+		long long skew = (long long)c->time_ms - (long long)recv_ms;
+		LOG_WARN("proposal %llu/%u by validator %u is untimely: block "
+			 "time is %+lld ms from this node's clock (allowed "
+			 "-%u..+%u ms); prevoting nil",
+			 (unsigned long long)m->height, (unsigned)m->round,
+			 (unsigned)m->validator, skew,
+			 DRIVER_PRECISION_MS + DRIVER_MSGDELAY_MS +
+			     DRIVER_MSGDELAY_MS * (m->round < 100 ? m->round : 100) / 10u,
+			 DRIVER_PRECISION_MS);
+		valid = 0;
+		pthread_mutex_lock(&d->n->mu);
+		d->n->net.proposals_untimely++;
+		pthread_mutex_unlock(&d->n->mu);
+	}
+	struct cons_event ev = {.kind = CONS_EV_PROPOSAL, .msg = *m,
+				.valid = valid != 0};
+	core_feed(d, &ev);
+}
+
+static void future_replay(struct driver *d)
+{
+	if (d->core == NULL)
+		return;
+	uint64_t h = cons_height(d->core);
+	for (size_t i = 0; i < FUTURE_PROPOSALS_MAX; i++) {
+		struct future_prop *f = &d->future[i];
+		if (!f->used)
+			continue;
+		if (f->msg.height < h) {
+			f->used = 0;
+		} else if (f->msg.height == h) {
+			f->used = 0;
+			struct cons_msg m = f->msg;
+			proposal_feed(d, &m, f->recv_ms);
+			if (d->core == NULL || cons_height(d->core) != h)
+				return;
+		}
+	}
+}
+
+/* ---- messages from peers ---- */
+
+static void on_proposal(struct driver *d, size_t peer, const struct netmsg *m)
+{
+	const struct genesis *g = d->n->genesis;
+	const struct cons_msg *p = &m->msg;
+	if (d->core == NULL || d->peers[peer].validator < 0)
+		return;
+	uint64_t h = cons_height(d->core);
+	if (p->height != h && p->height != h + 1)
+		return;
+	/* Checked before the block is: a proposal not signed by the
+	 * round's proposer costs one signature check, not a block's. */
+	if (p->validator >= g->validator_count ||
+	    cons_proposer(p->height, p->round, (uint16_t)g->validator_count) !=
+		p->validator ||
+	    cons_msg_verify(p, g->chain_id, g->validators[p->validator].key) !=
+		0) {
+		LOG_DEBUG("proposal %llu/%u refused: not signed by its "
+			  "proposer", (unsigned long long)p->height,
+			  (unsigned)p->round);
+		return;
+	}
+	struct block_header bh;
+	struct acc_err err = {0};
+	uint8_t hash[HASH_BYTES];
+	/* The header is the block's first var16: its hash is the block's
+	 * hash. */
+	if (m->len < 2 || 2u + be16_get(m->bytes) > m->len ||
+	    block_header_decode(&bh, m->bytes + 2, be16_get(m->bytes), &err) != 0)
+		return;
+	block_hash(m->bytes + 2, be16_get(m->bytes), hash);
+	if (memcmp(hash, p->hash, HASH_BYTES) != 0 || bh.height != p->height)
+		return;
+	if (cand_add(d, p->height, hash, m->bytes, m->len, NULL) == NULL)
+		return;
+	uint64_t now = driver_clock_ms(d->n);
+	if (p->height == h) {
+		proposal_feed(d, p, now);
+		return;
+	}
+	/* Next height: held until the core gets there (§7.3). */
+	struct future_prop *slot = NULL;
+	for (size_t i = 0; i < FUTURE_PROPOSALS_MAX; i++) {
+		struct future_prop *f = &d->future[i];
+		if (f->used && f->msg.height == p->height &&
+		    f->msg.round == p->round)
+			return; /* the first proposal of a round is kept */
+		if (!f->used && slot == NULL)
+			slot = f;
+	}
+	if (slot == NULL)
+		return;
+	slot->used = 1;
+	slot->msg = *p;
+	slot->recv_ms = now;
+}
+
+static void on_consensus(struct driver *d, size_t peer, const struct netmsg *m)
+{
+	if (d->core == NULL || d->peers[peer].validator < 0)
+		return;
+	if (m->cons_type == CONS_MSG_COMMIT)
+		return; /* catch-up goes by blocks (§7.7) */
+	struct cons_event ev = {.kind = CONS_EV_VOTE, .msg = m->msg};
+	core_feed(d, &ev);
+}
+
+/* §7.5: a gossiped entry is checked on the thread pool (signatures are
+ * the costly part) and admitted as from a peer. */
+struct admit_req {
+	uv_work_t work;
+	struct driver *d;
+	int rc;
+	size_t len;
+	uint8_t bytes[];
+};
+
+static void admit_work_cb(uv_work_t *w)
+{
+	struct admit_req *r = w->data;
+	struct acc_err err = {0};
+	r->rc = node_admit_peer(r->d->n, r->bytes, r->len, &err);
+}
+
+static void admit_after_cb(uv_work_t *w, int status)
+{
+	struct admit_req *r = w->data;
+	struct driver *d = r->d;
+	(void)status;
+	free(r);
+	d->admits_inflight--;
+	if (--d->handles_open == 0)
+		driver_free(d);
+}
+
+static void on_entry(struct driver *d, const struct netmsg *m)
+{
+	if (d->admits_inflight >= ADMITS_INFLIGHT_MAX)
+		return; /* the entry will come in a block, or again */
+	struct admit_req *r = malloc(sizeof *r + m->len);
+	if (r == NULL)
+		return;
+	r->work.data = r;
+	r->d = d;
+	r->len = m->len;
+	memcpy(r->bytes, m->bytes, m->len);
+	if (uv_queue_work(d->loop, &r->work, admit_work_cb, admit_after_cb) !=
+	    0) {
+		free(r);
+		return;
+	}
+	d->admits_inflight++;
+	d->handles_open++;
+}
+
+/* §7.7: serve committed blocks in their wire form with the certificate
+ * stored for them. */
+static void on_blocks_get(struct driver *d, size_t peer, const struct netmsg *m)
+{
+	struct store_rtxn *t;
+	struct acc_err err = {0};
+	if (store_read_begin(d->n->store, &t, &err) != 0)
+		return;
+	struct store_head head;
+	if (store_head_get(t, &head) != 0)
+		goto out;
+	for (uint64_t h = m->height; h < m->height + m->count && h <= head.height;
+	     h++) {
+		const uint8_t *hb, *cb, *lcb = NULL;
+		size_t hl, cl, lcl = 0;
+		uint64_t first;
+		uint32_t count;
+		if (store_block_get(t, h, &hb, &hl, &cb, &cl, &first, &count) !=
+			0 ||
+		    (h > 1 && store_block_last_cert(t, h, &lcb, &lcl) != 0))
+			break;
+		struct wbuf bw;
+		wbuf_init(&bw, MSG_BYTES_MAX);
+		wbuf_var16(&bw, hb, hl);
+		wbuf_var32(&bw, lcb, lcl);
+		for (uint32_t i = 0; i < count; i++) {
+			const uint8_t *eb;
+			size_t el;
+			if (store_entry_get(t, first + i, &eb, &el) != 0) {
+				wbuf_free(&bw);
+				goto out;
+			}
+			wbuf_var32(&bw, eb, el);
+		}
+		wbuf_reset(&d->w);
+		if (wbuf_error(&bw) == 0)
+			netmsg_block_encode(&d->w, h, bw.data, bw.len, cb, cl);
+		wbuf_free(&bw);
+		if (wbuf_error(&d->w) != 0 || !d->peers[peer].up)
+			break;
+		if (p2p_send(d->p2p, peer, d->w.data, d->w.len) != 0)
+			break; /* full: the peer asks again */
+	}
+out:
+	store_read_end(t);
+}
+
+/* §7.7: apply the next block from a peer, verified like any block made
+ * elsewhere (node_block_apply). */
+static void on_block(struct driver *d, size_t peer, const struct netmsg *m)
+{
+	struct node *n = d->n;
+	struct acc_err err = {0};
+	pthread_mutex_lock(&n->mu);
+	uint64_t head = n->head.height;
+	pthread_mutex_unlock(&n->mu);
+	if (m->height != head + 1)
+		return;
+	/* The core may be deciding this very height; a block that commits
+	 * here ends its height (the core restarts below). */
+	int rc = node_block_apply(n, m->bytes, m->len, m->cert_bytes,
+				  m->cert_len, &err);
+	if (rc != 0) {
+		char ks[17];
+		LOG_WARN("block %llu from peer %s refused: %s (%s)",
+			 (unsigned long long)m->height,
+			 key_short(d->pcfg[peer].pubkey, ks), err.msg,
+			 acc_errname(rc));
+		d->req_active = 0;
+		return;
+	}
+	LOG_DEBUG("caught up block %llu", (unsigned long long)m->height);
+	if (m->height >= d->req_end)
+		d->req_active = 0;
+	status_send(d, SIZE_MAX);
+	sync_consider(d);
+}
+
+static void on_status(struct driver *d, size_t peer, const struct netmsg *m)
+{
+	d->peers[peer].has_status = 1;
+	d->peers[peer].st = m->status;
+	sync_consider(d);
+}
+
+static void on_message(void *ctx, size_t peer, const uint8_t *msg, size_t len)
+{
+	struct driver *d = ctx;
+	struct netmsg m;
+	if (d->closing || peer >= d->n_peers)
+		return;
+	d->peers[peer].last_seen_ms = node_wall_ms();
+	int rc = netmsg_decode(msg, len, &m);
+	if (rc != 0) {
+		char ks[17];
+		LOG_DEBUG("undecodable message from %s: %s",
+			  key_short(d->pcfg[peer].pubkey, ks), acc_errname(rc));
+		return;
+	}
+	switch (m.type) {
+	case NETMSG_CONSENSUS:
+		on_consensus(d, peer, &m);
+		break;
+	case NETMSG_PROPOSAL:
+		on_proposal(d, peer, &m);
+		break;
+	case NETMSG_ENTRY:
+		on_entry(d, &m);
+		break;
+	case NETMSG_STATUS:
+		on_status(d, peer, &m);
+		break;
+	case NETMSG_BLOCKS_GET:
+		on_blocks_get(d, peer, &m);
+		break;
+	case NETMSG_BLOCK:
+		on_block(d, peer, &m);
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_peer(void *ctx, size_t peer, bool up)
+{
+	struct driver *d = ctx;
+	char ks[17];
+	if (d->closing || peer >= d->n_peers)
+		return;
+	d->peers[peer].up = up;
+	if (!up)
+		d->peers[peer].has_status = 0;
+	if (!up && d->req_active && d->req_peer == peer)
+		d->req_active = 0;
+	LOG_INFO("peer %s %s", key_short(d->pcfg[peer].pubkey, ks),
+		 up ? "connected" : "disconnected");
+	if (up)
+		status_send(d, peer);
+	view_publish(d);
+}
+
+/* ---- sync (§7.7) ---- */
+
+static void sync_consider(struct driver *d)
+{
+	struct node *n = d->n;
+	pthread_mutex_lock(&n->mu);
+	uint64_t head = n->head.height;
+	pthread_mutex_unlock(&n->mu);
+	uint64_t best = head;
+	size_t best_peer = SIZE_MAX;
+	for (size_t i = 0; i < d->n_peers; i++)
+		if (d->peers[i].up && d->peers[i].has_status &&
+		    d->peers[i].st.height > best) {
+			best = d->peers[i].st.height;
+			best_peer = i;
+		}
+	uint64_t now = node_now_ms();
+	/* A validator far behind stops voting until it has caught up; it
+	 * restarts its core from the record on disk afterwards. */
+	if (d->votes) {
+		if (!d->syncing && best > head + SYNC_VOTE_GAP) {
+			LOG_INFO("%llu heights behind: not voting until "
+				 "caught up",
+				 (unsigned long long)(best - head));
+			d->syncing = 1;
+			cons_free(d->core);
+			d->core = NULL;
+			timers_stop(d);
+		} else if (d->syncing && best <= head) {
+			struct acc_err err = {0};
+			d->syncing = 0;
+			LOG_INFO("caught up at height %llu",
+				 (unsigned long long)head);
+			if (core_start(d, &err) != 0)
+				LOG_ERROR("starting consensus: %s", err.msg);
+		} else if (!d->syncing && d->core != NULL &&
+			   cons_height(d->core) <= head) {
+			/* A block applied by catch-up ended the core's
+			 * height. */
+			struct acc_err err = {0};
+			if (core_start(d, &err) != 0)
+				LOG_ERROR("starting consensus: %s", err.msg);
+		}
+	} else {
+		d->syncing = best > head + SYNC_VOTE_GAP;
+	}
+	if (best_peer == SIZE_MAX) {
+		d->behind_since_ms = 0;
+		view_publish(d);
+		return;
+	}
+	if (d->behind_since_ms == 0)
+		d->behind_since_ms = now;
+	/* One height behind is normal for a moment: this node may be about
+	 * to decide it itself. */
+	int fetch = !d->votes || d->core == NULL || best >= head + 2 ||
+		    now - d->behind_since_ms >= SYNC_LAG_MS;
+	if (d->req_active && now - d->req_sent_ms >= SYNC_TIMEOUT_MS)
+		d->req_active = 0;
+	if (fetch && !d->req_active) {
+		uint64_t count = best - head;
+		if (count > NETMSG_BLOCKS_GET_MAX)
+			count = NETMSG_BLOCKS_GET_MAX;
+		wbuf_reset(&d->w);
+		netmsg_blocks_get_encode(&d->w, head + 1, (uint32_t)count);
+		if (wbuf_error(&d->w) == 0 &&
+		    p2p_send(d->p2p, best_peer, d->w.data, d->w.len) == 0) {
+			d->req_active = 1;
+			d->req_peer = best_peer;
+			d->req_end = head + count;
+			d->req_sent_ms = now;
+		}
+	}
+	view_publish(d);
+}
+
+/* ---- gossip of local entries (§7.5) ---- */
+
+void driver_kick(struct driver *d)
+{
+	if (d == NULL || d->closing)
+		return;
+	struct node *n = d->n;
+	/* A validator sends its clients' entries to the other validators;
+	 * a follower forwards them to the validators it knows. */
+	pthread_mutex_lock(&n->mu);
+	struct mempool_item *it = n->mempool.tail;
+	while (it != NULL && it->prev != NULL && it->prev->seq > d->gossip_seq)
+		it = it->prev;
+	for (; it != NULL; it = it->next) {
+		if (it->seq <= d->gossip_seq)
+			continue;
+		d->gossip_seq = it->seq;
+		if (it->from_peer)
+			continue;
+		wbuf_reset(&d->w);
+		netmsg_entry_encode(&d->w, it->bytes, it->len);
+		if (wbuf_error(&d->w) != 0)
+			continue;
+		for (size_t i = 0; i < d->n_peers; i++)
+			if (d->peers[i].validator >= 0 && d->peers[i].up)
+				(void)p2p_send(d->p2p, i, d->w.data, d->w.len);
+	}
+	pthread_mutex_unlock(&n->mu);
+	value_arm(d);
+}
+
+/* ---- tick, status view ---- */
+
+static void tick_cb(uv_timer_t *t)
+{
+	struct driver *d = t->data;
+	if (d->closing)
+		return;
+	if (d->core != NULL) {
+		struct cons_event ev = {.kind = CONS_EV_TICK};
+		core_feed(d, &ev);
+	}
+	status_send(d, SIZE_MAX);
+	sync_consider(d);
+}
+
+static void view_publish(struct driver *d)
+{
+	struct node *n = d->n;
+	pthread_mutex_lock(&n->mu);
+	struct node_net_view *v = &n->net;
+	v->enabled = 1;
+	v->consensus = d->votes;
+	v->syncing = d->syncing;
+	v->cons_height = d->core != NULL ? cons_height(d->core) : 0;
+	v->round = d->core != NULL ? cons_round(d->core) : 0;
+	v->step = d->core != NULL ? (int)cons_step_get(d->core) : 0;
+	v->peer_count = d->n_peers;
+	for (size_t i = 0; i < d->n_peers; i++) {
+		struct node_peer_view *p = &v->peers[i];
+		memcpy(p->key, d->pcfg[i].pubkey, PUBKEY_BYTES);
+		p->validator = d->peers[i].validator;
+		p->connected = d->peers[i].up;
+		p->has_status = d->peers[i].has_status;
+		p->height = d->peers[i].st.height;
+		p->log_size = d->peers[i].st.log_size;
+		p->last_seen_ms = d->peers[i].last_seen_ms;
+	}
+	pthread_mutex_unlock(&n->mu);
+}
+
+/* ---- life cycle ---- */
+
+static int peers_setup(struct driver *d, struct acc_err *err)
+{
+	const struct node_config *cfg = &d->n->cfg;
+	const struct genesis *g = d->n->genesis;
+	size_t k = 0;
+	for (size_t i = 0; i < cfg->peer_count; i++, k++) {
+		struct p2p_peer_cfg *p = &d->pcfg[k];
+		memcpy(p->pubkey, cfg->peers[i].key, PUBKEY_BYTES);
+		snprintf(p->host, sizeof p->host, "%s", cfg->peers[i].addr.host);
+		p->port = cfg->peers[i].addr.port;
+		d->peers[k].validator =
+		    (int)genesis_validator_by_key(g, p->pubkey);
+	}
+	for (size_t i = 0; i < cfg->follower_count; i++, k++) {
+		if (k >= PEERS_MAX)
+			return acc_err_set(err, ACC_ECONFIG,
+					   "more than %u peers and followers",
+					   PEERS_MAX);
+		memcpy(d->pcfg[k].pubkey, cfg->followers[i], PUBKEY_BYTES);
+		d->pcfg[k].port = 0; /* accepted, never dialled */
+		d->peers[k].validator = -1;
+	}
+	d->n_peers = k;
+	return 0;
+}
+
+static int consensus_setup(struct driver *d)
+{
+	const struct genesis *g = d->n->genesis;
+	size_t nv = g->validator_count;
+	d->pubkeys = calloc(nv, PUBKEY_BYTES);
+	d->power = calloc(nv, sizeof *d->power);
+	if (d->pubkeys == NULL || d->power == NULL)
+		return ACC_ENOMEM;
+	for (size_t i = 0; i < nv; i++) {
+		memcpy(d->pubkeys[i], g->validators[i].key, PUBKEY_BYTES);
+		d->power[i] = g->validators[i].power;
+	}
+	const struct genesis_params *gp = &g->params;
+	struct cons_config *c = &d->ccfg;
+	c->chain_id = g->chain_id;
+	c->n = (uint16_t)nv;
+	c->pubkeys = (const uint8_t(*)[PUBKEY_BYTES])d->pubkeys;
+	c->power = d->power;
+	c->self = (int)d->n->cfg.validator;
+	c->key = &d->n->key.key;
+	/* §7.4: the proposer may wait block_interval_ms for entries, so the
+	 * others' propose timeout is longer by that much. */
+	c->propose_ms = gp->timeout_propose_ms + gp->block_interval_ms;
+	c->prevote_ms = gp->timeout_prevote_ms;
+	c->precommit_ms = gp->timeout_precommit_ms;
+	c->delta_ms = gp->timeout_delta_ms;
+	c->timeout_max_ms = TIMEOUT_MAX_MS;
+	return 0;
+}
+
+int driver_open(struct driver **out, struct node *n, uv_loop_t *loop,
+		struct acc_err *err)
+{
+	struct driver *d = calloc(1, sizeof *d);
+	int rc;
+	if (d == NULL)
+		return acc_err_set(err, ACC_ENOMEM, "out of memory");
+	d->n = n;
+	d->loop = loop;
+	wbuf_init(&d->w, MSG_BYTES_MAX);
+	if ((rc = peers_setup(d, err)) != 0)
+		goto fail;
+	d->votes = n->cfg.role == NODE_ROLE_VALIDATOR && !node_solo(n);
+	if (d->votes && (rc = consensus_setup(d)) != 0) {
+		acc_err_set(err, rc, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < 3; i++) {
+		(void)uv_timer_init(loop, &d->timers[i].t);
+		d->timers[i].t.data = &d->timers[i];
+		d->timers[i].d = d;
+	}
+	(void)uv_timer_init(loop, &d->value_timer);
+	d->value_timer.data = d;
+	(void)uv_timer_init(loop, &d->tick);
+	d->tick.data = d;
+	d->handles_open = 5;
+	struct p2p_config pc = {
+	    .chain_id = n->genesis->chain_id,
+	    .key = &n->key.key,
+	    .listen_host = n->cfg.has_p2p ? n->cfg.p2p.host : NULL,
+	    .listen_port = n->cfg.p2p.port,
+	    .peers = d->pcfg,
+	    .n_peers = d->n_peers,
+	    .on_message = on_message,
+	    .on_peer = on_peer,
+	    .ctx = d,
+	};
+	rc = p2p_open(&d->p2p, loop, &pc, err);
+	if (rc != 0) {
+		d->p2p = NULL;
+		driver_close(d);
+		return rc;
+	}
+	if (n->cfg.has_p2p)
+		LOG_INFO("p2p listening on %s:%u", n->cfg.p2p.host,
+			 (unsigned)p2p_listen_port(d->p2p));
+	/* Entries admitted before the driver ran are not gossiped. */
+	pthread_mutex_lock(&n->mu);
+	d->gossip_seq = n->mempool.seq_next - 1;
+	pthread_mutex_unlock(&n->mu);
+	(void)uv_timer_start(&d->tick, tick_cb, TICK_MS, TICK_MS);
+	if (d->votes && (rc = core_start(d, err)) != 0) {
+		driver_close(d);
+		return rc;
+	}
+	view_publish(d);
+	*out = d;
+	return 0;
+fail:
+	wbuf_free(&d->w);
+	free(d->pubkeys);
+	free(d->power);
+	free(d);
+	return rc;
+}
+
+static void driver_free(struct driver *d)
+{
+	for (size_t i = 0; i < CANDS_MAX; i++)
+		cand_drop(&d->cands[i]);
+	cons_free(d->core);
+	wbuf_free(&d->w);
+	free(d->pubkeys);
+	free(d->power);
+	free(d);
+}
+
+static void handle_closed_cb(uv_handle_t *h)
+{
+	struct driver *d = h->data;
+	if (h->type == UV_TIMER && h != (uv_handle_t *)&d->value_timer &&
+	    h != (uv_handle_t *)&d->tick)
+		d = ((struct ctimer *)h->data)->d;
+	if (--d->handles_open == 0)
+		driver_free(d);
+}
+
+static void p2p_closed_cb(void *ctx)
+{
+	struct driver *d = ctx;
+	if (--d->handles_open == 0)
+		driver_free(d);
+}
+
+void driver_close(struct driver *d)
+{
+	if (d == NULL || d->closing)
+		return;
+	d->closing = 1;
+	if (d->p2p != NULL) {
+		d->handles_open++;
+		p2p_close(d->p2p, p2p_closed_cb, d);
+	}
+	for (size_t i = 0; i < 3; i++)
+		uv_close((uv_handle_t *)&d->timers[i].t, handle_closed_cb);
+	uv_close((uv_handle_t *)&d->value_timer, handle_closed_cb);
+	uv_close((uv_handle_t *)&d->tick, handle_closed_cb);
+}

@@ -1,0 +1,325 @@
+/* propose.c - judging a proposed block and committing a decided one
+ * (specs/node.md §7.3, §7.4). */
+#include "node/propose.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/kv.h"
+#include "ledger/block.h"
+#include "ledger/cert.h"
+#include "ledger/entry.h"
+#include "ledger/genesis.h"
+#include "ledger/rules.h"
+#include "node/block_int.h"
+#include "node/node.h"
+#include "storage/kv_store.h"
+#include "storage/store.h"
+
+static int id_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, HASH_BYTES);
+}
+
+/* §7.3 step 1: the header follows the head. */
+static int header_follows(const struct node *n, const struct block_header *h,
+			  const struct node_head *head, struct acc_err *err)
+{
+	const struct genesis *g = n->genesis;
+	uint8_t vs[HASH_BYTES];
+	genesis_valset_hash(g, vs);
+	if (strcmp(h->chain_id, g->chain_id) != 0 ||
+	    h->height != head->height + 1 ||
+	    memcmp(h->prev_hash, head->height == 0 ? g->hash : head->hash,
+		   HASH_BYTES) != 0 ||
+	    memcmp(h->valset_hash, vs, HASH_BYTES) != 0 ||
+	    h->proposer >= g->validator_count)
+		return acc_err_set(err, ACC_ECHAIN,
+				   "block %llu does not follow head %llu "
+				   "(chain, height, previous hash, validator "
+				   "set or proposer)",
+				   (unsigned long long)h->height,
+				   (unsigned long long)head->height);
+	/* Block time strictly increases (specs/consensus.md "Block time"). */
+	if (head->height > 0 && h->time_ms <= head->time_ms)
+		return acc_err_set(err, ACC_ECHAIN,
+				   "block %llu: time %llu is not after the "
+				   "previous block's %llu",
+				   (unsigned long long)h->height,
+				   (unsigned long long)h->time_ms,
+				   (unsigned long long)head->time_ms);
+	if (h->entry_count > g->params.block_entries_max)
+		return acc_err_set(err, ACC_ECHAIN,
+				   "block %llu: %u entries, over the genesis "
+				   "bound %u",
+				   (unsigned long long)h->height,
+				   (unsigned)h->entry_count,
+				   (unsigned)g->params.block_entries_max);
+	return 0;
+}
+
+/* Whether the mempool holds exactly these bytes under id: then their
+ * signatures were verified on admission (specs/node.md §7.5). */
+static int admitted_here(struct node *n, const uint8_t id[HASH_BYTES],
+			 const uint8_t *bytes, size_t len)
+{
+	pthread_mutex_lock(&n->mu);
+	struct mempool_item *it = mempool_find(&n->mempool, id);
+	int same = it != NULL && it->len == len &&
+		   memcmp(it->bytes, bytes, len) == 0;
+	pthread_mutex_unlock(&n->mu);
+	return same;
+}
+
+/* §7.3 step 4: entries, no duplicates, not in the log, then the rules in
+ * order on an overlay over snap at the block's time. */
+static int entries_check(struct node *n, const struct block *b,
+			 const struct node_head *head, struct store_rtxn *snap,
+			 uint8_t (*ids)[HASH_BYTES], struct acc_err *err)
+{
+	const struct genesis *g = n->genesis;
+	size_t count = b->entry_count;
+	struct kv base, ov = {0};
+	uint8_t(*sorted)[HASH_BYTES] = NULL;
+	int rc = 0;
+	for (size_t i = 0; i < count; i++)
+		entry_id(ids[i], b->entries[i].p, b->entries[i].len);
+	if (count > 1) {
+		sorted = malloc(count * sizeof *sorted);
+		if (sorted == NULL)
+			return acc_err_set(err, ACC_ENOMEM, "out of memory");
+		memcpy(sorted, ids, count * sizeof *sorted);
+		qsort(sorted, count, HASH_BYTES, id_cmp);
+		for (size_t i = 1; i < count; i++)
+			if (memcmp(sorted[i - 1], sorted[i], HASH_BYTES) == 0) {
+				rc = acc_err_set(err, ACC_EDUP,
+						 "an entry is twice in the "
+						 "block");
+				goto out;
+			}
+	}
+	for (size_t i = 0; i < count; i++) {
+		uint64_t index;
+		if (store_entry_find(snap, ids[i], &index) == 0) {
+			rc = acc_err_set(err, ACC_EDUP,
+					 "entry %zu is already committed at "
+					 "index %llu",
+					 i, (unsigned long long)index);
+			goto out;
+		}
+	}
+	store_kv_read(&base, snap);
+	rc = kv_overlay_open(&ov, &base);
+	if (rc != 0) {
+		rc = acc_err_set(err, rc, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < count; i++) {
+		struct entry e;
+		const uint8_t *p = b->entries[i].p;
+		size_t len = b->entries[i].len;
+		if (admitted_here(n, ids[i], p, len))
+			rc = entry_decode(&e, p, len, err);
+		else
+			rc = entry_check(p, len, g, &e, err);
+		if (rc == 0)
+			rc = rules_apply(&ov, g, &e, ids[i], head->log_size + i,
+					 b->header.time_ms / 1000u, err);
+		entry_free(&e);
+		if (rc != 0) {
+			acc_err_prefix(err, "entry %zu: ", i);
+			goto out;
+		}
+	}
+out:
+	kv_overlay_close(&ov);
+	free(sorted);
+	return rc;
+}
+
+int node_block_check(struct node *n, const uint8_t *block, size_t len,
+		     const uint8_t hash[HASH_BYTES], uint64_t *time_ms,
+		     struct acc_err *err)
+{
+	const struct genesis *g = n->genesis;
+	struct block b;
+	struct node_head head;
+	struct store_rtxn *snap = NULL;
+	uint8_t(*ids)[HASH_BYTES] = NULL;
+	uint8_t got[HASH_BYTES];
+	int rc = block_decode(&b, block, len, err);
+	if (rc != 0)
+		return rc;
+	block_hash(b.header_bytes.p, b.header_bytes.len, got);
+	if (hash != NULL && memcmp(got, hash, HASH_BYTES) != 0) {
+		rc = acc_err_set(err, ACC_EMISMATCH,
+				 "the block is not the one the proposal names");
+		goto out;
+	}
+	*time_ms = b.header.time_ms;
+	/* One snapshot: the loop thread is the only writer, so the head
+	 * read under the lock is the snapshot's. */
+	pthread_mutex_lock(&n->mu);
+	head = n->head;
+	pthread_mutex_unlock(&n->mu);
+	rc = header_follows(n, &b.header, &head, err);
+	if (rc != 0)
+		goto out;
+	/* §7.3 step 2: the certificate it carries commits the head. */
+	if (b.header.height > 1) {
+		struct cert lc;
+		rc = cert_decode(&lc, b.last_cert.p, b.last_cert.len, err);
+		if (rc == 0)
+			rc = cert_verify(&lc, g, head.height, head.hash, err);
+		if (rc != 0) {
+			acc_err_prefix(err, "last certificate: ");
+			goto out;
+		}
+	}
+	ids = malloc((b.entry_count ? b.entry_count : 1) * sizeof *ids);
+	if (ids == NULL) {
+		rc = acc_err_set(err, ACC_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = store_read_begin(n->store, &snap, err);
+	if (rc != 0)
+		goto out;
+	rc = entries_check(n, &b, &head, snap, ids, err);
+	if (rc != 0)
+		goto out;
+	/* §7.3 step 3: the log after it is the one the header claims. */
+	uint8_t root[HASH_BYTES];
+	uint64_t size;
+	rc = store_log_root_after(n->store, (const uint8_t(*)[32])ids,
+				  (uint32_t)b.entry_count, root, &size);
+	if (rc != 0) {
+		rc = acc_err_set(err, rc, "log root: %s", acc_strerror(rc));
+		goto out;
+	}
+	if (size != b.header.log_size ||
+	    memcmp(root, b.header.log_root, HASH_BYTES) != 0)
+		rc = acc_err_set(err, ACC_EMISMATCH,
+				 "block %llu claims another log size or root",
+				 (unsigned long long)b.header.height);
+out:
+	store_read_end(snap);
+	free(ids);
+	block_free(&b);
+	return rc;
+}
+
+/* ---- commit ---- */
+
+struct decided_ctx {
+	const struct genesis *g;
+	const struct block *b;
+	const uint8_t (*ids)[HASH_BYTES];
+	uint64_t first_index;
+};
+
+/* The rules again, on the node's own state inside the block's
+ * transaction: the same state and time as when the block was checked,
+ * so the same verdict; a refusal aborts the block. */
+static int apply_decided(void *ctx, struct store_wtxn *w, struct acc_err *err)
+{
+	struct decided_ctx *d = ctx;
+	struct kv kv;
+	store_kv_write(&kv, w);
+	for (size_t i = 0; i < d->b->entry_count; i++) {
+		struct entry e;
+		int rc = entry_decode(&e, d->b->entries[i].p,
+				      d->b->entries[i].len, err);
+		if (rc == 0)
+			rc = rules_apply(&kv, d->g, &e, d->ids[i],
+					 d->first_index + i,
+					 d->b->header.time_ms / 1000u, err);
+		entry_free(&e);
+		if (rc != 0) {
+			acc_err_prefix(err, "entry %zu: ", i);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int node_block_commit_decided(struct node *n, const uint8_t *block,
+			      size_t len, const uint8_t *cert,
+			      size_t cert_len, struct acc_err *err)
+{
+	const struct genesis *g = n->genesis;
+	struct block b;
+	struct node_head head;
+	struct store_entry_in *ins = NULL;
+	struct entry_keys *keys = NULL;
+	uint8_t(*ids)[HASH_BYTES] = NULL;
+	int rc = block_decode(&b, block, len, err);
+	if (rc != 0)
+		return rc;
+	pthread_mutex_lock(&n->mu);
+	head = n->head;
+	pthread_mutex_unlock(&n->mu);
+	size_t count = b.entry_count;
+	ins = calloc(count ? count : 1, sizeof *ins);
+	keys = calloc(count ? count : 1, sizeof *keys);
+	ids = calloc(count ? count : 1, sizeof *ids);
+	if (ins == NULL || keys == NULL || ids == NULL) {
+		rc = acc_err_set(err, ACC_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < count; i++) {
+		struct entry e;
+		entry_id(ids[i], b.entries[i].p, b.entries[i].len);
+		rc = entry_decode(&e, b.entries[i].p, b.entries[i].len, err);
+		if (rc != 0)
+			goto out;
+		entry_keys_of(g, &e, ids[i], &keys[i]);
+		entry_free(&e);
+		entry_in_set(&ins[i], b.entries[i].p, b.entries[i].len, ids[i],
+			     &keys[i]);
+	}
+	uint8_t hash[HASH_BYTES];
+	block_hash(b.header_bytes.p, b.header_bytes.len, hash);
+	struct decided_ctx d = {
+	    .g = g,
+	    .b = &b,
+	    .ids = (const uint8_t(*)[HASH_BYTES])ids,
+	    .first_index = head.log_size,
+	};
+	struct store_block_in in = {
+	    .height = b.header.height,
+	    .header = b.header_bytes.p,
+	    .header_len = b.header_bytes.len,
+	    .cert = cert,
+	    .cert_len = cert_len,
+	    .last_cert = b.last_cert.len ? b.last_cert.p : NULL,
+	    .last_cert_len = b.last_cert.len,
+	    .entries = ins,
+	    .entry_count = (uint32_t)count,
+	    .log_size = b.header.log_size,
+	    .apply = apply_decided,
+	    .apply_ctx = &d,
+	};
+	memcpy(in.hash, hash, HASH_BYTES);
+	memcpy(in.log_root, b.header.log_root, HASH_BYTES);
+	rc = store_block_commit(n->store, &in, err);
+	if (rc != 0)
+		goto out;
+	struct node_head nh = {
+	    .height = b.header.height,
+	    .log_size = b.header.log_size,
+	    .time_ms = b.header.time_ms,
+	};
+	memcpy(nh.hash, hash, HASH_BYTES);
+	memcpy(nh.log_root, b.header.log_root, HASH_BYTES);
+	node_block_followed(n, (const uint8_t(*)[HASH_BYTES])ids, count,
+			    head.log_size, b.header.height, &nh);
+	atomic_fetch_add(&n->metrics.entries_committed, count);
+	atomic_fetch_add(&n->metrics.blocks_committed, 1);
+out:
+	free(ids);
+	free(keys);
+	free(ins);
+	block_free(&b);
+	return rc;
+}
