@@ -1,11 +1,13 @@
 #!/bin/sh
 # deps.sh - install the Debian packages accord builds and tests with.
-# With --check, only report (exit 1) whether any is missing. With --bench,
+# (python3-nacl: the peer handshake client of the fault tests,
+# tests/integration/p2pclient.py.) With --check, only report (exit 1)
+# whether any is missing. With --bench,
 # also the packages only `make bench` needs (etcd-server: the 3-member etcd
 # cluster the consortium section compares accord with), so that `make test`
 # and CI do not install them. Both flags may be given.
 set -eu
-PKGS="build-essential clang libclang-rt-14-dev libsodium-dev liblmdb-dev lmdb-utils libuv1-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev curl jq python3"
+PKGS="build-essential clang libclang-rt-14-dev libsodium-dev liblmdb-dev lmdb-utils libuv1-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev curl jq python3 python3-nacl"
 BENCH_PKGS="etcd-server"
 check=0
 for a in "$@"; do

@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""p2pclient.py - the initiator's side of the peer handshake of
+specs/wire.md §2, written from the spec alone (PyNaCl for X25519, Ed25519
+and ChaCha20-Poly1305; Debian's python3-nacl), to test what a node's
+peer port lets in.
+
+  p2pclient.py hello PORT CHAIN_ID KEYFILE|new [--save FILE]
+      Handshake with the node on 127.0.0.1:PORT as the key of KEYFILE (a
+      key file of specs/keyfile.md) or a new random key. Prints
+      "accepted" (message 4 came and opened: the node let us in) or
+      "refused: WHY" (the node closed the connection, or answered nothing,
+      before message 4). --save writes our messages 1 and 3, hex, for
+      `replay`.
+  p2pclient.py replay PORT FILE
+      Send the saved message 1 on a new connection, read the node's fresh
+      message 2, send the saved message 3: prints "accepted" or
+      "refused: WHY" as above. A node must refuse it (§2, "Replay").
+
+Exit 0 when the answer is the one given with --expect accepted|refused
+(default: print only, exit 0).
+"""
+import hashlib
+import hmac
+import json
+import os
+import socket
+import sys
+
+try:
+    import nacl.bindings as nb
+    import nacl.signing
+except ImportError:  # the test says SKIP when this is missing
+    print("SKIP: python3-nacl is not installed (scripts/deps.sh)")
+    sys.exit(77)
+
+LABEL = b"accord/p2p/v1"
+MAGIC = b"ACRD"
+VERSION = 1
+TIMEOUT_S = 10
+
+
+def hkdf(salt, ikm, info):
+    prk = hmac.new(salt, ikm, hashlib.sha256).digest()
+    return hmac.new(prk, info + b"\x01", hashlib.sha256).digest()
+
+
+def ctx_prefix(chain_id):
+    c = chain_id.encode()
+    return LABEL + b"\x00" + bytes([len(c)]) + c
+
+
+def aead_seal(k, n, p, ad):
+    return nb.crypto_aead_chacha20poly1305_ietf_encrypt(p, ad, b"\0" * 4 + n.to_bytes(8, "big"), k)
+
+
+def aead_open(k, n, c, ad):
+    return nb.crypto_aead_chacha20poly1305_ietf_decrypt(c, ad, b"\0" * 4 + n.to_bytes(8, "big"), k)
+
+
+def recv_exact(s, n):
+    buf = b""
+    while len(buf) < n:
+        d = s.recv(n - len(buf))
+        if not d:
+            raise ConnectionError("closed after %d of %d bytes" % (len(buf), n))
+        buf += d
+    return buf
+
+
+def keys_of(chain_id, e_i, e_r, dh):
+    h = hashlib.sha256(ctx_prefix(chain_id) + e_i + e_r).digest()
+    return h, hkdf(h, dh, b"handshake i->r"), hkdf(h, dh, b"handshake r->i")
+
+
+def signing_key(path):
+    if path == "new":
+        return nacl.signing.SigningKey.generate()
+    kf = json.load(open(path))
+    return nacl.signing.SigningKey(bytes.fromhex(kf["seed"]))
+
+
+def hello(port, chain_id, sk):
+    """Returns (answer, msg1, msg3)."""
+    esk = os.urandom(32)
+    e_i = nb.crypto_scalarmult_base(esk)
+    msg1 = MAGIC + bytes([VERSION]) + e_i
+    s = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT_S)
+    try:
+        s.sendall(msg1)
+        try:
+            m2 = recv_exact(s, 149)
+        except (ConnectionError, OSError) as e:
+            return "refused: no message 2 (%s)" % e, msg1, None
+        if m2[:5] != MAGIC + bytes([VERSION]):
+            return "error: message 2 has no MAGIC/VERSION", msg1, None
+        e_r = m2[5:37]
+        dh = nb.crypto_scalarmult(esk, e_r)
+        h, k_ir, k_ri = keys_of(chain_id, e_i, e_r, dh)
+        ident = aead_open(k_ri, 0, m2[37:], h)  # raises on a bad AEAD
+        pk_r, sig_r = ident[:32], ident[32:]
+        nacl.signing.VerifyKey(pk_r).verify(ctx_prefix(chain_id) + b"\x02" + e_i + e_r, sig_r)
+        sig_i = sk.sign(ctx_prefix(chain_id) + b"\x01" + e_i + e_r).signature
+        hdr_i = os.urandom(24)  # our stream header; we send no frames
+        msg3 = aead_seal(k_ir, 0, bytes(sk.verify_key) + sig_i + hdr_i, h)
+        s.sendall(msg3)
+        try:
+            m4 = recv_exact(s, 40)
+        except (ConnectionError, OSError) as e:
+            return "refused: no message 4 (%s)" % e, msg1, msg3
+        aead_open(k_ri, 1, m4, h)
+        return "accepted", msg1, msg3
+    finally:
+        s.close()
+
+
+def replay(port, msg1, msg3):
+    s = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT_S)
+    try:
+        s.sendall(msg1)
+        try:
+            recv_exact(s, 149)
+        except (ConnectionError, OSError) as e:
+            return "refused: no message 2 (%s)" % e
+        s.sendall(msg3)
+        try:
+            recv_exact(s, 40)
+        except (ConnectionError, OSError) as e:
+            return "refused: no message 4 (%s)" % e
+        return "accepted"
+    finally:
+        s.close()
+
+
+def main(argv):
+    expect = None
+    if "--expect" in argv:
+        i = argv.index("--expect")
+        expect = argv[i + 1]
+        del argv[i:i + 2]
+    save = None
+    if "--save" in argv:
+        i = argv.index("--save")
+        save = argv[i + 1]
+        del argv[i:i + 2]
+    if len(argv) == 5 and argv[1] == "hello":
+        answer, m1, m3 = hello(int(argv[2]), argv[3], signing_key(argv[4]))
+        if save and m3 is not None:
+            with open(save, "w") as f:
+                f.write(m1.hex() + "\n" + m3.hex() + "\n")
+    elif len(argv) == 4 and argv[1] == "replay":
+        m1, m3 = [bytes.fromhex(x) for x in open(argv[3]).read().split()]
+        answer = replay(int(argv[2]), m1, m3)
+    else:
+        print(__doc__.strip().split("\n\n")[1], file=sys.stderr)
+        return 2
+    print(answer)
+    if expect is None:
+        return 0
+    return 0 if answer.split(":")[0] == expect else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
