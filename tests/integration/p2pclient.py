@@ -11,6 +11,12 @@ peer port lets in.
       "refused: WHY" (the node closed the connection, or answered nothing,
       before message 4). --save writes our messages 1 and 3, hex, for
       `replay`.
+  p2pclient.py frame PORT CHAIN_ID KEYFILE short|oversized|forged|truncated
+      Handshake as above; once accepted, send one bad frame (a length
+      below 18, a length past any frame_max, 64 bytes that do not
+      authenticate, or a frame cut short and left hanging) and read until
+      the node closes the link (15 s at most): prints "closed: ..." or
+      "left open ...", or "refused: ..." if the handshake was.
   p2pclient.py replay PORT FILE
       Send the saved message 1 on a new connection, read the node's fresh
       message 2, send the saved message 3: prints "accepted" or
@@ -25,9 +31,11 @@ import json
 import os
 import socket
 import sys
+import time
 
 try:
     import nacl.bindings as nb
+    import nacl.exceptions
     import nacl.signing
 except ImportError:  # the test says SKIP when this is missing
     print("SKIP: python3-nacl is not installed (scripts/deps.sh)")
@@ -79,8 +87,9 @@ def signing_key(path):
     return nacl.signing.SigningKey(bytes.fromhex(kf["seed"]))
 
 
-def hello(port, chain_id, sk):
-    """Returns (answer, msg1, msg3)."""
+def hello(port, chain_id, sk, after=None):
+    """Returns (answer, msg1, msg3). With after, once accepted, calls
+    after(socket) and returns its answer instead."""
     esk = os.urandom(32)
     e_i = nb.crypto_scalarmult_base(esk)
     msg1 = MAGIC + bytes([VERSION]) + e_i
@@ -96,9 +105,16 @@ def hello(port, chain_id, sk):
         e_r = m2[5:37]
         dh = nb.crypto_scalarmult(esk, e_r)
         h, k_ir, k_ri = keys_of(chain_id, e_i, e_r, dh)
-        ident = aead_open(k_ri, 0, m2[37:], h)  # raises on a bad AEAD
-        pk_r, sig_r = ident[:32], ident[32:]
-        nacl.signing.VerifyKey(pk_r).verify(ctx_prefix(chain_id) + b"\x02" + e_i + e_r, sig_r)
+        note = ""
+        try:
+            ident = aead_open(k_ri, 0, m2[37:], h)
+            pk_r, sig_r = ident[:32], ident[32:]
+            nacl.signing.VerifyKey(pk_r).verify(ctx_prefix(chain_id) + b"\x02" + e_i + e_r, sig_r)
+        except nacl.exceptions.CryptoError:
+            # Another chain id (or a forged message 2). A real node
+            # would stop here; we go on, so that the node's own check of
+            # message 3 is what is tested.
+            note = " (its message 2 did not open under chain id %r)" % chain_id
         sig_i = sk.sign(ctx_prefix(chain_id) + b"\x01" + e_i + e_r).signature
         hdr_i = os.urandom(24)  # our stream header; we send no frames
         msg3 = aead_seal(k_ir, 0, bytes(sk.verify_key) + sig_i + hdr_i, h)
@@ -106,11 +122,39 @@ def hello(port, chain_id, sk):
         try:
             m4 = recv_exact(s, 40)
         except (ConnectionError, OSError) as e:
-            return "refused: no message 4 (%s)" % e, msg1, msg3
+            return "refused: no message 4 (%s)%s" % (e, note), msg1, msg3
         aead_open(k_ri, 1, m4, h)
-        return "accepted", msg1, msg3
+        if after is not None:
+            return after(s), msg1, msg3
+        return "accepted" + note, msg1, msg3
     finally:
         s.close()
+
+
+# Bad frames after an accepted handshake (specs/wire.md §3): the node must
+# close the link.
+BAD_FRAMES = {
+    "short": lambda: (5).to_bytes(4, "big") + os.urandom(5),
+    "oversized": lambda: (0xFFFFFFFF).to_bytes(4, "big") + os.urandom(64),
+    "forged": lambda: (64).to_bytes(4, "big") + os.urandom(64),
+    "truncated": lambda: (1000).to_bytes(4, "big") + os.urandom(100),
+}
+
+
+def bad_frame(kind):
+    def after(s):
+        s.sendall(BAD_FRAMES[kind]())
+        s.settimeout(15)
+        t0 = time.monotonic()
+        try:
+            while s.recv(65536):
+                pass  # pings, or frames the node sends meanwhile
+        except socket.timeout:
+            return "left open after %.0f s" % (time.monotonic() - t0)
+        except (ConnectionError, OSError):
+            pass
+        return "closed: the link was closed %.1f s after a %s frame" % (time.monotonic() - t0, kind)
+    return after
 
 
 def replay(port, msg1, msg3):
@@ -147,6 +191,8 @@ def main(argv):
         if save and m3 is not None:
             with open(save, "w") as f:
                 f.write(m1.hex() + "\n" + m3.hex() + "\n")
+    elif len(argv) == 6 and argv[1] == "frame" and argv[5] in BAD_FRAMES:
+        answer, _, _ = hello(int(argv[2]), argv[3], signing_key(argv[4]), bad_frame(argv[5]))
     elif len(argv) == 4 and argv[1] == "replay":
         m1, m3 = [bytes.fromhex(x) for x in open(argv[3]).read().split()]
         answer = replay(int(argv[2]), m1, m3)
@@ -157,6 +203,7 @@ def main(argv):
     if expect is None:
         return 0
     return 0 if answer.split(":")[0] == expect else 1
+
 
 
 if __name__ == "__main__":
