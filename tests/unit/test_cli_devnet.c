@@ -16,6 +16,7 @@
 #include "common/keyfile.h"
 #include "ledger/entry.h"
 #include "ledger/genesis.h"
+#include "node/config.h"
 #include "tests/test.h"
 
 static char tmp[256];
@@ -96,6 +97,11 @@ static void test_devnet_defaults(void)
 	ASSERT(json_object_get(c, "followers") == NULL);
 	ASSERT(json_object_get(c, "role") == NULL);
 	json_decref(c);
+	struct node_config nc;
+	ASSERT_OK(config_load(&nc, path, &err));
+	ASSERT_EQ(nc.role, NODE_ROLE_VALIDATOR);
+	ASSERT_EQ(nc.peer_count, 0);
+	ASSERT_EQ(nc.follower_count, 0);
 	ASSERT_EQ(devnet_nodes_count(dir), 1);
 	char url[128];
 	ASSERT_OK(devnet_node_url(dir, 0, url, sizeof url, &err));
@@ -140,7 +146,7 @@ static void test_devnet_custom(void)
 }
 
 
-static json_t *config_load(const char *dir, uint32_t i)
+static json_t *config_json_load(const char *dir, uint32_t i)
 {
 	char path[400];
 	(void)snprintf(path, sizeof path, "%s/node%u/config.json", dir, i);
@@ -196,7 +202,7 @@ static void test_devnet_consortium(void)
 	}
 	ASSERT(memcmp(fpk[0], fpk[1], PUBKEY_BYTES) != 0);
 	for (uint32_t i = 0; i < 4; i++) {
-		json_t *c = config_load(dir, i);
+		json_t *c = config_json_load(dir, i);
 		ASSERT_EQ(json_integer_value(json_object_get(c, "validator")),
 			  i);
 		ASSERT_STR_EQ(json_string_value(json_object_get(c, "key")),
@@ -235,7 +241,7 @@ static void test_devnet_consortium(void)
 		json_decref(c);
 	}
 	for (uint32_t i = 4; i < 6; i++) {
-		json_t *c = config_load(dir, i);
+		json_t *c = config_json_load(dir, i);
 		ASSERT_STR_EQ(json_string_value(json_object_get(c, "role")),
 			      "follower");
 		ASSERT_STR_EQ(json_string_value(json_object_get(c, "key")),
@@ -266,6 +272,33 @@ static void test_devnet_consortium(void)
 		(void)snprintf(path, sizeof path, "http://127.0.0.1:%u",
 			       19000 + i);
 		ASSERT_STR_EQ(url, path);
+	}
+	/* The node reads every one of these configs as NETCONFIG means
+	 * them (node/config.c, specs/node.md §1). */
+	for (uint32_t i = 0; i < 6; i++) {
+		struct node_config nc;
+		(void)snprintf(path, sizeof path, "%s/node%u/config.json", dir,
+			       i);
+		if (config_load(&nc, path, &err) != 0)
+			FAIL_AT("node%u: %s", i, err.msg);
+		ASSERT_EQ(nc.role,
+			  i < 4 ? NODE_ROLE_VALIDATOR : NODE_ROLE_FOLLOWER);
+		ASSERT_EQ(nc.peer_count, i < 4 ? 3 : 4);
+		ASSERT_EQ(nc.follower_count, i < 4 ? 2 : 0);
+		ASSERT(nc.has_p2p);
+		ASSERT_EQ(nc.p2p.port, 19100 + i);
+		ASSERT_EQ(nc.http.port, 19000 + i);
+		if (i < 4)
+			ASSERT_EQ(nc.validator, i);
+		for (size_t k = 0; k < nc.peer_count; k++) {
+			uint32_t v = (uint32_t)k + (i < 4 && k >= i ? 1 : 0);
+			ASSERT(memcmp(nc.peers[k].key, g.validators[v].key,
+				      PUBKEY_BYTES) == 0);
+			ASSERT_EQ(nc.peers[k].addr.port, 19100 + v);
+		}
+		for (size_t f = 0; f < nc.follower_count; f++)
+			ASSERT(memcmp(nc.followers[f], fpk[f], PUBKEY_BYTES) ==
+			       0);
 	}
 	genesis_free(&g);
 	rm_rf(dir);
