@@ -18,7 +18,7 @@ cons_init
 proxy_setup
 cons_start
 echo "ok   $V validators running, every peer link through the proxy"
-load_start 60000 16
+load_start 8000 16
 
 # 1. 2+2 split.
 proxy_between cut "0 1" "2 3"
@@ -26,6 +26,7 @@ sleep 3
 h1=$(height_of 0); g1=$(height_of 2)
 sleep 5
 h2=$(height_of 0); g2=$(height_of 2)
+must_live 0 1 2 3
 [ "$h2" -eq "$h1" ] || fail "side {0,1} committed without a quorum ($h1 -> $h2)"
 [ "$g2" -eq "$g1" ] || fail "side {2,3} committed without a quorum ($g1 -> $g2)"
 no_fork 0 1 2 3
@@ -42,6 +43,7 @@ proxy_between flaky "0" "1" 0.02
 h=$(height_of 0)
 wait_height 0 $((h + 3)) 60
 wait_height 3 $((h + 3)) 60
+must_live 0 1 2 3
 no_fork 0 1 2 3
 echo "ok   delayed and lossy links: commits go on (node0 $h -> $(height_of 0)), no fork"
 proxy_ctl mode '*' pass

@@ -12,8 +12,9 @@ V=4 F=0
 cons_init
 cons_start
 echo "ok   $V validators running on $URL.."
-load_start 60000 16
+load_start 8000 16
 sleep 2
+must_live 0 1 2 3
 for i in 0 1 2 3; do eval "h$i=$(height_of $i)"; done
 for i in 0 1 2 3; do kill -9 "$(node_pid $i)" 2>/dev/null || true; done
 echo "killed all four with kill -9 at heights $h0 $h1 $h2 $h3"
@@ -28,7 +29,7 @@ done
 echo "ok   every node resumed from disk at or above its height before the kill"
 no_fork 0 1 2 3
 top=$(height_of 0)
-load_start 60000 16
+load_start 8000 16
 wait_height 0 $((top + 3)) 40
 echo "ok   commits resume (node0 $top -> $(height_of 0))"
 load_stop
