@@ -1,7 +1,8 @@
 #!/bin/sh
 # faults_handshake.sh - issue 8: who the peer port lets in (specs/wire.md
 # §2, §4), with 4 validators running. A tiny initiator written from the
-# spec (tests/integration/p2pclient.py, PyNaCl):
+# spec (tests/integration/p2pclient.py, PyNaCl), first checked against the
+# spec's handshake test vectors (§7):
 #  - a key that genesis does not know is refused (no message 4);
 #  - with node1 stopped, node1's own key is accepted by node0 (so the
 #    client speaks the protocol right), and a replay of that handshake's
@@ -24,11 +25,14 @@ done
 [ -n "$PYN" ] || { echo "SKIP: python3-nacl is not installed (scripts/deps.sh)"; exit 77; }
 P2P0=$((PORT + 100))
 
+C=tests/integration/p2pclient.py
+a=$("$PYN" $C vectors specs/wire.md --expect ok) || fail "the test client does not reproduce the spec's handshake vectors: $a"
+echo "$a"
+
 cons_init
 CHAIN=$(jq -r .chain_id "$NET/genesis.json")
 cons_start
 echo "ok   $V validators running on $URL.."
-C=tests/integration/p2pclient.py
 
 a=$("$PYN" $C hello $P2P0 "$CHAIN" new) || true
 case $a in refused*) ;; *) fail "node0 let in a key that is not in genesis: $a" ;; esac

@@ -17,6 +17,9 @@ peer port lets in.
       authenticate, or a frame cut short and left hanging) and read until
       the node closes the link (15 s at most): prints "closed: ..." or
       "left open ...", or "refused: ..." if the handshake was.
+  p2pclient.py vectors SPEC
+      Recompute the handshake test vectors of SPEC (specs/wire.md §7)
+      with this client's code: prints "ok: ..." or "mismatch: ...".
   p2pclient.py replay PORT FILE
       Send the saved message 1 on a new connection, read the node's fresh
       message 2, send the saved message 3: prints "accepted" or
@@ -157,6 +160,41 @@ def bad_frame(kind):
     return after
 
 
+def vectors(spec_path):
+    """Recompute the handshake of specs/wire.md §7 from its fixed seeds
+    with this client's code and compare every value with the spec's."""
+    text = open(spec_path).read().split("## 7. Test vectors", 1)[1]
+    want, name = {}, None
+    for line in text.split("```")[1].splitlines():
+        if line.endswith(":") and not line.startswith(" "):
+            name = line[:-1]
+            want[name] = ""
+        elif name and line.strip():
+            want[name] += line.strip()
+    chain = "accord-test"
+    sk_i = nacl.signing.SigningKey(b"\x04" * 32)
+    sk_r = nacl.signing.SigningKey(b"\x05" * 32)
+    x_i, x_r = b"\x41" * 32, b"\x42" * 32
+    e_i, e_r = nb.crypto_scalarmult_base(x_i), nb.crypto_scalarmult_base(x_r)
+    dh = nb.crypto_scalarmult(x_i, e_r)
+    h, k_ir, k_ri = keys_of(chain, e_i, e_r, dh)
+    got = {
+        "e_I": e_i, "e_R": e_r, "h": h, "k_hs_ir": k_ir, "k_hs_ri": k_ri,
+        "k_stream_ir": hkdf(h, dh, b"stream i->r"),
+        "k_stream_ri": hkdf(h, dh, b"stream r->i"),
+        "msg1": MAGIC + bytes([VERSION]) + e_i,
+        "msg2": MAGIC + bytes([VERSION]) + e_r + aead_seal(
+            k_ri, 0, bytes(sk_r.verify_key) + sk_r.sign(ctx_prefix(chain) + b"\x02" + e_i + e_r).signature, h),
+        "msg3": aead_seal(k_ir, 0, bytes(sk_i.verify_key) +
+                          sk_i.sign(ctx_prefix(chain) + b"\x01" + e_i + e_r).signature + b"\x49" * 24, h),
+        "msg4": aead_seal(k_ri, 1, b"\x52" * 24, h),
+    }
+    bad = [k for k in got if want.get(k) != got[k].hex()]
+    if bad:
+        return "mismatch: %s (spec %s, client %s)" % (bad[0], want.get(bad[0]), got[bad[0]].hex())
+    return "ok: %d handshake values of specs/wire.md §7 reproduced" % len(got)
+
+
 def replay(port, msg1, msg3):
     s = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT_S)
     try:
@@ -193,6 +231,8 @@ def main(argv):
                 f.write(m1.hex() + "\n" + m3.hex() + "\n")
     elif len(argv) == 6 and argv[1] == "frame" and argv[5] in BAD_FRAMES:
         answer, _, _ = hello(int(argv[2]), argv[3], signing_key(argv[4]), bad_frame(argv[5]))
+    elif len(argv) == 3 and argv[1] == "vectors":
+        answer = vectors(argv[2])
     elif len(argv) == 4 and argv[1] == "replay":
         m1, m3 = [bytes.fromhex(x) for x in open(argv[3]).read().split()]
         answer = replay(int(argv[2]), m1, m3)
