@@ -97,11 +97,14 @@ static void load_done(void *user, size_t i, long status, const char *body,
 		return;
 	}
 	s->failed++;
-	if (s->first_error[0] == '\0')
+	if (s->first_error[0] == '\0' && status == 0)
+		(void)snprintf(s->first_error, sizeof s->first_error,
+			       "no response (connection refused, reset or "
+			       "timed out)");
+	else if (s->first_error[0] == '\0')
 		(void)snprintf(s->first_error, sizeof s->first_error,
 			       "HTTP %ld: %.*s", status,
-			       (int)(len > 200 ? 200 : len),
-			       status ? body : "no response");
+			       (int)(len > 200 ? 200 : len), body);
 }
 
 static int u64_cmp(const void *a, const void *b)
