@@ -35,10 +35,17 @@ BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
 BINS := $(if $(NODE_SRC),$(BUILD)/bin/accordd) $(if $(CLI_SRC),$(BUILD)/bin/accord)
+# TEST ONLY: accordd whose validator also signs a conflicting prevote for
+# every prevote it sends (node/driver.c, ACCORD_TEST_EQUIVOCATE), for the
+# evidence test; never deployed.
+TEST_NODE_BINS := $(if $(NODE_SRC),$(BUILD)/bin/accordd-equivocate)
+# Test tools: the power-loss shim (tests/tools/powerloss.c), LD_PRELOADed
+# by tests/integration/powerloss.sh and storage_full.sh.
+TOOLS := $(BUILD)/tools/powerloss.so
 
 .PHONY: all test check fuzz fuzz-run sim bench demo deps deps-check clean format
 
-all: $(BUILD)/libaccord.a $(APP_LIBS) $(BINS) $(TEST_BIN) $(SIM_BIN) $(BENCH_BIN)
+all: $(BUILD)/libaccord.a $(APP_LIBS) $(BINS) $(TEST_NODE_BINS) $(TEST_BIN) $(SIM_BIN) $(BENCH_BIN) $(TOOLS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -63,6 +70,15 @@ $(BUILD)/bin/accordd: $(BUILD)/node/main.o $(BUILD)/libnode.a $(BUILD)/libaccord
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/test/driver_equivocate.o: node/driver.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DACCORD_TEST_EQUIVOCATE -MMD -MP -c $< -o $@
+
+# The object above comes first, so the archive's driver.o is not linked.
+$(BUILD)/bin/accordd-equivocate: $(BUILD)/node/main.o $(BUILD)/test/driver_equivocate.o $(BUILD)/libnode.a $(BUILD)/libaccord.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/bin/accord: $(BUILD)/cli/main.o $(BUILD)/libcli.a $(BUILD)/libaccord.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -70,6 +86,11 @@ $(BUILD)/bin/accord: $(BUILD)/cli/main.o $(BUILD)/libcli.a $(BUILD)/libaccord.a
 $(BUILD)/tests/%: tests/unit/%.c $(APP_LIBS) $(BUILD)/libaccord.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(APP_LIBS) $(BUILD)/libaccord.a $(LDLIBS)
+
+# Plain flags: the shim is preloaded into sanitized binaries too.
+$(BUILD)/tools/powerloss.so: tests/tools/powerloss.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -g $(WARN) -fPIC -shared -o $@ $< -ldl -lpthread
 
 $(BUILD)/bin/sim: $(SIM_SRC) $(BUILD)/libaccord.a
 	@mkdir -p $(dir $@)
@@ -136,4 +157,4 @@ format:
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(NODE_LIB_OBJ:.o=.d) $(CLI_LIB_OBJ:.o=.d) $(BUILD)/node/main.d $(BUILD)/cli/main.d
+-include $(LIB_OBJ:.o=.d) $(NODE_LIB_OBJ:.o=.d) $(CLI_LIB_OBJ:.o=.d) $(BUILD)/node/main.d $(BUILD)/cli/main.d $(BUILD)/test/driver_equivocate.d

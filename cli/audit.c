@@ -14,6 +14,7 @@
 #include "common/merkle.h"
 #include "ledger/block.h"
 #include "ledger/cert.h"
+#include "ledger/chain.h"
 #include "ledger/entry.h"
 #include "ledger/genesis.h"
 #include "ledger/rules.h"
@@ -113,22 +114,6 @@ static void arena_free(struct arena *ar)
 
 /* ---- windows ---- */
 
-/*
- * A certificate decoded and verified in the pool against what it names
- * itself: its own height and block hash. The ordered checks then compare
- * that height and hash with the chain's; where they match, this is the
- * verification against the chain's, and where they do not, it tells an
- * altered header from an altered certificate.
- */
-struct cert_pre {
-	int decode_rc;
-	int verify_rc; /* when decoded */
-	uint64_t height;
-	uint8_t block_hash[HASH_BYTES];
-	uint16_t count;
-	struct acc_err err; /* the decode or verify failure */
-};
-
 struct wblock {
 	uint64_t height;
 	const uint8_t *header, *cert, *last_cert;
@@ -138,7 +123,8 @@ struct wblock {
 	size_t first; /* its first entry in the window's entry arrays */
 	int has_ids;  /* the source filed ids (window src_ids) */
 	int last_pre; /* last_cert_pre was computed */
-	struct cert_pre cert_pre, last_cert_pre;
+	/* The pool's half of the certificate checks (ledger/chain.h). */
+	struct chain_cert_pre cert_pre, last_cert_pre;
 };
 
 /* A certificate job: block index in the window, and which one. */
@@ -286,20 +272,6 @@ static size_t window_items(const struct window *w)
 	return w->ncerts + w->nentries;
 }
 
-static void cert_pre_run(struct cert_pre *pre, const struct genesis *g,
-			 const uint8_t *cb, size_t clen)
-{
-	struct cert c;
-	memset(pre, 0, sizeof *pre);
-	pre->decode_rc = cert_decode(&c, cb, clen, &pre->err);
-	if (pre->decode_rc != 0)
-		return;
-	pre->height = c.height;
-	memcpy(pre->block_hash, c.block_hash, HASH_BYTES);
-	pre->count = c.count;
-	pre->verify_rc = cert_verify(&c, g, c.height, c.block_hash, &pre->err);
-}
-
 /* Pool job i of a window: its certificates first (a certificate may carry
  * many signatures, so they go before the single-signature entries), then
  * its entries. */
@@ -309,23 +281,24 @@ static void window_job_fn(void *user, size_t i)
 	if (i < w->ncerts) {
 		struct wblock *b = &w->blocks[w->certs[i].block];
 		if (w->certs[i].carried)
-			cert_pre_run(&b->last_cert_pre, w->g, b->last_cert,
-				     b->last_cert_len);
+			chain_cert_pre_run(&b->last_cert_pre, w->g,
+					   b->last_cert, b->last_cert_len);
 		else
-			cert_pre_run(&b->cert_pre, w->g, b->cert, b->cert_len);
+			chain_cert_pre_run(&b->cert_pre, w->g, b->cert,
+					   b->cert_len);
 		return;
 	}
 	i -= w->ncerts;
 	struct entry *e = &w->ents[i];
 	w->errs[i].msg[0] = '\0';
-	/* entry_check decodes, checks every field bound, verifies every
-	 * signature and finds every signer in genesis (specs/encoding.md §7):
-	 * the signatures are the whole cost of an audit. The decoded entry
-	 * and its id stay for the replay. */
-	w->rc[i] = entry_check(w->bytes[i], w->lens[i], w->g, e, &w->errs[i]);
+	/* The per-entry check of specs/chain.md §2: decoding, every field
+	 * bound, every signature, every signer in genesis, and the id. The
+	 * signatures are the whole cost of an audit. The decoded entry and
+	 * its id stay for the replay. */
+	w->rc[i] = chain_entry_check(w->g, w->bytes[i], w->lens[i], e,
+				     w->ids[i], &w->errs[i]);
 	w->live[i] = w->rc[i] == 0;
 	w->sigs[i] = w->rc[i] == 0 ? e->sig_count : 0;
-	entry_id(w->ids[i], w->bytes[i], w->lens[i]);
 }
 
 /* ---- the audit ---- */
@@ -342,15 +315,13 @@ struct auditor {
 	/* The own certificate of the block last read. */
 	const uint8_t *fill_prev_cert;
 	size_t fill_prev_cert_len;
-	/* The ordered checks' state. */
-	struct merkle_frontier fr;
-	uint8_t prev_hash[HASH_BYTES];
-	uint8_t valset[HASH_BYTES];
+	/* The ordered checks' state: the block before the next one, with
+	 * the log recomputed so far (prev.log). */
+	struct chain_prev prev;
 	uint8_t *prev_cert; /* the certificate the source keeps for h-1 */
 	size_t prev_cert_len, prev_cert_cap;
 	int have_prev_cert;
-	int prev_cert_ok;
-	uint64_t prev_time_ms;
+	struct chain_cert_pre prev_cert_pre; /* its pool result */
 	int roots_diverged;
 	/* Compliance: the derived state rebuilt from the entries. */
 	struct kv state;
@@ -481,220 +452,129 @@ nomem:
 	a->next_height = a->head_height + 1;
 }
 
-/* Verify the certificate bytes cb for block `height` whose header hashes to
- * hash, from the pool's result pre (NULL: verify here). what names the
- * certificate in messages. Returns 1 to stop. */
-static int cert_check(struct auditor *a, uint64_t height, const char *what,
-		      const uint8_t *cb, size_t clen,
-		      const struct cert_pre *pre,
-		      const uint8_t hash[HASH_BYTES], uint64_t *sigs)
+/* Report a check of ledger/chain.h that failed; returns 1 to stop. */
+static int fail_chain(struct auditor *a, const struct chain_fail *f)
 {
-	struct cert_pre here;
-	char h1[33], h2[33];
-	if (clen == 0)
-		return fail(a, "block %" PRIu64 ": %s is missing", height,
-			    what);
-	if (pre == NULL) {
-		cert_pre_run(&here, a->g, cb, clen);
-		pre = &here;
+	return fail(a, "%s", f->err.msg);
+}
+
+/* Keep block h's own certificate and its pool result: block h+1 should
+ * carry the same bytes. Returns ACC_ENOMEM or 0. */
+static int keep_cert(struct auditor *a, const struct wblock *b)
+{
+	a->have_prev_cert = 0;
+	a->prev_cert_len = 0;
+	if (b->cert_len == 0)
+		return 0;
+	if (b->cert_len > a->prev_cert_cap) {
+		uint8_t *pc = realloc(a->prev_cert, b->cert_len);
+		if (pc == NULL)
+			return ACC_ENOMEM;
+		a->prev_cert = pc;
+		a->prev_cert_cap = b->cert_len;
 	}
-	if (pre->decode_rc != 0)
-		return fail(a, "block %" PRIu64 ": %s does not decode: %s",
-			    height, what, pre->err.msg);
-	if (pre->height != height)
-		return fail(a, "block %" PRIu64 ": %s is for height %" PRIu64,
-			    height, what, pre->height);
-	if (memcmp(pre->block_hash, hash, HASH_BYTES) != 0) {
-		/* Tell an altered header from an altered certificate: a
-		 * certificate that verifies for the hash it names was made by
-		 * the validators, so the header is what changed. */
-		short_hex(h1, pre->block_hash);
-		short_hex(h2, hash);
-		if (pre->verify_rc == 0)
-			return fail(
-			    a,
-			    "block %" PRIu64
-			    ": header altered: it hashes to %s…, but its %s "
-			    "(which verifies) commits block hash %s…",
-			    height, h2, what, h1);
-		return fail(
-		    a,
-		    "block %" PRIu64
-		    ": %s commits block hash %s…, not this header's %s…, "
-		    "and does not verify: %s",
-		    height, what, h1, h2, pre->err.msg);
-	}
-	if (pre->verify_rc != 0)
-		return fail(a, "block %" PRIu64 ": %s does not verify: %s",
-			    height, what, pre->err.msg);
-	*sigs += pre->count;
+	memcpy(a->prev_cert, b->cert, b->cert_len);
+	a->prev_cert_len = b->cert_len;
+	a->prev_cert_pre = b->cert_pre;
+	a->have_prev_cert = 1;
 	return 0;
 }
 
-/* The ordered checks of block j of w, its signatures already verified.
- * Returns 1 to stop (the failure bound, or an error in *rc). */
-static int block_check(struct auditor *a, struct window *w, size_t j,
-		       int *rc, struct acc_err *err)
+/* §2 steps 1-7: the header decodes and links to the block before. Sets
+ * *hd_ok. Returns 1 to stop. */
+static int header_step(struct auditor *a, const struct wblock *b,
+		       struct block_header *hd, int *hd_ok)
 {
-	const struct wblock *b = &w->blocks[j];
-	struct audit_result *res = a->res;
-	const char *name = a->src->name;
-	uint64_t h = b->height;
-	struct block_header hd;
 	struct acc_err e = {0};
-	uint8_t hash[HASH_BYTES], zero[HASH_BYTES] = {0};
-	char h1[33], h2[33];
+	struct chain_fail f;
+	*hd_ok = block_header_decode(hd, b->header, b->header_len, &e) == 0;
+	if (!*hd_ok)
+		return fail(a, "block %" PRIu64 ": header does not decode: %s",
+			    b->height, e.msg);
+	if (chain_header_check(a->g, &a->prev, hd, b->entry_count, &f) != 0)
+		return fail_chain(a, &f);
+	return 0;
+}
 
-	res->blocks++;
-	block_hash(b->header, b->header_len, hash);
-	/* Header: decodes, names this chain and height, links to the
-	 * previous header (block 1 to the genesis hash). */
-	int hd_ok = block_header_decode(&hd, b->header, b->header_len, &e) == 0;
-	if (!hd_ok) {
-		if (fail(a, "block %" PRIu64 ": header does not decode: %s", h,
-			 e.msg))
-			return 1;
-	} else {
-		if (strcmp(hd.chain_id, a->g->chain_id) != 0 &&
-		    fail(a,
-			 "block %" PRIu64
-			 ": header: chain id \"%s\" is not the genesis "
-			 "chain id \"%s\"",
-			 h, hd.chain_id, a->g->chain_id))
-			return 1;
-		if (hd.height != h &&
-		    fail(a,
-			 "block %" PRIu64 ": header: height %" PRIu64
-			 " out of sequence",
-			 h, hd.height))
-			return 1;
-		if (memcmp(hd.prev_hash, a->prev_hash, HASH_BYTES) != 0) {
-			short_hex(h1, hd.prev_hash);
-			short_hex(h2, a->prev_hash);
-			if (fail(a,
-				 "block %" PRIu64
-				 ": header: prev_hash %s… does not link to %s "
-				 "(%s…)",
-				 h, h1,
-				 h == 1 ? "the genesis hash"
-					: "the previous header",
-				 h2))
+/*
+ * §2 steps 8-11: the certificate of h-1 it carries (bytes equal to h-1's
+ * own certificate take that one's pool result: they were verified once),
+ * the one the source keeps for h-1, its own certificate (the last block's
+ * is the only one no successor carries) and the proposer of its round.
+ * hd is NULL when the header does not decode. Returns 1 to stop.
+ */
+static int cert_step(struct auditor *a, const struct wblock *b,
+		     const struct block_header *hd,
+		     const uint8_t hash[HASH_BYTES])
+{
+	struct audit_result *res = a->res;
+	struct chain_fail f;
+	uint64_t h = b->height;
+	int same_as_kept =
+	    h > 1 && a->have_prev_cert &&
+	    a->prev_cert_len == b->last_cert_len &&
+	    memcmp(a->prev_cert, b->last_cert, b->last_cert_len) == 0;
+	if (hd != NULL) {
+		const struct chain_cert_pre *pre =
+		    b->last_pre	   ? &b->last_cert_pre
+		    : same_as_kept ? &a->prev_cert_pre
+				   : NULL;
+		if (chain_last_cert_check(a->g, &a->prev, hd, b->last_cert,
+					  b->last_cert_len, pre, &f) != 0) {
+			if (fail_chain(a, &f))
 				return 1;
+		} else if (b->last_pre) {
+			res->cert_sigs += b->last_cert_pre.count;
 		}
-		if (memcmp(hd.valset_hash, a->valset, HASH_BYTES) != 0 &&
-		    fail(a,
-			 "block %" PRIu64 ": header: valset_hash is not the "
-			 "genesis validator set's",
-			 h))
-			return 1;
-		if (hd.proposer >= a->g->validator_count &&
-		    fail(a,
-			 "block %" PRIu64
-			 ": header: proposer %u is not a validator",
-			 h, hd.proposer))
-			return 1;
-		if (hd.time_ms < a->prev_time_ms &&
-		    fail(a, "block %" PRIu64 ": header: time goes backwards",
-			 h))
-			return 1;
-		a->prev_time_ms = hd.time_ms;
-		if (hd.entry_count != b->entry_count &&
-		    fail(a,
-			 "block %" PRIu64 ": header says %u entries, %s holds "
-			 "%zu",
-			 h, hd.entry_count, name, b->entry_count))
-			return 1;
 	}
-	/* The previous block's certificate this block carries: it hashes to
-	 * last_cert_hash and commits block h-1. */
-	if (h == 1) {
-		if (b->last_cert_len != 0 &&
-		    fail(a, "block 1: carries a previous certificate, but "
-			    "there is none"))
-			return 1;
-		if (hd_ok && memcmp(hd.last_cert_hash, zero, HASH_BYTES) != 0 &&
-		    fail(a, "block 1: header: last_cert_hash is not zero"))
-			return 1;
-	} else {
-		uint8_t ch[HASH_BYTES];
-		int same_as_kept =
-		    a->have_prev_cert && a->prev_cert_len == b->last_cert_len &&
-		    memcmp(a->prev_cert, b->last_cert, b->last_cert_len) == 0;
-		cert_hash(b->last_cert, b->last_cert_len, ch);
-		if (hd_ok && memcmp(ch, hd.last_cert_hash, HASH_BYTES) != 0) {
-			if (fail(a,
-				 "block %" PRIu64 ": the certificate of block "
-				 "%" PRIu64
-				 " it carries does not hash to its header's "
-				 "last_cert_hash (certificate or header "
-				 "altered)",
-				 h, h - 1))
-				return 1;
-		} else if (!(a->prev_cert_ok && same_as_kept)) {
-			/* Not the bytes already verified as block h-1's
-			 * certificate: verify these. */
-			char what[96];
-			(void)snprintf(what, sizeof what,
-				       "certificate carried by block %" PRIu64,
-				       h);
-			if (cert_check(a, h - 1, what, b->last_cert,
-				       b->last_cert_len,
-				       b->last_pre ? &b->last_cert_pre : NULL,
-				       a->prev_hash, &res->cert_sigs))
-				return 1;
-		}
-		/* The source keeps the canonical certificate of h-1, which is
-		 * the one h carries. */
-		if (a->have_prev_cert && !same_as_kept &&
-		    fail(a,
-			 "block %" PRIu64 ": the certificate %s keeps for it "
-			 "differs from the one block %" PRIu64 " carries",
-			 h - 1, name, h))
-			return 1;
-	}
-	/* This block's own certificate (the last block's is the only one not
-	 * carried by a successor). */
-	size_t before = res->failures;
-	if (cert_check(a, h, "certificate", b->cert, b->cert_len,
-		       b->cert_len > 0 ? &b->cert_pre : NULL, hash,
-		       &res->cert_sigs))
+	/* The source keeps the canonical certificate of h-1, which is the
+	 * one h carries. */
+	if (h > 1 && a->have_prev_cert && !same_as_kept &&
+	    fail(a,
+		 "block %" PRIu64 ": the certificate %s keeps for it "
+		 "differs from the one block %" PRIu64 " carries",
+		 h - 1, a->src->name, h))
 		return 1;
-	a->prev_cert_ok = res->failures == before;
-	a->have_prev_cert = 0;
-	a->prev_cert_len = 0;
-	if (b->cert_len > 0) {
-		if (b->cert_len > a->prev_cert_cap) {
-			uint8_t *pc = realloc(a->prev_cert, b->cert_len);
-			if (pc == NULL) {
-				*rc = acc_err_set(err, ACC_ENOMEM,
-						  "out of memory");
-				return 1;
-			}
-			a->prev_cert = pc;
-			a->prev_cert_cap = b->cert_len;
-		}
-		memcpy(a->prev_cert, b->cert, b->cert_len);
-		a->prev_cert_len = b->cert_len;
-		a->have_prev_cert = 1;
-	}
-	/* Entries, checked by the pool, folded into the log in order. */
-	if (b->first_index != a->fr.size &&
+	uint32_t round = 0;
+	if (chain_cert_check(a->g, h, hash, b->cert, b->cert_len,
+			     b->cert_len > 0 ? &b->cert_pre : NULL, &round,
+			     &f) != 0)
+		return fail_chain(a, &f);
+	res->cert_sigs += b->cert_pre.count;
+	if (hd != NULL && chain_proposer_check(a->g, h, hd, round, &f) != 0)
+		return fail_chain(a, &f);
+	return 0;
+}
+
+/*
+ * §2 step 12 and the replay: the entries of block b, checked by the pool,
+ * folded into the log in order and replayed through the rules at the
+ * block's time (hd NULL: the header does not decode, the replay stops).
+ * Returns 1 to stop (the failure bound, or an error in *rc).
+ */
+static int entries_step(struct auditor *a, struct window *w,
+			const struct wblock *b, const struct block_header *hd,
+			int *rc, struct acc_err *err)
+{
+	struct audit_result *res = a->res;
+	struct chain_fail f;
+	uint64_t h = b->height;
+	char h1[33], h2[33];
+	if (b->first_index != a->prev.log.size &&
 	    fail(a,
 		 "block %" PRIu64 ": %s puts its first entry at log index "
 		 "%" PRIu64 ", the log so far has %" PRIu64,
-		 h, name, b->first_index, a->fr.size))
+		 h, a->src->name, b->first_index, a->prev.log.size))
 		return 1;
 	for (size_t i = 0; i < b->entry_count; i++) {
 		size_t k = b->first + i;
-		uint64_t index = a->fr.size;
-		if (w->rc[k] != 0 &&
-		    fail(a,
-			 "block %" PRIu64 " entry %zu (log index %" PRIu64
-			 "): %s",
-			 h, i, index,
-			 w->errs[k].msg[0] ? w->errs[k].msg
-					   : acc_strerror(w->rc[k])))
-			return 1;
+		uint64_t index = a->prev.log.size;
+		if (w->rc[k] != 0) {
+			(void)chain_entry_fail(&f, h, i, index, w->rc[k],
+					       &w->errs[k]);
+			if (fail_chain(a, &f))
+				return 1;
+		}
 		res->entry_sigs += w->sigs[k];
 		if (b->has_ids &&
 		    memcmp(w->src_ids[k], w->ids[k], HASH_BYTES) != 0) {
@@ -708,60 +588,84 @@ static int block_check(struct auditor *a, struct window *w, size_t j,
 				 h, i, index, h1, h2))
 				return 1;
 		}
-		if (merkle_frontier_append(&a->fr, w->ids[k], NULL, NULL) !=
-		    0) {
+		if (merkle_frontier_append(&a->prev.log, w->ids[k], NULL,
+					   NULL) != 0) {
 			*rc = acc_err_set(err, ACC_EFULL, "log size overflow");
 			return 1;
 		}
 		res->entries++;
 		/* The rules, at the block's time (specs/compliance.md §2):
 		 * a node must never have committed an entry they refuse. */
-		if (!a->state_diverged && (!hd_ok || w->rc[k] != 0))
+		if (!a->state_diverged && (hd == NULL || w->rc[k] != 0))
 			a->state_diverged = 1;
-		if (!a->state_diverged) {
-			/* What state_replay_entry does, from the pool's
-			 * decoding and id. */
-			e = (struct acc_err){0};
-			int r = rules_apply(&a->state, a->g, &w->ents[k],
-					    w->ids[k], index,
-					    hd.time_ms / 1000u, &e);
-			entry_free(&w->ents[k]);
-			w->live[k] = 0;
-			if (r == ACC_ENOMEM) {
-				*rc = acc_err_set(err, r, "out of memory");
-				return 1;
-			}
-			if (r != 0) {
-				a->state_diverged = 1;
-				if (fail(a,
-					 "block %" PRIu64 " entry %zu (log "
-					 "index %" PRIu64
-					 "): the rules refuse it: %s "
-					 "(compliance not recomputed past it)",
-					 h, i, index, e.msg))
-					return 1;
-			}
+		if (a->state_diverged)
+			continue;
+		/* What state_replay_entry does, from the pool's decoding and
+		 * id. */
+		struct acc_err e = {0};
+		int r = rules_apply(&a->state, a->g, &w->ents[k], w->ids[k],
+				    index, hd->time_ms / 1000u, &e);
+		entry_free(&w->ents[k]);
+		w->live[k] = 0;
+		if (r == ACC_ENOMEM) {
+			*rc = acc_err_set(err, r, "out of memory");
+			return 1;
 		}
-	}
-	/* The RFC 9162 root after this block's entries. */
-	if (hd_ok && !a->roots_diverged) {
-		uint8_t root[HASH_BYTES];
-		merkle_frontier_root(&a->fr, root);
-		if (hd.log_size != a->fr.size ||
-		    memcmp(root, hd.log_root, HASH_BYTES) != 0) {
-			short_hex(h1, hd.log_root);
-			short_hex(h2, root);
-			a->roots_diverged = 1;
+		if (r != 0) {
+			a->state_diverged = 1;
 			if (fail(a,
-				 "block %" PRIu64
-				 ": log root: the entries give size %" PRIu64
-				 " root %s…, the header says size %" PRIu64
-				 " root %s… (later roots not compared)",
-				 h, a->fr.size, h2, hd.log_size, h1))
+				 "block %" PRIu64 " entry %zu (log index "
+				 "%" PRIu64
+				 "): the rules refuse it: %s (compliance not "
+				 "recomputed past it)",
+				 h, i, index, e.msg))
 				return 1;
 		}
 	}
-	memcpy(a->prev_hash, hash, HASH_BYTES);
+	return 0;
+}
+
+/*
+ * The ordered checks of block j of w, its signatures already verified by
+ * the pool: the checks of specs/chain.md §2 (ledger/chain.h, piece by
+ * piece, each failure reported and the audit going on), what the source
+ * says beside the blocks (where the log continues, the ids it files, the
+ * certificate it keeps), and the replay through the rules. Returns 1 to
+ * stop (the failure bound, or an error in *rc).
+ */
+static int block_check(struct auditor *a, struct window *w, size_t j, int *rc,
+		       struct acc_err *err)
+{
+	const struct wblock *b = &w->blocks[j];
+	struct block_header hd;
+	struct chain_fail f;
+	uint8_t hash[HASH_BYTES];
+	int hd_ok;
+
+	a->res->blocks++;
+	block_hash(b->header, b->header_len, hash);
+	if (header_step(a, b, &hd, &hd_ok) ||
+	    cert_step(a, b, hd_ok ? &hd : NULL, hash))
+		return 1;
+	if (keep_cert(a, b) != 0) {
+		*rc = acc_err_set(err, ACC_ENOMEM, "out of memory");
+		return 1;
+	}
+	if (entries_step(a, w, b, hd_ok ? &hd : NULL, rc, err))
+		return 1;
+	/* §2 step 13: the RFC 9162 root after this block's entries. Once the
+	 * log differs, every later root does too: it is named once. */
+	if (hd_ok && !a->roots_diverged &&
+	    chain_log_check(b->height, &hd, &a->prev.log, &f) != 0) {
+		a->roots_diverged = 1;
+		if (fail(a, "%s (later roots not compared)", f.err.msg))
+			return 1;
+	}
+	/* The next block links to this one, whatever failed here. */
+	a->prev.height = b->height;
+	memcpy(a->prev.hash, hash, HASH_BYTES);
+	if (hd_ok)
+		a->prev.time_ms = hd.time_ms;
 	return 0;
 }
 
@@ -837,7 +741,7 @@ static int state_check(struct auditor *a, uint64_t head_height, int *rc,
 		*rc = acc_err_set(err, ACC_ENOMEM, "out of memory");
 		return 1;
 	}
-	res->state_time_s = a->prev_time_ms / 1000u;
+	res->state_time_s = a->prev.time_ms / 1000u;
 	struct eval_job job = {
 	    .kv = &a->state,
 	    .t = res->state_time_s,
@@ -957,15 +861,13 @@ int audit_run(const struct audit_opts *o, const struct audit_source *src,
 	if (pool_init(&pool, threads > 1 ? threads - 1 : 0) != 0)
 		return acc_err_set(err, ACC_ENOMEM,
 				   "cannot start verification threads");
-	merkle_frontier_init(&a.fr);
 	/* The replay's KV is a hash table: it reads and writes a few keys per
 	 * entry and iterates only at the end (specs/cli.md §8 "Speed"). */
 	if (kv_hash_open(&a.state) != 0) {
 		pool_free(&pool);
 		return acc_err_set(err, ACC_ENOMEM, "out of memory");
 	}
-	memcpy(a.prev_hash, a.g->hash, HASH_BYTES);
-	genesis_valset_hash(a.g, a.valset);
+	chain_prev_genesis(&a.prev, a.g);
 
 	if ((rc = src->head(src->ctx, &head, err)) != 0) {
 		(void)fail(&a, "%s: %s", src->name, err->msg);
@@ -1020,17 +922,17 @@ int audit_run(const struct audit_opts *o, const struct audit_source *src,
 			break;
 		cur ^= 1;
 	}
-	res->log_size = a.fr.size;
-	merkle_frontier_root(&a.fr, res->log_root);
+	res->log_size = a.prev.log.size;
+	merkle_frontier_root(&a.prev.log, res->log_root);
 	if (!a.roots_diverged &&
-	    (head.log_size != a.fr.size ||
+	    (head.log_size != a.prev.log.size ||
 	     memcmp(head.log_root, res->log_root, HASH_BYTES) != 0)) {
 		short_hex(h1, head.log_root);
 		short_hex(h2, res->log_root);
 		(void)fail(&a,
 			   "%s reports log size %" PRIu64
 			   " root %s…, the blocks give %" PRIu64 " root %s…",
-			   src->name, head.log_size, h1, a.fr.size, h2);
+			   src->name, head.log_size, h1, a.prev.log.size, h2);
 	}
 	if (!a.state_diverged)
 		(void)state_check(&a, head.height, &rc, err);

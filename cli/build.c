@@ -143,6 +143,9 @@ int build_agreement_simple(struct entry *e, const char *title,
 		o->pollutant = POLLUTANT_PM25;
 		o->metric = METRIC_ANNUAL_MEAN_CONCENTRATION;
 		o->target = target_milli;
+		/* Silence is assessed at a third over the target
+		 * (specs/compliance.md §6.4). */
+		o->default_value = target_milli + target_milli / 3 + 1000;
 		o->period_start = period_start;
 		o->period_end = period_end;
 		o->deadline = deadline;
@@ -157,6 +160,8 @@ int build_agreement_simple(struct entry *e, const char *title,
 	a->attestations_required = 1;
 	a->grace_days = g->params.grace_days_default;
 	a->resolution_threshold = (uint8_t)(n / 2 + 1);
+	a->amendment_threshold = (uint8_t)n;
+	a->challenge_days = 30;
 	sha256(a->legal_text_hash, title, strlen(title));
 	a->legal_text_uri = build_str("urn:accord:bench");
 	oom |= a->legal_text_uri == NULL;
@@ -202,7 +207,7 @@ int build_report_bench(struct entry *e, const uint8_t agreement_id[HASH_BYTES],
 	 * obligations cover (cli/cmd_bench.c). */
 	int year = build_year_of(time_s);
 	r->period_start = build_time(year, 1, 1, 0, 0, 0);
-	r->period_end = build_time(year, 12, 31, 23, 59, 59);
+	r->period_end = build_time(year + 1, 1, 1, 0, 0, 0);
 	r->has_value = true;
 	r->value = 20000 + (int64_t)(i % 40000000u);
 	if (r->party == NULL || r->scope == NULL || r->method == NULL ||

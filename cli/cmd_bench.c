@@ -313,7 +313,7 @@ static int accord_prepare(const struct load_opts *o, struct http_client *c,
 	if ((rc = build_agreement_simple(
 		 &e, title, party_ids, nsigners, &g, 35000,
 		 build_time(year, 1, 1, 0, 0, 0),
-		 build_time(year, 12, 31, 23, 59, 59),
+		 build_time(year + 1, 1, 1, 0, 0, 0),
 		 build_time(year + 1, 3, 31, 23, 59, 59), err)) != 0)
 		goto out;
 	e.time = cli_now_ms() / 1000u;

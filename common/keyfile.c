@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/hex.h"
@@ -135,4 +136,19 @@ void keyfile_free(struct keyfile *kf)
 {
 	key_free(&kf->key);
 	memset(kf, 0, sizeof *kf);
+}
+
+int keyfile_check_private(const char *path, struct acc_err *err)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return acc_err_set(err, ACC_EIO, "key file %s: %s", path,
+				   strerror(errno));
+	if ((st.st_mode & 077) != 0)
+		return acc_err_set(err, ACC_ECONFIG,
+				   "key file %s has mode %04o: group or others "
+				   "may access the private key; run chmod 600 "
+				   "%s",
+				   path, (unsigned)(st.st_mode & 07777), path);
+	return 0;
 }

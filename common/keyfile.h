@@ -33,6 +33,12 @@ int keyfile_load(struct keyfile *kf, const char *path, struct acc_err *err);
 int keyfile_save(const struct keyfile *kf, const char *path, int overwrite,
 		 struct acc_err *err);
 
+/* A key a daemon runs with must be private, as ssh requires
+ * (specs/keyfile.md "Permissions"): 0, ACC_EIO if path cannot be
+ * stat'ed, ACC_ECONFIG if group or others may read or write it (the
+ * message gives the chmod that fixes it). */
+int keyfile_check_private(const char *path, struct acc_err *err);
+
 /* Wipe and free the key. Safe on a zeroed keyfile. */
 void keyfile_free(struct keyfile *kf);
 

@@ -674,9 +674,11 @@ int checkpoint_policy_format(const struct genesis *g, char **out, size_t *len,
 	int equal;
 	size_t k = checkpoint_policy_quorum(g, &equal);
 	size_t l = 0;
-#define EMIT(...)                                           \
-	l += (size_t)snprintf(b + l, cap - l, __VA_ARGS__); \
-	assert(l < cap)
+#define EMIT(...)                                                   \
+	do {                                                        \
+		l += (size_t)snprintf(b + l, cap - l, __VA_ARGS__); \
+		assert(l < cap);                                    \
+	} while (0)
 	EMIT("# tlog-policy for the accord log \"%s\" (specs/checkpoint.md "
 	     "§8)\n",
 	     g->chain_id);

@@ -51,65 +51,183 @@ int compliance_compensation(int64_t shortfall_milli, int64_t rate_milli,
 	return 0;
 }
 
+/* Longest chain of reports of one obligation a row walks (a cycle in a
+ * corrupt state ends here as ACC_EDECODE). */
+#define REPORT_CHAIN_MAX (1u << 24)
+
+/* §6.2: the value report r gives for metric, if any. */
+static bool report_value(const struct state_report *r, uint8_t metric,
+			 int64_t *v)
+{
+	if (r->has_value) {
+		*v = r->value;
+		return true;
+	}
+	if (strcmp(r->notation_key, "NO") == 0) {
+		*v = metric == METRIC_PERCENT_REDUCTION ? 100000 : 0;
+		return true;
+	}
+	return false;
+}
+
+/* §6.2: the shortfall of value v (positive: missed). Quantities are at
+ * most 10^15 milli in magnitude, so the difference fits. */
+static int64_t shortfall_of(uint8_t metric, int64_t target, int64_t v)
+{
+	return metric == METRIC_PERCENT_REDUCTION ? target - v : v - target;
+}
+
+/* The reports of one obligation as §6.1 reads them. */
+struct standing {
+	bool has_latest;
+	struct state_report latest; /* N */
+	uint8_t latest_id[HASH_BYTES];
+	bool has_v;
+	struct state_report v; /* V, the standing report */
+	uint8_t v_id[HASH_BYTES];
+	int64_t v_value;
+	bool any_valued;   /* a counted report carrying a value (no V) */
+	int64_t worst;	   /* the worst such value */
+};
+
+/* Walk o's counted reports from the latest back to the standing one (or
+ * to the first when none stands). */
+static int standing_find(const struct kv *kv, const struct state_agreement *a,
+			 const struct state_obligation *o, struct standing *st,
+			 struct acc_err *err)
+{
+	struct state_report cur;
+	uint8_t id[HASH_BYTES];
+	int rc;
+
+	memset(st, 0, sizeof *st);
+	if (!o->has_deciding)
+		return 0;
+	memcpy(id, o->deciding, HASH_BYTES);
+	for (uint32_t steps = 0;; steps++) {
+		if (steps >= REPORT_CHAIN_MAX)
+			return acc_err_set(err, ACC_EDECODE,
+					   "derived state: report chain too "
+					   "long");
+		rc = state_report_get(kv, id, &cur, err);
+		if (rc == ACC_ENOTFOUND)
+			return acc_err_set(err, ACC_EDECODE,
+					   "derived state: report missing "
+					   "from its chain");
+		if (rc != 0)
+			return rc;
+		if (steps == 0) {
+			st->has_latest = true;
+			st->latest = cur;
+			memcpy(st->latest_id, id, HASH_BYTES);
+		}
+		int64_t v;
+		if (report_value(&cur, o->metric, &v)) {
+			if (cur.positive >= a->attestations_required) {
+				st->has_v = true;
+				st->v = cur;
+				st->v_value = v;
+				memcpy(st->v_id, id, HASH_BYTES);
+				return 0;
+			}
+			if (!st->any_valued ||
+			    shortfall_of(o->metric, st->worst, v) > 0)
+				st->worst = v;
+			st->any_valued = true;
+		}
+		if (!cur.has_prev)
+			return 0;
+		memcpy(id, cur.prev, HASH_BYTES);
+	}
+}
+
+/* §6.3: shortfall and compensation of value v into row, capped. */
+static void assess(const struct state_agreement *a,
+		   const struct state_obligation *o, int64_t v, int how,
+		   const char *const *others, size_t other_count,
+		   struct compliance_row *row)
+{
+	int64_t shortfall = shortfall_of(o->metric, o->target, v);
+	row->assessed = how;
+	if (how == COMPLIANCE_ASSESSED_REPORT)
+		row->status =
+		    shortfall <= 0 ? COMPLIANCE_MET : COMPLIANCE_MISSED;
+	row->has_shortfall = true;
+	row->shortfall = shortfall > 0 ? shortfall : 0;
+	if (row->shortfall > QTY_MILLI_MAX) {
+		row->shortfall = QTY_MILLI_MAX;
+		row->capped = true;
+	}
+	if (!a->has_compensation)
+		return;
+	row->has_compensation = true;
+	if (compliance_compensation(row->shortfall, a->compensation_rate,
+				    &row->compensation) != 0) {
+		row->compensation = QTY_MILLI_MAX;
+		row->capped = true;
+	}
+	row->currency = a->currency;
+	row->payer = o->party;
+	/* A party never owes itself: the other parties share it. */
+	if (strcmp(a->payee, o->party) == 0) {
+		row->payee = NULL;
+		row->payees = others;
+		row->payee_count = other_count;
+	} else {
+		row->payee = a->payee;
+	}
+}
+
 /*
- * §6: the status of obligation o of agreement a at time t, given its
- * deciding report r (NULL when none), into row (whose other fields the
- * caller fills). ACC_ERANGE when an amount cannot be represented (R18
- * keeps that from happening).
+ * §6.1: the status of obligation o of agreement a at time t, given its
+ * reports st, into row (whose other fields the caller fills). others
+ * lists a's parties but the payee (§6.3).
  */
-static int status_eval(const struct state_agreement *a,
-		       const struct state_obligation *o,
-		       const struct state_report *r, uint64_t t,
-		       struct compliance_row *row)
+static void status_eval(const struct state_agreement *a,
+			const struct state_obligation *o,
+			const struct standing *st, uint64_t t,
+			const char *const *others, size_t other_count,
+			struct compliance_row *row)
 {
 	uint64_t close =
 	    o->deadline + (uint64_t)a->grace_days * SECONDS_PER_DAY;
+	if (o->has_reopened && o->reopened > close)
+		close = o->reopened;
 
 	/* 1. superseded */
 	if (a->superseded && a->superseded_at <= t &&
 	    o->deadline > a->superseded_at) {
 		row->status = COMPLIANCE_SUPERSEDED;
-		return 0;
+		return;
 	}
-	/* 2. disputed */
-	if (r != NULL && (r->has_challenge || r->disputed_attestations > 0)) {
+	/* 2. disputed: the standing report, until its challenge lapses. */
+	if (st->has_v && st->v.has_challenge &&
+	    t <= st->v.challenge_expires) {
 		row->status = COMPLIANCE_DISPUTED;
-		return 0;
+		return;
 	}
-	/* 3. met / missed: verified and carrying a value ("NO" counts 0). */
-	bool valued =
-	    r != NULL && (r->has_value || strcmp(r->notation_key, "NO") == 0);
-	if (valued && r->positive >= a->attestations_required) {
-		int64_t v = r->has_value ? r->value : 0;
-		int64_t shortfall = o->metric == METRIC_PERCENT_REDUCTION
-					? o->target - v
-					: v - o->target;
-		if (shortfall > QTY_MILLI_MAX)
-			return ACC_ERANGE;
-		row->status =
-		    shortfall <= 0 ? COMPLIANCE_MET : COMPLIANCE_MISSED;
-		row->has_shortfall = true;
-		row->shortfall = shortfall > 0 ? shortfall : 0;
-		if (a->has_compensation) {
-			row->has_compensation = true;
-			if (compliance_compensation(row->shortfall,
-						    a->compensation_rate,
-						    &row->compensation) != 0)
-				return ACC_ERANGE;
-			row->currency = a->currency;
-			row->payer = o->party;
-			row->payee = a->payee;
-		}
-		return 0;
+	/* 3. met / missed */
+	if (st->has_v) {
+		assess(a, o, st->v_value, COMPLIANCE_ASSESSED_REPORT, others,
+		       other_count, row);
+		return;
 	}
-	/* 4.-6. */
-	if (t <= close)
+	/* 4. pending */
+	if (t <= close) {
 		row->status = COMPLIANCE_PENDING;
-	else if (r != NULL)
+		return;
+	}
+	/* 5., 6.: silence, assessed at the default (§6.4); an unverified
+	 * figure worse than the default counts against its reporter. */
+	int64_t v = o->default_value;
+	if (st->any_valued) {
 		row->status = COMPLIANCE_UNVERIFIED;
-	else
+		if (shortfall_of(o->metric, v, st->worst) > 0)
+			v = st->worst;
+	} else {
 		row->status = COMPLIANCE_NOT_REPORTED;
-	return 0;
+	}
+	assess(a, o, v, COMPLIANCE_ASSESSED_DEFAULT, others, other_count, row);
 }
 
 struct eval {
@@ -122,14 +240,50 @@ struct eval {
 	struct state_agreement *a; /* cached: the rows come by agreement */
 	bool have_a;
 	uint8_t aid[HASH_BYTES];
+	const char *others[LIST_ITEMS_MAX]; /* a's parties but the payee */
+	size_t other_count;
 };
+
+/* Cache agreement aid in ev (the rows of one agreement come together). */
+static int eval_agreement(struct eval *ev, const uint8_t aid[HASH_BYTES])
+{
+	if (ev->have_a && memcmp(ev->aid, aid, HASH_BYTES) == 0)
+		return 0;
+	ev->have_a = false;
+	int rc = state_agreement_get(ev->kv, aid, ev->a, ev->err);
+	if (rc == ACC_ENOTFOUND)
+		return acc_err_set(ev->err, ACC_EDECODE,
+				   "derived state: obligation without its "
+				   "agreement");
+	if (rc != 0)
+		return rc;
+	memcpy(ev->aid, aid, HASH_BYTES);
+	ev->have_a = true;
+	ev->other_count = 0;
+	for (size_t i = 0; i < ev->a->party_count; i++)
+		if (strcmp(ev->a->parties[i], ev->a->payee) != 0)
+			ev->others[ev->other_count++] = ev->a->parties[i];
+	return 0;
+}
+
+static void row_report(struct compliance_row *row, const uint8_t id[HASH_BYTES],
+		       const struct state_report *r)
+{
+	row->has_report = true;
+	memcpy(row->report, id, HASH_BYTES);
+	row->has_value = r->has_value;
+	row->reported = r->value;
+	row->notation_key = r->has_value ? NULL : r->notation_key;
+	row->late = r->late;
+	row->attestations = r->positive;
+}
 
 static int eval_cb(void *ctx, const uint8_t *key, size_t klen,
 		   const uint8_t *val, size_t vlen)
 {
 	struct eval *ev = ctx;
 	struct state_obligation o;
-	struct state_report r;
+	struct standing st;
 	struct compliance_row row;
 	int rc;
 
@@ -142,33 +296,16 @@ static int eval_cb(void *ctx, const uint8_t *key, size_t klen,
 	uint16_t oi = be16_get(aid + HASH_BYTES);
 	if ((rc = state_obligation_read(&o, val, vlen, ev->err)) != 0)
 		return rc;
-	if (!ev->have_a || memcmp(ev->aid, aid, HASH_BYTES) != 0) {
-		ev->have_a = false;
-		rc = state_agreement_get(ev->kv, aid, ev->a, ev->err);
-		if (rc == ACC_ENOTFOUND)
-			return acc_err_set(ev->err, ACC_EDECODE,
-					   "derived state: obligation without "
-					   "its agreement");
-		if (rc != 0)
-			return rc;
-		memcpy(ev->aid, aid, HASH_BYTES);
-		ev->have_a = true;
-	}
+	if ((rc = eval_agreement(ev, aid)) != 0)
+		return rc;
 	const struct state_agreement *a = ev->a;
 	/* Proposed agreements bind nobody yet: no rows. */
 	if (!a->active)
 		return 0;
 	if (ev->party != NULL && strcmp(ev->party, o.party) != 0)
 		return 0;
-	if (o.has_deciding) {
-		rc = state_report_get(ev->kv, o.deciding, &r, ev->err);
-		if (rc == ACC_ENOTFOUND)
-			return acc_err_set(ev->err, ACC_EDECODE,
-					   "derived state: deciding report "
-					   "missing");
-		if (rc != 0)
-			return rc;
-	}
+	if ((rc = standing_find(ev->kv, a, &o, &st, ev->err)) != 0)
+		return rc;
 
 	memset(&row, 0, sizeof row);
 	memcpy(row.agreement, aid, HASH_BYTES);
@@ -186,25 +323,22 @@ static int eval_cb(void *ctx, const uint8_t *key, size_t klen,
 	row.baseline_year = o.baseline_year;
 	row.baseline_value = o.baseline_value;
 	row.target = o.target;
+	row.default_value = o.default_value;
 	row.attestations_required = a->attestations_required;
-	if (o.has_deciding) {
-		row.has_report = true;
-		memcpy(row.report, o.deciding, HASH_BYTES);
-		row.has_value = r.has_value;
-		row.reported = r.value;
-		row.notation_key = r.has_value ? NULL : r.notation_key;
-		row.late = r.late;
-		row.attestations = r.positive;
+	if (st.has_v)
+		row_report(&row, st.v_id, &st.v);
+	else if (st.has_latest)
+		row_report(&row, st.latest_id, &st.latest);
+	if (st.has_v && memcmp(st.v_id, st.latest_id, HASH_BYTES) != 0) {
+		row.has_correction = true;
+		memcpy(row.correction, st.latest_id, HASH_BYTES);
+		row.correction_has_value = st.latest.has_value;
+		row.correction_value = st.latest.value;
+		row.correction_notation_key =
+		    st.latest.has_value ? NULL : st.latest.notation_key;
+		row.correction_attestations = st.latest.positive;
 	}
-	rc = status_eval(a, &o, o.has_deciding ? &r : NULL, ev->t, &row);
-	if (rc != 0) {
-		char h[2 * HASH_BYTES + 1];
-		hex_encode(h, aid, HASH_BYTES);
-		return acc_err_set(ev->err, rc,
-				   "agreement %s obligation %u: amount out of "
-				   "range",
-				   h, (unsigned)oi);
-	}
+	status_eval(a, &o, &st, ev->t, ev->others, ev->other_count, &row);
 	return ev->fn(ev->ctx, &row);
 }
 
@@ -232,8 +366,6 @@ int compliance_eval(const struct kv *kv, uint64_t t, const char *party,
 		}
 		if (rc != 0)
 			goto out;
-		memcpy(ev.aid, agreement, HASH_BYTES);
-		ev.have_a = true;
 		plen = state_key_id(prefix, STATE_KEY_OBLIGATION, agreement);
 	}
 	rc = kv_iter(kv, prefix, plen, eval_cb, &ev);
@@ -276,6 +408,7 @@ json_t *compliance_row_to_json(const struct compliance_row *r)
 		set_null(o, "baseline_value", &ok);
 	}
 	field_set_milli(o, "target", r->target, &ok);
+	field_set_milli(o, "default_value", r->default_value, &ok);
 	if (r->has_report && r->has_value)
 		field_set_milli(o, "reported", r->reported, &ok);
 	else
@@ -293,6 +426,12 @@ json_t *compliance_row_to_json(const struct compliance_row *r)
 	field_set_uint(o, "attestations_required", r->attestations_required,
 		       &ok);
 	field_set_str(o, "status", compliance_status_name(r->status), &ok);
+	if (r->assessed == COMPLIANCE_ASSESSED_REPORT)
+		field_set_str(o, "assessed", "report", &ok);
+	else if (r->assessed == COMPLIANCE_ASSESSED_DEFAULT)
+		field_set_str(o, "assessed", "default", &ok);
+	else
+		set_null(o, "assessed", &ok);
 	if (r->has_shortfall)
 		field_set_milli(o, "shortfall", r->shortfall, &ok);
 	else
@@ -305,11 +444,50 @@ json_t *compliance_row_to_json(const struct compliance_row *r)
 			field_set_milli(c, "amount", r->compensation, &ok);
 			field_set_str(c, "currency", r->currency, &ok);
 			field_set_str(c, "payer", r->payer, &ok);
-			field_set_str(c, "payee", r->payee, &ok);
+			if (r->payee != NULL) {
+				field_set_str(c, "payee", r->payee, &ok);
+				set_null(c, "payees", &ok);
+			} else {
+				json_t *p = json_array();
+				if (p == NULL)
+					ok = false;
+				for (size_t i = 0; p && i < r->payee_count; i++)
+					field_append(p,
+						     json_string(r->payees[i]),
+						     &ok);
+				set_null(c, "payee", &ok);
+				field_set(c, "payees", p, &ok);
+			}
+			field_set(c, "capped", json_boolean(r->capped), &ok);
 			field_set(o, "compensation", c, &ok);
 		}
 	} else {
 		set_null(o, "compensation", &ok);
+	}
+	if (r->has_correction) {
+		json_t *c = json_object();
+		if (c == NULL) {
+			ok = false;
+		} else {
+			field_set_hex(c, "report", r->correction, HASH_BYTES,
+				      &ok);
+			if (r->correction_has_value) {
+				field_set_milli(c, "reported",
+						r->correction_value, &ok);
+				set_null(c, "notation_key", &ok);
+			} else {
+				set_null(c, "reported", &ok);
+				field_set_str(c, "notation_key",
+					      r->correction_notation_key, &ok);
+			}
+			field_set_uint(c, "attestations",
+				       r->correction_attestations, &ok);
+			field_set_str(c, "note",
+				      "correction awaiting verification", &ok);
+			field_set(o, "correction", c, &ok);
+		}
+	} else {
+		set_null(o, "correction", &ok);
 	}
 	if (!ok) {
 		json_decref(o);
@@ -322,14 +500,18 @@ static json_t *view_json(const struct state_agreement *a,
 			 const uint8_t id[HASH_BYTES])
 {
 	json_t *o = json_object(), *parties = json_array(),
-	       *endorsed = json_array();
-	bool ok = o != NULL && parties != NULL && endorsed != NULL;
+	       *endorsed = json_array(), *amenders = json_array();
+	bool ok = o != NULL && parties != NULL && endorsed != NULL &&
+		  amenders != NULL;
 	if (!ok) {
 		json_decref(o);
 		json_decref(parties);
 		json_decref(endorsed);
+		json_decref(amenders);
 		return NULL;
 	}
+	for (size_t i = 0; i < a->amender_count; i++)
+		field_append(amenders, json_string(a->amenders[i]), &ok);
 	for (size_t i = 0; i < a->party_count; i++) {
 		field_append(parties, json_string(a->parties[i]), &ok);
 		if (a->endorsed[i])
@@ -359,6 +541,9 @@ static json_t *view_json(const struct state_agreement *a,
 	else
 		set_null(o, "supersedes", &ok);
 	field_set_uint(o, "obligations", a->obligation_count, &ok);
+	field_set_uint(o, "amendment_threshold", a->amendment_threshold, &ok);
+	field_set_uint(o, "challenge_days", a->challenge_days, &ok);
+	field_set(o, "amenders", amenders, &ok);
 	if (!ok) {
 		json_decref(o);
 		return NULL;

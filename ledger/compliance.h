@@ -51,7 +51,8 @@ struct compliance_row {
 	uint16_t baseline_year;
 	int64_t baseline_value;
 	int64_t target;
-	/* The deciding report, if any. */
+	int64_t default_value; /* assessed for silence (§6.4) */
+	/* The standing report (§6.1) if any, else the latest report. */
 	bool has_report;
 	uint8_t report[HASH_BYTES];
 	bool has_value;		  /* reported value present */
@@ -61,15 +62,39 @@ struct compliance_row {
 	uint32_t attestations; /* counted positive attestations */
 	uint8_t attestations_required;
 	int status; /* enum compliance_status */
-	/* Set for met (0) and missed (> 0). */
+	/* What the shortfall is computed on (§6.4, §7 "assessed"). */
+	int assessed; /* enum compliance_assessed */
+	/* Set whenever assessed is: met (0), missed and assessed at the
+	 * default (> 0). */
 	bool has_shortfall;
 	int64_t shortfall;
-	/* Set for met and missed when the agreement has a compensation rule. */
+	/* Set whenever assessed is, when the agreement has a compensation
+	 * rule. */
 	bool has_compensation;
 	int64_t compensation; /* milli currency units */
+	bool capped;	      /* shortfall or compensation capped (§6.3) */
 	const char *currency;
 	const char *payer; /* the obligation's party */
+	/* The rule's payee; NULL when it is the payer: then the amount is
+	 * owed to payees[0..payee_count) in equal shares (§6.3). */
 	const char *payee;
+	const char *const *payees;
+	size_t payee_count;
+	/* A correction awaiting verification (§6.1): the latest report, when
+	 * newer than the standing one. */
+	bool has_correction;
+	uint8_t correction[HASH_BYTES];
+	bool correction_has_value;
+	int64_t correction_value;		/* when correction_has_value */
+	const char *correction_notation_key; /* otherwise */
+	uint32_t correction_attestations;
+};
+
+/* What a row's shortfall is computed on (§7 "assessed"). */
+enum compliance_assessed {
+	COMPLIANCE_ASSESSED_NONE = 0,	 /* null */
+	COMPLIANCE_ASSESSED_REPORT = 1,	 /* "report": met or missed */
+	COMPLIANCE_ASSESSED_DEFAULT = 2, /* "default": silence (§6.4) */
 };
 
 /*
@@ -80,8 +105,9 @@ struct compliance_row {
  * agreement's rows. fn returns 0 to go on, 1 to stop (then 0 is
  * returned), or a negative error that is returned.
  * Errors: ACC_ENOTFOUND (agreement given and unknown), ACC_EDECODE
- * (corrupt state), ACC_ERANGE (an amount out of range: R18 keeps it from
- * happening), ACC_ENOMEM, the KV's errors, fn's errors.
+ * (corrupt state, a report chain that does not end), ACC_ENOMEM, the
+ * KV's errors, fn's errors. Amounts beyond QTY_MILLI_MAX are capped in
+ * the row (capped), never an error (§6.3).
  */
 int compliance_eval(const struct kv *kv, uint64_t t, const char *party,
 		    const uint8_t *agreement,

@@ -251,6 +251,7 @@ static int validate_obligation(const struct obligation *o, size_t i,
 	if (o->has_baseline)
 		CK(check_milli(o->baseline_value, PF("baseline_value"), err));
 	CK(check_milli(o->target, PF("target"), err));
+	CK(check_milli(o->default_value, PF("default_value"), err));
 	CK(check_time(o->period_start, PF("period_start"), err));
 	CK(check_time(o->period_end, PF("period_end"), err));
 	CK(check_time(o->deadline, PF("deadline"), err));
@@ -470,6 +471,7 @@ static void write_obligation(struct wbuf *w, const struct obligation *o)
 		wbuf_i64(w, o->baseline_value);
 	}
 	wbuf_i64(w, o->target);
+	wbuf_i64(w, o->default_value);
 	wbuf_u64(w, o->period_start);
 	wbuf_u64(w, o->period_end);
 	wbuf_u64(w, o->deadline);
@@ -507,6 +509,8 @@ static void write_body(struct wbuf *w, const struct entry *e)
 			field_str_write(w, a->payee);
 		}
 		wbuf_u8(w, a->resolution_threshold);
+		wbuf_u8(w, a->amendment_threshold);
+		wbuf_u32(w, a->challenge_days);
 		wbuf_u8(w, a->has_supersedes ? 1 : 0);
 		if (a->has_supersedes)
 			wbuf_bytes(w, a->supersedes, HASH_BYTES);
@@ -733,6 +737,7 @@ static int read_obligation(struct rbuf *r, struct obligation *o, size_t i,
 		RD(rbuf_i64(r, &o->baseline_value), p);
 	}
 	RD(rbuf_i64(r, &o->target), p);
+	RD(rbuf_i64(r, &o->default_value), p);
 	RD(rbuf_u64(r, &o->period_start), p);
 	RD(rbuf_u64(r, &o->period_end), p);
 	RD(rbuf_u64(r, &o->deadline), p);
@@ -773,6 +778,8 @@ static int read_agreement(struct rbuf *r, struct agreement *a,
 				  "compensation.payee", err));
 	}
 	RD(rbuf_u8(r, &a->resolution_threshold), "resolution_threshold");
+	RD(rbuf_u8(r, &a->amendment_threshold), "amendment_threshold");
+	RD(rbuf_u32(r, &a->challenge_days), "challenge_days");
 	CK(field_flag_read(r, &a->has_supersedes, "supersedes", err));
 	if (a->has_supersedes)
 		CK(read_hash(r, a->supersedes, HASH_BYTES, "supersedes", err));

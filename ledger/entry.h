@@ -18,6 +18,8 @@ struct genesis;
 
 /* The only body version this code writes or accepts (§4.1). */
 #define ENTRY_VERSION 1u
+/* Longest challenge window an agreement may state (§7.2), in days. */
+#define CHALLENGE_DAYS_MAX 3650u
 /* Signatures on one entry (§4.2). */
 #define ENTRY_SIGS_MAX 16u
 /* Context string of entry signatures (§4.3, common/crypto.h). */
@@ -116,6 +118,9 @@ struct obligation {
 	uint16_t baseline_year;
 	int64_t baseline_value; /* milli, in the metric's unit */
 	int64_t target;         /* milli, in the metric's unit */
+	/* milli: the value assessed when no verified figure exists once
+	 * reporting closes; strictly worse than target (§5.1). */
+	int64_t default_value;
 	uint64_t period_start;
 	uint64_t period_end;
 	uint64_t deadline;
@@ -140,6 +145,11 @@ struct agreement {
 	char currency[4];          /* three uppercase ASCII letters and NUL */
 	char *payee;               /* party id */
 	uint8_t resolution_threshold; /* distinct listed parties to resolve */
+	/* Parties of this agreement that must endorse a successor (§5.1). */
+	uint8_t amendment_threshold;
+	/* Challenge window, challenge expiry and reopened reporting, in days
+	 * (1..CHALLENGE_DAYS_MAX). */
+	uint32_t challenge_days;
 	bool has_supersedes;
 	uint8_t supersedes[HASH_BYTES]; /* agreement id */
 	uint8_t legal_text_hash[HASH_BYTES];

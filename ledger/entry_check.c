@@ -106,9 +106,43 @@ static bool in_list(char *const *v, size_t n, const char *s)
 	return false;
 }
 
+/*
+ * §2.7: a period boundary is at 00:00:00Z. An end one second before
+ * midnight is the inclusive convention: the message gives the canonical
+ * (half-open) end. field names the field ("obligations[0].period_end").
+ */
+static int check_period_time(uint64_t t, const char *field,
+			     struct acc_err *err)
+{
+	char have[TIME_TEXT_BYTES], want[TIME_TEXT_BYTES];
+	if (t % 86400u == 0)
+		return 0;
+	fixed_time_format(have, t);
+	if (t % 86400u == 86399u && t < TIME_MAX) {
+		fixed_time_format(want, t + 1);
+		return acc_err_set(err, ACC_ERULE,
+				   "%s %s: periods are half-open and end at "
+				   "00:00:00Z; write %s",
+				   field, have, want);
+	}
+	return acc_err_set(err, ACC_ERULE,
+			   "%s %s: period boundaries are at 00:00:00Z", field,
+			   have);
+}
+
+/* The value assessed for silence (compliance §6.4) is strictly worse than
+ * the target, so that silence is always a miss. */
+static bool default_worse(const struct obligation *o)
+{
+	return o->metric == METRIC_PERCENT_REDUCTION
+		   ? o->default_value < o->target
+		   : o->default_value > o->target;
+}
+
 static int check_obligation(const struct obligation *o, size_t i,
 			    const struct agreement *a, struct acc_err *err)
 {
+	char f[48];
 	if (!in_list(a->parties, a->party_count, o->party))
 		return acc_err_set(err, ACC_ERULE,
 				   "obligations[%zu]: party %s is not among "
@@ -119,11 +153,40 @@ static int check_obligation(const struct obligation *o, size_t i,
 				   "obligations[%zu]: needs period_start < "
 				   "period_end <= deadline",
 				   i);
+	snprintf(f, sizeof f, "obligations[%zu].period_start", i);
+	CK(check_period_time(o->period_start, f, err));
+	snprintf(f, sizeof f, "obligations[%zu].period_end", i);
+	CK(check_period_time(o->period_end, f, err));
 	if (o->metric == METRIC_PERCENT_REDUCTION && !o->has_baseline)
 		return acc_err_set(err, ACC_ERULE,
 				   "obligations[%zu]: percent_reduction needs "
 				   "baseline_year and baseline_value",
 				   i);
+	/* compliance §6.2: a reduction is a share of its baseline. */
+	if (o->metric == METRIC_PERCENT_REDUCTION && o->baseline_value <= 0)
+		return acc_err_set(err, ACC_ERULE,
+				   "obligations[%zu]: a reduction from a "
+				   "baseline of 0 or less is meaningless "
+				   "(baseline_value must be > 0)",
+				   i);
+	if (o->metric == METRIC_PERCENT_REDUCTION && o->target > 100000)
+		return acc_err_set(err, ACC_ERULE,
+				   "obligations[%zu]: a reduction target "
+				   "above 100 %% cannot be met",
+				   i);
+	if (o->metric != METRIC_PERCENT_REDUCTION && o->default_value < 0)
+		return acc_err_set(err, ACC_ERULE,
+				   "obligations[%zu]: negative default_value",
+				   i);
+	if (!default_worse(o))
+		return acc_err_set(err, ACC_ERULE,
+				   "obligations[%zu]: default_value must be "
+				   "strictly %s than the target (silence is "
+				   "assessed at it)",
+				   i,
+				   o->metric == METRIC_PERCENT_REDUCTION
+				       ? "lower"
+				       : "higher");
 	if (o->metric != METRIC_PERCENT_REDUCTION && o->target < 0)
 		return acc_err_set(err, ACC_ERULE,
 				   "obligations[%zu]: negative target", i);
@@ -174,6 +237,29 @@ static int check_agreement(const struct agreement *a, struct acc_err *err)
 		return rule(err, "%sverification: no verifiers and no peer "
 				 "parties: nobody could attest",
 			    "");
+	/* compliance R35: the reporting party never attests its own report,
+	 * so these are all the attesters a report can have. */
+	size_t attesters = a->verifier_count +
+			   (a->peer_parties_may_attest ? a->party_count - 1 : 0);
+	if (a->attestations_required > attesters)
+		return acc_err_set(err, ACC_ERULE,
+				   "verification.attestations_required %u can "
+				   "never be reached: %zu verifier(s), peer "
+				   "parties %s",
+				   (unsigned)a->attestations_required,
+				   a->verifier_count,
+				   a->peer_parties_may_attest
+				       ? "may attest"
+				       : "may not attest");
+	if (a->amendment_threshold < 1 ||
+	    a->amendment_threshold > a->party_count)
+		return rule(err, "%samendment_threshold must be between 1 and "
+				 "the number of parties",
+			    "");
+	if (a->challenge_days < 1 || a->challenge_days > CHALLENGE_DAYS_MAX)
+		return acc_err_set(err, ACC_ERULE,
+				   "challenge_days must be between 1 and %u",
+				   CHALLENGE_DAYS_MAX);
 	if (a->resolution_threshold < 1 ||
 	    a->resolution_threshold > a->party_count)
 		return rule(err, "%sresolution_threshold must be between 1 and "
@@ -186,6 +272,12 @@ static int check_agreement(const struct agreement *a, struct acc_err *err)
 			return rule(err,
 				    "compensation.payee %s is not a party",
 				    a->payee);
+		/* compliance §6.3: a party never owes itself. */
+		if (a->party_count < 2)
+			return rule(err,
+				    "%scompensation needs at least two "
+				    "parties: a party never owes itself",
+				    "");
 	}
 	return 0;
 }
@@ -201,9 +293,16 @@ static int check_report(const struct report *r, struct acc_err *err)
 	if (r->period_start >= r->period_end)
 		return rule(err, "%speriod_start must be before period_end",
 			    "");
+	CK(check_period_time(r->period_start, "period_start", err));
+	CK(check_period_time(r->period_end, "period_end", err));
 	if (r->has_value && r->value < 0 &&
 	    r->metric != METRIC_PERCENT_REDUCTION)
 		return rule(err, "%snegative value", "");
+	if (r->has_value && r->value > 100000 &&
+	    r->metric == METRIC_PERCENT_REDUCTION)
+		return rule(err, "%sa reduction above 100 %% is not a "
+				 "measurement",
+			    "");
 	if (r->has_uncertainty && r->uncertainty < 0)
 		return rule(err, "%snegative uncertainty", "");
 	return 0;
@@ -275,6 +374,13 @@ static int check_signers(const struct entry *e, const struct genesis *g,
 			 struct acc_err *err)
 {
 	long party_of[ENTRY_SIGS_MAX];
+	/* entry_decode refuses an entry without signatures (§5), but an entry
+	 * built in memory reaches here through entry_check_decoded, and the
+	 * report rule below reads the first signer. */
+	if (e->sig_count == 0 || e->sig_count > ENTRY_SIGS_MAX)
+		return acc_err_set(err, ACC_EDECODE,
+				   "signatures: %zu, want 1..%u",
+				   (size_t)e->sig_count, ENTRY_SIGS_MAX);
 	for (size_t i = 0; i < e->sig_count; i++) {
 		const uint8_t *pk = e->sigs[i].key;
 		long party = genesis_party_by_key(g, pk);

@@ -23,11 +23,12 @@
 static const char *const agreement_keys[] = {
     "kind", "time", "signatures", "title", "parties", "obligations",
     "grace_days", "verification", "compensation", "resolution_threshold",
-    "supersedes", "legal_text_hash", "legal_text_uri", NULL};
+    "amendment_threshold", "challenge_days", "supersedes", "legal_text_hash",
+    "legal_text_uri", NULL};
 static const char *const obligation_keys[] = {
     "party", "scope", "pollutant", "metric", "baseline_year",
-    "baseline_value", "target", "period_start", "period_end", "deadline",
-    "frequency", NULL};
+    "baseline_value", "target", "default_value", "period_start", "period_end",
+    "deadline", "frequency", NULL};
 static const char *const verification_keys[] = {
     "verifiers", "peer_parties_may_attest", "attestations_required", NULL};
 static const char *const compensation_keys[] = {"rate", "currency", "payee",
@@ -173,6 +174,8 @@ static int obligation_from_json(struct obligation *o, const json_t *j,
 				   p, p);
 	o->has_baseline = by;
 	CK(field_json_milli(j, p, "target", true, NULL, &o->target, err));
+	CK(field_json_milli(j, p, "default_value", true, NULL,
+			    &o->default_value, err));
 	CK(field_json_time(j, p, "period_start", true, NULL, &o->period_start,
 			   err));
 	CK(field_json_time(j, p, "period_end", true, NULL, &o->period_end,
@@ -246,6 +249,12 @@ static int agreement_from_json(struct agreement *a, const json_t *j,
 	CK(field_json_uint(j, "", "resolution_threshold", true, NULL, 0,
 			   UINT8_MAX, &u, err));
 	a->resolution_threshold = (uint8_t)u;
+	CK(field_json_uint(j, "", "amendment_threshold", true, NULL, 0,
+			   UINT8_MAX, &u, err));
+	a->amendment_threshold = (uint8_t)u;
+	CK(field_json_uint(j, "", "challenge_days", true, NULL, 0, UINT32_MAX,
+			   &u, err));
+	a->challenge_days = (uint32_t)u;
 	CK(field_json_hex(j, "", "supersedes", false, &present, a->supersedes,
 			  HASH_BYTES, err));
 	a->has_supersedes = present;
@@ -598,6 +607,7 @@ static json_t *obligation_to_json(const struct obligation *o)
 		field_set_milli(j, "baseline_value", o->baseline_value, &ok);
 	}
 	field_set_milli(j, "target", o->target, &ok);
+	field_set_milli(j, "default_value", o->default_value, &ok);
 	field_set_time(j, "period_start", o->period_start, &ok);
 	field_set_time(j, "period_end", o->period_end, &ok);
 	field_set_time(j, "deadline", o->deadline, &ok);
@@ -642,6 +652,8 @@ static void agreement_to_json(json_t *j, const struct agreement *a, bool *ok)
 		field_set(j, "compensation", c, ok);
 	}
 	field_set_uint(j, "resolution_threshold", a->resolution_threshold, ok);
+	field_set_uint(j, "amendment_threshold", a->amendment_threshold, ok);
+	field_set_uint(j, "challenge_days", a->challenge_days, ok);
 	if (a->has_supersedes)
 		field_set_hex(j, "supersedes", a->supersedes, HASH_BYTES, ok);
 	field_set_hex(j, "legal_text_hash", a->legal_text_hash, HASH_BYTES, ok);

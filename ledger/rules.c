@@ -1,6 +1,7 @@
 /* rules.c - the rules of every entry kind against the derived state, and
  * the state changes of a valid entry (specs/compliance.md §2). Each kind
  * runs every check before its first write (§2.0). */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,7 +116,39 @@ static int agreement_need(const struct kv *kv, const uint8_t id[HASH_BYTES],
 	return rc;
 }
 
-/* ---- agreement (R1-R6) ---- */
+/* ---- agreement (R1-R6, R34, R35) ---- */
+
+/* Close of an obligation's reporting window without reopening: G. */
+static uint64_t window_close(uint64_t deadline, uint32_t grace_days)
+{
+	return deadline + (uint64_t)grace_days * SECONDS_PER_DAY;
+}
+
+/* R10 (b): how many distinct parties of s consented to a, the agreement
+ * superseding it: those listed in a that endorsed it, and a's amenders. */
+static unsigned amendment_consents(const struct state_agreement *a,
+				   const struct state_agreement *s)
+{
+	unsigned n = 0;
+	for (size_t i = 0; i < s->party_count; i++) {
+		long k = party_index(a, s->parties[i]);
+		bool yes = k >= 0 && a->endorsed[k];
+		for (size_t j = 0; !yes && j < a->amender_count; j++)
+			yes = strcmp(a->amenders[j], s->parties[i]) == 0;
+		n += yes;
+	}
+	return n;
+}
+
+/* R10 (a) and (b): a (superseding s, or s NULL) may become active. */
+static bool activation_ready(const struct state_agreement *a,
+			     const struct state_agreement *s)
+{
+	for (size_t k = 0; k < a->party_count; k++)
+		if (!a->endorsed[k])
+			return false;
+	return s == NULL || amendment_consents(a, s) >= s->amendment_threshold;
+}
 
 /* R10's effect on the superseded agreement s (already loaded). */
 static void supersede(struct state_agreement *s, const uint8_t by[HASH_BYTES],
@@ -149,6 +182,8 @@ static int agreement_write(struct kv *kv, const struct agreement *a,
 	rec->peer_parties_may_attest = a->peer_parties_may_attest;
 	rec->attestations_required = a->attestations_required;
 	rec->resolution_threshold = a->resolution_threshold;
+	rec->amendment_threshold = a->amendment_threshold;
+	rec->challenge_days = a->challenge_days;
 	rec->grace_days = a->grace_days;
 	rec->has_compensation = a->has_compensation;
 	if (a->has_compensation) {
@@ -160,9 +195,11 @@ static int agreement_write(struct kv *kv, const struct agreement *a,
 	if (a->has_supersedes)
 		memcpy(rec->supersedes, a->supersedes, HASH_BYTES);
 	rec->obligation_count = (uint16_t)a->obligation_count;
-	/* R6: a one-party agreement is active at once, and ends the one it
-	 * supersedes at the same time (R10). */
-	if (a->party_count == 1) {
+	/* R6: active at once when R10's condition already holds (a one-party
+	 * agreement whose proposer alone meets the amendment threshold of
+	 * the agreement it supersedes, if any); it then ends that one at the
+	 * same time. */
+	if (activation_ready(rec, a->has_supersedes ? old : NULL)) {
 		rec->active = true;
 		rec->active_since = t;
 		if (a->has_supersedes) {
@@ -187,6 +224,7 @@ static int agreement_write(struct kv *kv, const struct agreement *a,
 			so.baseline_value = o->baseline_value;
 		}
 		so.target = o->target;
+		so.default_value = o->default_value;
 		so.period_start = o->period_start;
 		so.period_end = o->period_end;
 		so.deadline = o->deadline;
@@ -273,6 +311,47 @@ static int apply_agreement(struct kv *kv, const struct genesis *g,
 		return acc_err_set(err, ACC_ERULE,
 				   "R4: compensation payee %s is not a party",
 				   a->payee);
+	/* R35 (also encoding §7.2): the reporter never attests its own. */
+	size_t attesters = a->verifier_count +
+			   (a->peer_parties_may_attest ? a->party_count - 1 : 0);
+	if (a->attestations_required > attesters)
+		return acc_err_set(err, ACC_ERULE,
+				   "R35: attestations_required %u can never be "
+				   "reached: %zu verifier(s), peer parties %s",
+				   (unsigned)a->attestations_required,
+				   a->verifier_count,
+				   a->peer_parties_may_attest ? "may attest"
+							      : "may not attest");
+	if (a->amendment_threshold < 1 ||
+	    a->amendment_threshold > a->party_count || a->challenge_days < 1)
+		return acc_err_set(err, ACC_ERULE,
+				   "R1: agreement fails entry_check's "
+				   "consistency rules");
+	/* R34 */
+	for (size_t i = 0; i < a->obligation_count; i++) {
+		const struct obligation *o = &a->obligations[i];
+		uint64_t close = window_close(o->deadline, a->grace_days);
+		if (t > close) {
+			char c[TIME_TEXT_BYTES], b[TIME_TEXT_BYTES],
+			    ps[TIME_TEXT_BYTES];
+			fixed_time_format(c, close <= TIME_MAX ? close
+							       : TIME_MAX);
+			fixed_time_format(b, t);
+			fixed_time_format(ps, o->period_start);
+			return acc_err_set(
+			    err, ACC_ERULE,
+			    "R34: obligations[%zu] (%s %s %s from %s) closed "
+			    "its reporting window at %s, before this agreement "
+			    "(block time %s)",
+			    i, S(o->party),
+			    pollutant_name(o->pollutant)
+				? pollutant_name(o->pollutant)
+				: "?",
+			    metric_name(o->metric) ? metric_name(o->metric)
+						   : "?",
+			    ps, c, b);
+		}
+	}
 	if ((rec = agreement_alloc(err)) == NULL)
 		return ACC_ENOMEM;
 	/* R5 */
@@ -322,39 +401,59 @@ static int apply_endorsement(struct kv *kv, const struct genesis *g,
 	/* R7 */
 	if ((rc = agreement_need(kv, aid, a, "R7", err)) != 0)
 		goto out;
-	/* R8 */
-	long p = genesis_party_by_key(g, e->sigs[0].key);
-	long i = p < 0 ? -1 : party_index(a, g->parties[p].id);
-	if (i < 0) {
+	if (a->active) {
 		rc = acc_err_set(err, ACC_ERULE,
-				 "R8: signer is not a key of a party of "
-				 "agreement %s",
+				 "R7: agreement %s is already in force",
 				 hx(aid).s);
 		goto out;
 	}
-	/* R9 */
-	if (a->endorsed[i]) {
+	if (a->has_supersedes) {
+		if ((old = agreement_alloc(err)) == NULL) {
+			rc = ACC_ENOMEM;
+			goto out;
+		}
+		rc = agreement_need(kv, a->supersedes, old, "R10", err);
+		if (rc != 0)
+			goto out;
+	}
+	/* R8: a listed party, or a party of the superseded agreement
+	 * consenting to the amendment. */
+	long p = genesis_party_by_key(g, e->sigs[0].key);
+	const char *pid = p < 0 ? "" : g->parties[p].id;
+	long i = p < 0 ? -1 : party_index(a, pid);
+	bool amender = i < 0 && old != NULL && p >= 0 &&
+		       party_index(old, pid) >= 0;
+	if (i < 0 && !amender) {
 		rc = acc_err_set(err, ACC_ERULE,
-				 "R9: agreement %s already endorsed by %s",
-				 hx(aid).s, a->parties[i]);
+				 "R8: signer is not a key of a party of "
+				 "agreement %s%s",
+				 hx(aid).s,
+				 old != NULL ? " nor of the agreement it "
+					       "supersedes"
+					     : "");
 		goto out;
 	}
-	a->endorsed[i] = true;
-	bool all = true;
-	for (size_t k = 0; k < a->party_count; k++)
-		all = all && a->endorsed[k];
+	/* R9 */
+	bool already = i >= 0 ? a->endorsed[i] : false;
+	for (size_t k = 0; amender && k < a->amender_count; k++)
+		already = already || strcmp(a->amenders[k], pid) == 0;
+	if (already) {
+		rc = acc_err_set(err, ACC_ERULE,
+				 "R9: agreement %s already endorsed by %s",
+				 hx(aid).s, pid);
+		goto out;
+	}
+	if (i >= 0) {
+		a->endorsed[i] = true;
+	} else {
+		assert(a->amender_count < LIST_ITEMS_MAX);
+		copy_str(a->amenders[a->amender_count++], STATE_ID_BYTES, pid);
+	}
 	/* R10 */
-	if (all) {
+	if (activation_ready(a, old)) {
 		a->active = true;
 		a->active_since = t;
-		if (a->has_supersedes) {
-			if ((old = agreement_alloc(err)) == NULL) {
-				rc = ACC_ENOMEM;
-				goto out;
-			}
-			rc = agreement_need(kv, a->supersedes, old, "R10", err);
-			if (rc != 0)
-				goto out;
+		if (old != NULL) {
 			if (old->superseded) {
 				rc = acc_err_set(
 				    err, ACC_ERULE,
@@ -379,28 +478,78 @@ out:
 
 /* ---- report (R11-R18) ---- */
 
-/* R18: the shortfall and the compensation a value would give must be
- * representable quantities. v is the value (NO counts as 0). */
-static int amounts_check(const struct state_agreement_terms *a,
-			 const struct state_obligation *o, int64_t v,
+/* "2017-01-01..2018-01-01" when both are at midnight, else full times. */
+static void period_text(char *out, size_t cap, uint64_t start, uint64_t end)
+{
+	char a[TIME_TEXT_BYTES], b[TIME_TEXT_BYTES];
+	fixed_time_format(a, start);
+	fixed_time_format(b, end);
+	if (start % SECONDS_PER_DAY == 0 && end % SECONDS_PER_DAY == 0)
+		snprintf(out, cap, "%.10s..%.10s", a, b);
+	else
+		snprintf(out, cap, "%s..%s", a, b);
+}
+
+/* R13's message: what the report asked for, then the obligations the
+ * agreement has for its party (as many as fit, then how many more). Runs
+ * on the refusal path only: at most obligation_count gets. */
+static int no_obligation(const struct kv *kv, const struct report *r,
+			 const struct state_agreement_terms *a,
 			 struct acc_err *err)
 {
-	int64_t shortfall = o->metric == METRIC_PERCENT_REDUCTION
-				? o->target - v
-				: v - o->target;
-	int64_t comp;
-	if (shortfall <= 0)
-		return 0;
-	if (shortfall > QTY_MILLI_MAX)
-		return acc_err_set(err, ACC_ERANGE,
-				   "R18: shortfall beyond 10^12");
-	if (a->has_compensation &&
-	    compliance_compensation(shortfall, a->compensation_rate, &comp) !=
-		0)
-		return acc_err_set(err, ACC_ERANGE,
-				   "R18: compensation beyond 10^12 %s",
-				   a->currency);
-	return 0;
+	char msg[ACC_ERRMSG_BYTES_MAX], per[2 * TIME_TEXT_BYTES + 4];
+	size_t n, listed = 0, more = 0;
+	struct state_obligation o;
+	int rc;
+
+	period_text(per, sizeof per, r->period_start, r->period_end);
+	n = (size_t)snprintf(
+	    msg, sizeof msg,
+	    "R13: no obligation of agreement %.16s for %s/%s/%s/%s/%s; %s has:",
+	    hx(r->agreement_id).s, S(r->party),
+	    S(r->scope)[0] ? r->scope : "(whole party)",
+	    pollutant_name(r->pollutant) ? pollutant_name(r->pollutant) : "?",
+	    metric_name(r->metric) ? metric_name(r->metric) : "?", per,
+	    S(r->party));
+	/* A long scope can fill the message: then nothing is listed. */
+	if (n >= sizeof msg - 1)
+		return acc_err_set(err, ACC_ERULE, "%s", msg);
+	for (uint16_t i = 0; i < a->obligation_count; i++) {
+		if ((rc = state_obligation_get(kv, r->agreement_id, i, &o,
+					       err)) != 0)
+			return rc;
+		if (strcmp(o.party, S(r->party)) != 0)
+			continue;
+		char item[STATE_NAME_BYTES + 96];
+		period_text(per, sizeof per, o.period_start, o.period_end);
+		int k = snprintf(item, sizeof item, "%s %s/%s/%s/%s",
+				 listed ? "," : "",
+				 o.scope[0] ? o.scope : "(whole party)",
+				 pollutant_name(o.pollutant),
+				 metric_name(o.metric), per);
+		/* Keep room for " and 999 more". */
+		if (more == 0 && k > 0 && (size_t)k < sizeof item &&
+		    n + (size_t)k + 16 < sizeof msg) {
+			memcpy(msg + n, item, (size_t)k + 1);
+			n += (size_t)k;
+			listed++;
+		} else {
+			more++;
+		}
+	}
+	if (listed == 0 && more == 0)
+		(void)snprintf(msg + n, sizeof msg - n, " none");
+	else if (more > 0)
+		(void)snprintf(msg + n, sizeof msg - n, " and %zu more", more);
+	return acc_err_set(err, ACC_ERULE, "%s", msg);
+}
+
+/* Close of reporting for o: C = max(G, reopened) (R16, R30). */
+static uint64_t reporting_close(const struct state_obligation *o,
+				uint32_t grace_days)
+{
+	uint64_t g = window_close(o->deadline, grace_days);
+	return o->has_reopened && o->reopened > g ? o->reopened : g;
 }
 
 /* The report rules read only the agreement's terms (not its 17 KiB of
@@ -411,7 +560,6 @@ static int report_check(const struct kv *kv, const struct genesis *g,
 			struct state_obligation *o, struct acc_err *err)
 {
 	const struct report *r = &e->report;
-	char ps[TIME_TEXT_BYTES], pe[TIME_TEXT_BYTES];
 	uint8_t k[STATE_KEY_BYTES_MAX];
 	const uint8_t *v;
 	size_t vl, kl;
@@ -440,21 +588,8 @@ static int report_check(const struct kv *kv, const struct genesis *g,
 			     r->pollutant, r->metric, r->period_start,
 			     r->period_end);
 	rc = kl == 0 ? ACC_ENOTFOUND : kv_get(kv, k, kl, &v, &vl);
-	if (rc == ACC_ENOTFOUND) {
-		/* Times are formatted for the message only. */
-		fixed_time_format(ps, r->period_start);
-		fixed_time_format(pe, r->period_end);
-		return acc_err_set(
-		    err, ACC_ERULE,
-		    "R13: no obligation of agreement %.16s for "
-		    "%s/%s/%s/%s/%s..%s",
-		    hx(r->agreement_id).s, S(r->party),
-		    S(r->scope)[0] ? r->scope : "(whole party)",
-		    pollutant_name(r->pollutant) ? pollutant_name(r->pollutant)
-						 : "?",
-		    metric_name(r->metric) ? metric_name(r->metric) : "?", ps,
-		    pe);
-	}
+	if (rc == ACC_ENOTFOUND)
+		return no_obligation(kv, r, a, err);
 	if (rc != 0)
 		return acc_err_set(err, rc, "reading derived state: %s",
 				   acc_strerror(rc));
@@ -475,19 +610,19 @@ static int report_check(const struct kv *kv, const struct genesis *g,
 		    unit_name(r->unit) ? unit_name(r->unit) : "?",
 		    metric_name(o->metric), unit_name(metric_unit(o->metric)));
 	/* R16 */
-	uint64_t close =
-	    o->deadline + (uint64_t)a->grace_days * SECONDS_PER_DAY;
+	uint64_t close = reporting_close(o, a->grace_days);
 	if (t > close) {
 		char c[TIME_TEXT_BYTES];
 		fixed_time_format(c, close <= TIME_MAX ? close : TIME_MAX);
 		return acc_err_set(err, ACC_ERULE,
 				   "R16: reporting window closed at %s", c);
 	}
-	/* R18 */
-	if (r->has_value)
-		return amounts_check(a, o, r->value, err);
-	if (strcmp(S(r->notation_key), "NO") == 0)
-		return amounts_check(a, o, 0, err);
+	/* R18 (also encoding §7.2); other amounts are capped, §6.3. */
+	if (r->has_value && o->metric == METRIC_PERCENT_REDUCTION &&
+	    r->value > 100000 /* 100 %, milli */)
+		return acc_err_set(err, ACC_ERULE,
+				   "R18: a reduction above 100 %% is not a "
+				   "measurement");
 	return 0;
 }
 
@@ -625,7 +760,169 @@ static int apply_attestation(struct kv *kv, const struct genesis *g,
 	return 0;
 }
 
-/* ---- challenge (R24-R27) ---- */
+/* ---- challenge (R24-R27, R33) ---- */
+
+/* Whether key k (klen bytes) is present: 0 absent, 1 present, or the KV's
+ * error. */
+static int key_present(const struct kv *kv, const uint8_t *k, size_t klen,
+		       struct acc_err *err)
+{
+	const uint8_t *v;
+	size_t vl;
+	int rc = kv_get(kv, k, klen, &v, &vl);
+	if (rc == ACC_ENOTFOUND)
+		return 0;
+	if (rc != 0)
+		return acc_err_set(err, rc, "reading derived state: %s",
+				   acc_strerror(rc));
+	return 1;
+}
+
+/* R33's record: challenge cid by (role, who) on target is dismissed. */
+static int dismissed_put(struct kv *kv, const struct state_challenge *c,
+			 const uint8_t cid[HASH_BYTES], struct acc_err *err)
+{
+	uint8_t k[STATE_KEY_BYTES_MAX];
+	size_t kl = state_key_dismissed(k, c->target, c->challenger_role,
+					c->challenger);
+	int rc = kv_put(kv, k, kl, cid, HASH_BYTES);
+	if (rc != 0)
+		return acc_err_set(err, rc, "writing derived state: %s",
+				   acc_strerror(rc));
+	return 0;
+}
+
+/* The challenger of a challenge or resolution signer's key: role and id,
+ * when it is a listed party or a listed verifier of a (R25). */
+static uint8_t challenger_of(const struct genesis *g,
+			     const struct state_agreement *a,
+			     const uint8_t key[PUBKEY_BYTES], const char **id)
+{
+	long p = genesis_party_by_key(g, key);
+	if (p >= 0 && party_index(a, g->parties[p].id) >= 0) {
+		*id = g->parties[p].id;
+		return STATE_ROLE_PARTY;
+	}
+	long vi = genesis_verifier_by_key(g, key);
+	if (vi >= 0 && verifier_listed(a, g->verifiers[vi].id)) {
+		*id = g->verifiers[vi].id;
+		return STATE_ROLE_VERIFIER;
+	}
+	return 0;
+}
+
+/* All of a challenge's checks (R24-R26, R33), before any write. On
+ * success c is the new record and, when the report's previous challenge
+ * lapsed (R26), *lapsed is set and old holds it. */
+static int challenge_check(const struct kv *kv, const struct genesis *g,
+			   const struct entry *e, uint64_t t,
+			   struct state_report *r, struct state_attestation *at,
+			   struct state_challenge *c, bool *lapsed,
+			   struct state_challenge *old, struct acc_err *err)
+{
+	const uint8_t *tid = e->challenge.target_id;
+	struct state_agreement *a = NULL;
+	uint8_t k[STATE_KEY_BYTES_MAX];
+	const char *who = NULL;
+	bool is_report;
+	int rc;
+
+	*lapsed = false;
+	memset(c, 0, sizeof *c);
+	/* R24: the target. */
+	rc = state_report_get(kv, tid, r, err);
+	is_report = rc == 0;
+	if (rc == ACC_ENOTFOUND) {
+		rc = state_attestation_get(kv, tid, at, err);
+		if (rc == ACC_ENOTFOUND)
+			return acc_err_set(err, ACC_ERULE,
+					   "R24: no report or attestation %s",
+					   hx(tid).s);
+		if (rc == 0)
+			rc = state_report_get(kv, at->report, r, err);
+	}
+	if (rc != 0)
+		return rc;
+	if (is_report ? !r->counted : !at->counted)
+		return acc_err_set(
+		    err, ACC_ERULE, "R24: %s %s no longer counts",
+		    is_report ? "report" : "attestation", hx(tid).s);
+	if ((a = agreement_alloc(err)) == NULL)
+		return ACC_ENOMEM;
+	if ((rc = agreement_need(kv, r->agreement, a, "R24", err)) != 0)
+		goto out;
+	uint64_t span = (uint64_t)a->challenge_days * SECONDS_PER_DAY;
+	uint64_t opened = is_report ? r->block_time : at->block_time;
+	if (t > opened + span) {
+		char w[TIME_TEXT_BYTES];
+		fixed_time_format(w, opened + span <= TIME_MAX ? opened + span
+							       : TIME_MAX);
+		rc = acc_err_set(err, ACC_ERULE,
+				 "R24: the challenge window of %s %.16s closed "
+				 "at %s",
+				 is_report ? "report" : "attestation",
+				 hx(tid).s, w);
+		goto out;
+	}
+	/* R25 */
+	c->challenger_role = challenger_of(g, a, e->sigs[0].key, &who);
+	if (c->challenger_role == 0) {
+		rc = acc_err_set(err, ACC_ERULE,
+				 "R25: only the parties and verifiers of "
+				 "agreement %.16s may challenge",
+				 hx(r->agreement).s);
+		goto out;
+	}
+	if (c->challenger_role == STATE_ROLE_PARTY &&
+	    strcmp(who, r->party) == 0) {
+		rc = acc_err_set(err, ACC_ERULE,
+				 "R25: %s may not challenge its own report or "
+				 "its attestations (it files a correction)",
+				 who);
+		goto out;
+	}
+	copy_str(c->challenger, sizeof c->challenger, who);
+	/* R26: one dispute at a time per report; a lapsed one is recorded. */
+	if (r->has_challenge) {
+		if (t <= r->challenge_expires) {
+			char x[TIME_TEXT_BYTES];
+			fixed_time_format(x, r->challenge_expires);
+			rc = acc_err_set(err, ACC_ERULE,
+					 "R26: report %.16s already has open "
+					 "challenge %.16s, expiring at %s",
+					 hx(is_report ? tid : at->report).s,
+					 hx(r->challenge).s, x);
+			goto out;
+		}
+		if ((rc = state_challenge_get(kv, r->challenge, old, err)) != 0)
+			goto out;
+		*lapsed = true;
+	}
+	/* R33: one decision per challenger and target. */
+	size_t kl = state_key_dismissed(k, tid, c->challenger_role, who);
+	rc = key_present(kv, k, kl, err);
+	if (rc == 0 && *lapsed && memcmp(old->target, tid, HASH_BYTES) == 0 &&
+	    old->challenger_role == c->challenger_role &&
+	    strcmp(old->challenger, who) == 0)
+		rc = 1;
+	if (rc == 1) {
+		rc = acc_err_set(err, ACC_ERULE,
+				 "R33: %s's challenge against %.16s was already "
+				 "dismissed or lapsed",
+				 who, hx(tid).s);
+		goto out;
+	}
+	if (rc != 0)
+		goto out;
+	memcpy(c->target, tid, HASH_BYTES);
+	c->target_kind = is_report ? ENTRY_REPORT : ENTRY_ATTESTATION;
+	memcpy(c->report, is_report ? tid : at->report, HASH_BYTES);
+	memcpy(c->agreement, r->agreement, HASH_BYTES);
+	c->expires = t + span <= TIME_MAX ? t + span : TIME_MAX;
+out:
+	free(a);
+	return rc;
+}
 
 static int apply_challenge(struct kv *kv, const struct genesis *g,
 			   const struct entry *e, const uint8_t id[HASH_BYTES],
@@ -633,58 +930,40 @@ static int apply_challenge(struct kv *kv, const struct genesis *g,
 {
 	const uint8_t *tid = e->challenge.target_id;
 	struct state_report r;
-	struct state_attestation at;
-	struct state_challenge c;
-	bool is_report;
-	int rc;
+	struct state_attestation at, lat;
+	struct state_challenge c, old;
+	bool lapsed;
 
 	CK(absent(kv, STATE_KEY_CHALLENGE, id, "challenge", err));
-	/* R25 */
-	if (genesis_party_by_key(g, e->sigs[0].key) < 0 &&
-	    genesis_verifier_by_key(g, e->sigs[0].key) < 0)
-		return acc_err_set(err, ACC_ERULE,
-				   "R25: a challenge is signed by a party or "
-				   "verifier key");
-	/* R24 */
-	rc = state_report_get(kv, tid, &r, err);
-	is_report = rc == 0;
-	if (rc == ACC_ENOTFOUND) {
-		rc = state_attestation_get(kv, tid, &at, err);
-		if (rc == ACC_ENOTFOUND)
-			return acc_err_set(err, ACC_ERULE,
-					   "R24: no report or attestation %s",
-					   hx(tid).s);
-		if (rc == 0)
-			rc = state_report_get(kv, at.report, &r, err);
-	}
-	if (rc != 0)
-		return rc;
-	if (is_report ? !r.counted : !at.counted)
-		return acc_err_set(
-		    err, ACC_ERULE, "R24: %s %s no longer counts",
-		    is_report ? "report" : "attestation", hx(tid).s);
-	/* R26 */
-	if (is_report ? r.has_challenge : at.has_challenge)
-		return acc_err_set(
-		    err, ACC_ERULE, "R26: %s already has open challenge %s",
-		    hx(tid).s, hx(is_report ? r.challenge : at.challenge).s);
+	CK(challenge_check(kv, g, e, t, &r, &at, &c, &lapsed, &old, err));
 
+	/* R26: the lapsed challenge is recorded as such (§4.5), with R33's
+	 * record for its challenger. */
+	if (lapsed) {
+		const uint8_t *oid = r.challenge;
+		if (old.target_kind == ENTRY_ATTESTATION) {
+			CK(state_attestation_get(kv, old.target, &lat, err));
+			lat.has_challenge = false;
+			memset(lat.challenge, 0, HASH_BYTES);
+			CK(state_attestation_put(kv, old.target, &lat, err));
+			if (c.target_kind == ENTRY_ATTESTATION &&
+			    memcmp(old.target, tid, HASH_BYTES) == 0)
+				at = lat;
+		}
+		old.outcome = STATE_LAPSED;
+		CK(dismissed_put(kv, &old, oid, err));
+		CK(state_challenge_put(kv, oid, &old, err));
+	}
 	/* R27 */
-	memset(&c, 0, sizeof c);
-	memcpy(c.target, tid, HASH_BYTES);
-	c.target_kind = is_report ? ENTRY_REPORT : ENTRY_ATTESTATION;
-	memcpy(c.report, is_report ? tid : at.report, HASH_BYTES);
-	memcpy(c.agreement, r.agreement, HASH_BYTES);
 	c.index = index;
 	c.block_time = t;
-	if (is_report) {
-		r.has_challenge = true;
-		memcpy(r.challenge, id, HASH_BYTES);
-	} else {
+	r.has_challenge = true;
+	memcpy(r.challenge, id, HASH_BYTES);
+	r.challenge_expires = c.expires;
+	if (c.target_kind == ENTRY_ATTESTATION) {
 		at.has_challenge = true;
 		memcpy(at.challenge, id, HASH_BYTES);
 		CK(state_attestation_put(kv, tid, &at, err));
-		r.disputed_attestations++;
 	}
 	CK(state_report_put(kv, c.report, &r, err));
 	return state_challenge_put(kv, id, &c, err);
@@ -693,7 +972,7 @@ static int apply_challenge(struct kv *kv, const struct genesis *g,
 /* ---- resolution (R28-R30) ---- */
 
 /* R30: take report rid (already loaded as r) out of its obligation's
- * list of counted reports; the deciding report falls back to r's prev. */
+ * list of counted reports; the latest report falls back to r's prev. */
 static int report_unlink(struct kv *kv, const uint8_t rid[HASH_BYTES],
 			 struct state_report *r, struct acc_err *err)
 {
@@ -730,20 +1009,54 @@ static int report_unlink(struct kv *kv, const uint8_t rid[HASH_BYTES],
 	return 0;
 }
 
+/* Why party id may not count toward resolving c (R29), or NULL. */
+static const char *ineligible(const char *id, const struct state_challenge *c,
+			      const struct state_report *r,
+			      const struct state_attestation *at)
+{
+	if (c->challenger_role == STATE_ROLE_PARTY &&
+	    strcmp(c->challenger, id) == 0)
+		return "the challenger";
+	if (strcmp(r->party, id) == 0)
+		return "the challenged party";
+	if (at != NULL && at->role == STATE_ROLE_PARTY &&
+	    strcmp(at->attester, id) == 0)
+		return "the challenged attester";
+	return NULL;
+}
+
+/* R29 for challenge cid (record c, its report r, its attestation at or
+ * NULL). */
 static int resolution_check(const struct kv *kv, const struct genesis *g,
 			    const struct entry *e,
+			    const uint8_t cid[HASH_BYTES],
 			    const struct state_challenge *c,
+			    const struct state_report *r,
+			    const struct state_attestation *at,
 			    struct acc_err *err)
 {
 	struct state_agreement *a;
 	bool seen[LIST_ITEMS_MAX];
-	unsigned count = 0;
+	unsigned count = 0, eligible = 0, need;
+	char x[TIME_TEXT_BYTES];
 	int rc;
 
 	if ((a = agreement_alloc(err)) == NULL)
 		return ACC_ENOMEM;
 	if ((rc = agreement_need(kv, c->agreement, a, "R29", err)) != 0)
 		goto out;
+	for (size_t i = 0; i < a->party_count; i++)
+		eligible += ineligible(a->parties[i], c, r, at) == NULL;
+	if (eligible == 0) {
+		fixed_time_format(x, c->expires);
+		rc = acc_err_set(err, ACC_ERULE,
+				 "R29: no party of agreement %.16s may resolve "
+				 "challenge %.16s; it lapses at %s",
+				 hx(c->agreement).s, hx(cid).s, x);
+		goto out;
+	}
+	need = a->resolution_threshold < eligible ? a->resolution_threshold
+						  : eligible;
 	memset(seen, 0, sizeof seen);
 	for (size_t s = 0; s < e->sig_count; s++) {
 		long p = genesis_party_by_key(g, e->sigs[s].key);
@@ -755,20 +1068,46 @@ static int resolution_check(const struct kv *kv, const struct genesis *g,
 					 s, hx(c->agreement).s);
 			goto out;
 		}
+		const char *why = ineligible(a->parties[i], c, r, at);
+		if (why != NULL) {
+			rc = acc_err_set(err, ACC_ERULE,
+					 "R29: %s is %s and does not count "
+					 "toward resolving challenge %.16s",
+					 a->parties[i], why, hx(cid).s);
+			goto out;
+		}
 		if (!seen[i]) {
 			seen[i] = true;
 			count++;
 		}
 	}
-	if (count < a->resolution_threshold)
+	if (count < need)
 		rc = acc_err_set(err, ACC_ERULE,
-				 "R29: resolution needs %u parties of "
-				 "agreement %.16s, has %u",
-				 (unsigned)a->resolution_threshold,
-				 hx(c->agreement).s, count);
+				 "R29: resolution needs %u eligible parties "
+				 "of agreement %.16s, has %u",
+				 need, hx(c->agreement).s, count);
 out:
 	free(a);
 	return rc;
+}
+
+/* R30: reporting for the obligation of report r reopens until
+ * t + challenge_days. */
+static int reporting_reopen(struct kv *kv, const struct state_report *r,
+			    uint64_t t, struct acc_err *err)
+{
+	struct state_agreement_terms a;
+	struct state_obligation o;
+	CK(state_agreement_terms_get(kv, r->agreement, &a, err));
+	CK(state_obligation_get(kv, r->agreement, r->obligation, &o, err));
+	uint64_t until = t + (uint64_t)a.challenge_days * SECONDS_PER_DAY;
+	if (until > TIME_MAX)
+		until = TIME_MAX;
+	if (!o.has_reopened || o.reopened < until) {
+		o.has_reopened = true;
+		o.reopened = until;
+	}
+	return state_obligation_put(kv, r->agreement, r->obligation, &o, err);
 }
 
 static int apply_resolution(struct kv *kv, const struct genesis *g,
@@ -780,6 +1119,7 @@ static int apply_resolution(struct kv *kv, const struct genesis *g,
 	struct state_challenge c;
 	struct state_report r;
 	struct state_attestation at;
+	bool on_report;
 	int rc;
 
 	/* R28 */
@@ -792,26 +1132,39 @@ static int apply_resolution(struct kv *kv, const struct genesis *g,
 	if (c.outcome != 0)
 		return acc_err_set(err, ACC_ERULE,
 				   "R28: challenge %s is already closed (%s)",
-				   hx(cid).s, outcome_name(c.outcome));
+				   hx(cid).s,
+				   c.outcome == STATE_LAPSED
+				       ? "lapsed"
+				       : outcome_name(c.outcome));
+	if (t > c.expires) {
+		char x[TIME_TEXT_BYTES];
+		fixed_time_format(x, c.expires);
+		return acc_err_set(err, ACC_ERULE,
+				   "R28: challenge %s lapsed at %s (dismissed "
+				   "by rule)",
+				   hx(cid).s, x);
+	}
 	if (e->resolution.outcome != OUTCOME_UPHELD &&
 	    e->resolution.outcome != OUTCOME_DISMISSED)
 		return acc_err_set(err, ACC_ERULE, "R28: unknown outcome");
+	on_report = c.target_kind == ENTRY_REPORT;
+	CK(state_report_get(kv, c.report, &r, err));
+	if (!on_report)
+		CK(state_attestation_get(kv, c.target, &at, err));
 	/* R29 */
-	CK(resolution_check(kv, g, e, &c, err));
+	CK(resolution_check(kv, g, e, cid, &c, &r, on_report ? NULL : &at,
+			    err));
 
 	/* R30 */
-	CK(state_report_get(kv, c.report, &r, err));
-	if (c.target_kind == ENTRY_REPORT) {
-		r.has_challenge = false;
-		memset(r.challenge, 0, HASH_BYTES);
+	r.has_challenge = false;
+	memset(r.challenge, 0, HASH_BYTES);
+	r.challenge_expires = 0;
+	if (on_report) {
 		if (upheld)
 			CK(report_unlink(kv, c.report, &r, err));
 	} else {
-		CK(state_attestation_get(kv, c.target, &at, err));
 		at.has_challenge = false;
 		memset(at.challenge, 0, HASH_BYTES);
-		if (r.disputed_attestations > 0)
-			r.disputed_attestations--;
 		if (upheld) {
 			uint8_t k[STATE_KEY_BYTES_MAX];
 			size_t kl = state_key_attester(k, c.report, at.role,
@@ -830,6 +1183,10 @@ static int apply_resolution(struct kv *kv, const struct genesis *g,
 		CK(state_attestation_put(kv, c.target, &at, err));
 	}
 	CK(state_report_put(kv, c.report, &r, err));
+	if (upheld)
+		CK(reporting_reopen(kv, &r, t, err));
+	else
+		CK(dismissed_put(kv, &c, cid, err));
 	c.outcome = e->resolution.outcome;
 	memcpy(c.resolution, id, HASH_BYTES);
 	c.resolved_at = t;

@@ -32,8 +32,7 @@ struct genesis;
  * reset).
  *
  * Errors: ACC_ERULE (err names the rule: "R13: no obligation of ..."),
- * ACC_EMISMATCH (R15, units), ACC_ERANGE (R18, an amount too large to
- * represent), ACC_EDUP (an entry with this id is already recorded),
+ * ACC_EMISMATCH (R15, units), ACC_EDUP (an entry with this id is already recorded),
  * ACC_EKIND, ACC_EINVAL (no signature), ACC_EDECODE (corrupt state),
  * ACC_ENOMEM and the KV's errors.
  */

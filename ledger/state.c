@@ -71,6 +71,16 @@ size_t state_key_attester(uint8_t *out, const uint8_t report[HASH_BYTES],
 	return n + k;
 }
 
+size_t state_key_dismissed(uint8_t *out, const uint8_t target[HASH_BYTES],
+			   uint8_t role, const char *challenger)
+{
+	size_t n = state_key_id(out, STATE_KEY_DISMISSED, target), k;
+	out[n++] = role;
+	k = put_str8(out + n, challenger, PARTY_ID_BYTES_MAX);
+	assert(k > 0);
+	return n + k;
+}
+
 size_t state_key_evidence(uint8_t *out, const uint8_t validator[PUBKEY_BYTES],
 			  uint64_t height, uint32_t round)
 {
@@ -122,6 +132,8 @@ void state_agreement_write(struct wbuf *w, const struct state_agreement *a)
 	w_bool(w, a->peer_parties_may_attest);
 	wbuf_u8(w, a->attestations_required);
 	wbuf_u8(w, a->resolution_threshold);
+	wbuf_u8(w, a->amendment_threshold);
+	wbuf_u32(w, a->challenge_days);
 	wbuf_u32(w, a->grace_days);
 	w_bool(w, a->has_compensation);
 	if (a->has_compensation) {
@@ -130,6 +142,10 @@ void state_agreement_write(struct wbuf *w, const struct state_agreement *a)
 		w_str8(w, a->payee);
 	}
 	w_opt_hash(w, a->has_supersedes, a->supersedes);
+	assert(a->amender_count <= LIST_ITEMS_MAX);
+	wbuf_u16(w, (uint16_t)a->amender_count);
+	for (size_t i = 0; i < a->amender_count; i++)
+		w_str8(w, a->amenders[i]);
 	wbuf_u16(w, a->obligation_count);
 	w_bool(w, a->active);
 	if (a->active)
@@ -154,11 +170,15 @@ void state_obligation_write(struct wbuf *w, const struct state_obligation *o)
 		wbuf_i64(w, o->baseline_value);
 	}
 	wbuf_i64(w, o->target);
+	wbuf_i64(w, o->default_value);
 	wbuf_u64(w, o->period_start);
 	wbuf_u64(w, o->period_end);
 	wbuf_u64(w, o->deadline);
 	wbuf_u8(w, o->frequency);
 	w_opt_hash(w, o->has_deciding, o->deciding);
+	w_bool(w, o->has_reopened);
+	if (o->has_reopened)
+		wbuf_u64(w, o->reopened);
 }
 
 void state_report_write(struct wbuf *w, const struct state_report *r)
@@ -177,8 +197,9 @@ void state_report_write(struct wbuf *w, const struct state_report *r)
 		w_str8(w, r->notation_key);
 	w_bool(w, r->counted);
 	wbuf_u32(w, r->positive);
-	wbuf_u32(w, r->disputed_attestations);
 	w_opt_hash(w, r->has_challenge, r->challenge);
+	if (r->has_challenge)
+		wbuf_u64(w, r->challenge_expires);
 	w_opt_hash(w, r->has_prev, r->prev);
 	w_opt_hash(w, r->has_next, r->next);
 }
@@ -205,8 +226,11 @@ void state_challenge_write(struct wbuf *w, const struct state_challenge *c)
 	wbuf_bytes(w, c->agreement, HASH_BYTES);
 	wbuf_u64(w, c->index);
 	wbuf_u64(w, c->block_time);
+	wbuf_u8(w, c->challenger_role);
+	w_str8(w, c->challenger);
+	wbuf_u64(w, c->expires);
 	wbuf_u8(w, c->outcome);
-	if (c->outcome != 0) {
+	if (c->outcome == OUTCOME_UPHELD || c->outcome == OUTCOME_DISMISSED) {
 		wbuf_bytes(w, c->resolution, HASH_BYTES);
 		wbuf_u64(w, c->resolved_at);
 	}
@@ -435,6 +459,9 @@ static int agreement_rd(struct state_agreement_terms *t,
 	    rd_enum(&d, 1, UINT8_MAX, "attestations_required");
 	t->resolution_threshold =
 	    rd_enum(&d, 1, UINT8_MAX, "resolution_threshold");
+	t->amendment_threshold =
+	    rd_enum(&d, 1, UINT8_MAX, "amendment_threshold");
+	t->challenge_days = rd_u32(&d, "challenge_days");
 	t->grace_days = rd_u32(&d, "grace_days");
 	t->has_compensation = rd_bool(&d, "compensation");
 	if (t->has_compensation) {
@@ -449,6 +476,14 @@ static int agreement_rd(struct state_agreement_terms *t,
 			"compensation.payee");
 	}
 	t->has_supersedes = rd_opt_hash(&d, t->supersedes, "supersedes");
+	t->amender_count = rd_u16(&d, "amenders");
+	if (t->amender_count > LIST_ITEMS_MAX) {
+		rd_fail(&d, "amenders");
+		t->amender_count = 0;
+	}
+	for (size_t i = 0; i < t->amender_count; i++)
+		rd_str8(&d, a ? a->amenders[i] : scratch, STATE_ID_BYTES,
+			STR_ID, "amenders");
 	t->obligation_count = rd_u16(&d, "obligation_count");
 	if (t->obligation_count < 1 || t->obligation_count > OBLIGATIONS_MAX)
 		rd_fail(&d, "obligation_count");
@@ -482,6 +517,9 @@ int state_agreement_read(struct state_agreement *a, const uint8_t *p, size_t n,
 	a->peer_parties_may_attest = t.peer_parties_may_attest;
 	a->attestations_required = t.attestations_required;
 	a->resolution_threshold = t.resolution_threshold;
+	a->amendment_threshold = t.amendment_threshold;
+	a->challenge_days = t.challenge_days;
+	a->amender_count = t.amender_count;
 	a->grace_days = t.grace_days;
 	a->has_compensation = t.has_compensation;
 	a->compensation_rate = t.compensation_rate;
@@ -514,11 +552,15 @@ int state_obligation_read(struct state_obligation *o, const uint8_t *p,
 		o->baseline_value = rd_qty(&d, "baseline_value");
 	}
 	o->target = rd_qty(&d, "target");
+	o->default_value = rd_qty(&d, "default_value");
 	o->period_start = rd_time(&d, "period_start");
 	o->period_end = rd_time(&d, "period_end");
 	o->deadline = rd_time(&d, "deadline");
 	o->frequency = rd_enum(&d, 1, FREQUENCY_MAX, "frequency");
 	o->has_deciding = rd_opt_hash(&d, o->deciding, "deciding");
+	o->has_reopened = rd_bool(&d, "reopened");
+	if (o->has_reopened)
+		o->reopened = rd_time(&d, "reopened");
 	return rd_end(&d, "obligation", err);
 }
 
@@ -542,8 +584,9 @@ int state_report_read(struct state_report *r, const uint8_t *p, size_t n,
 			"notation_key");
 	r->counted = rd_bool(&d, "counted");
 	r->positive = rd_u32(&d, "positive");
-	r->disputed_attestations = rd_u32(&d, "disputed_attestations");
 	r->has_challenge = rd_opt_hash(&d, r->challenge, "challenge");
+	if (r->has_challenge)
+		r->challenge_expires = rd_time(&d, "challenge_expires");
 	r->has_prev = rd_opt_hash(&d, r->prev, "prev");
 	r->has_next = rd_opt_hash(&d, r->next, "next");
 	return rd_end(&d, "report", err);
@@ -579,8 +622,12 @@ int state_challenge_read(struct state_challenge *c, const uint8_t *p, size_t n,
 	rd_hash(&d, c->agreement, "agreement");
 	c->index = rd_u64(&d, "index");
 	c->block_time = rd_time(&d, "block_time");
-	c->outcome = rd_enum(&d, 0, OUTCOME_MAX, "outcome");
-	if (c->outcome != 0) {
+	c->challenger_role =
+	    rd_enum(&d, STATE_ROLE_VERIFIER, STATE_ROLE_PARTY, "challenger_role");
+	rd_str8(&d, c->challenger, sizeof c->challenger, STR_ID, "challenger");
+	c->expires = rd_time(&d, "expires");
+	c->outcome = rd_enum(&d, 0, STATE_LAPSED, "outcome");
+	if (c->outcome == OUTCOME_UPHELD || c->outcome == OUTCOME_DISMISSED) {
 		rd_hash(&d, c->resolution, "resolution");
 		c->resolved_at = rd_time(&d, "resolved_at");
 	}

@@ -28,6 +28,7 @@ struct genesis;
 #define STATE_KEY_ATTESTATION "c/t/" /* ‖ attestation id */
 #define STATE_KEY_ATTESTER "c/x/"    /* ‖ report id ‖ role ‖ attester */
 #define STATE_KEY_CHALLENGE "c/c/"   /* ‖ challenge id */
+#define STATE_KEY_DISMISSED "c/d/"   /* ‖ target ‖ role ‖ challenger */
 #define STATE_KEY_GOVERNANCE "c/g/"  /* ‖ governance id */
 #define STATE_KEY_EVIDENCE "c/e/"    /* ‖ validator ‖ height ‖ round */
 #define STATE_KEY_PREFIX_BYTES 4u
@@ -76,6 +77,8 @@ struct state_agreement {
 	bool peer_parties_may_attest;
 	uint8_t attestations_required;
 	uint8_t resolution_threshold;
+	uint8_t amendment_threshold;
+	uint32_t challenge_days;
 	uint32_t grace_days;
 	bool has_compensation;
 	int64_t compensation_rate; /* milli */
@@ -83,6 +86,10 @@ struct state_agreement {
 	char payee[STATE_ID_BYTES];
 	bool has_supersedes;
 	uint8_t supersedes[HASH_BYTES];
+	/* Parties of the superseded agreement, not listed here, that
+	 * endorsed this one (R8, R10). */
+	size_t amender_count; /* 0..LIST_ITEMS_MAX */
+	char amenders[LIST_ITEMS_MAX][STATE_ID_BYTES];
 	uint16_t obligation_count; /* 1..OBLIGATIONS_MAX */
 	bool active;
 	uint64_t active_since;
@@ -101,6 +108,8 @@ struct state_agreement_terms {
 	bool peer_parties_may_attest;
 	uint8_t attestations_required;
 	uint8_t resolution_threshold;
+	uint8_t amendment_threshold;
+	uint32_t challenge_days;
 	uint32_t grace_days;
 	bool has_compensation;
 	int64_t compensation_rate; /* milli */
@@ -108,6 +117,7 @@ struct state_agreement_terms {
 	char payee[STATE_ID_BYTES];
 	bool has_supersedes;
 	uint8_t supersedes[HASH_BYTES];
+	size_t amender_count;
 	uint16_t obligation_count;
 	bool active;
 	uint64_t active_since;
@@ -116,7 +126,7 @@ struct state_agreement_terms {
 	uint8_t superseded_by[HASH_BYTES];
 };
 
-/* §4.2: one obligation and its deciding report (the newest counted one). */
+/* §4.2: one obligation and its latest counted report (R17). */
 struct state_obligation {
 	char party[STATE_ID_BYTES];
 	char scope[STATE_NAME_BYTES];
@@ -126,16 +136,19 @@ struct state_obligation {
 	uint16_t baseline_year;
 	int64_t baseline_value;
 	int64_t target;
+	int64_t default_value; /* assessed for silence (compliance §6.4) */
 	uint64_t period_start;
 	uint64_t period_end;
 	uint64_t deadline;
 	uint8_t frequency;
 	bool has_deciding;
-	uint8_t deciding[HASH_BYTES]; /* a report id */
+	uint8_t deciding[HASH_BYTES]; /* the latest counted report (R17) */
+	bool has_reopened;
+	uint64_t reopened; /* reporting reopened until (R30) */
 };
 
 /* §4.3: one report; prev/next link the obligation's counted reports in log
- * order (the deciding report has no next). */
+ * order (the latest report has no next). */
 struct state_report {
 	uint8_t agreement[HASH_BYTES];
 	uint16_t obligation;
@@ -148,10 +161,11 @@ struct state_report {
 	char notation_key[STATE_NAME_BYTES]; /* when !has_value */
 	bool counted;			     /* false once upheld against */
 	uint32_t positive; /* counted verified/verified_with_comments */
-	/* Counted attestations with an open challenge. */
-	uint32_t disputed_attestations;
+	/* The one open challenge on this report or one of its attestations
+	 * (R26), and when it lapses. */
 	bool has_challenge;
-	uint8_t challenge[HASH_BYTES]; /* the open challenge */
+	uint8_t challenge[HASH_BYTES];
+	uint64_t challenge_expires;
 	bool has_prev;
 	uint8_t prev[HASH_BYTES];
 	bool has_next;
@@ -179,10 +193,16 @@ struct state_challenge {
 	uint8_t agreement[HASH_BYTES];
 	uint64_t index;
 	uint64_t block_time;
-	uint8_t outcome;		/* 0 = open, else enum outcome */
-	uint8_t resolution[HASH_BYTES]; /* when closed */
-	uint64_t resolved_at;		/* when closed */
+	uint8_t challenger_role; /* enum state_role */
+	char challenger[STATE_ID_BYTES];
+	uint64_t expires; /* lapses after this time (compliance §2.5) */
+	uint8_t outcome;  /* 0 = open, enum outcome, or STATE_LAPSED */
+	uint8_t resolution[HASH_BYTES]; /* when upheld or dismissed */
+	uint64_t resolved_at;		/* when upheld or dismissed */
 };
+
+/* Challenge outcome recorded when an open challenge lapsed (§4.5). */
+#define STATE_LAPSED 3u
 
 /* §4.6 */
 struct state_governance {
@@ -213,6 +233,9 @@ size_t state_key_match(uint8_t *out, const uint8_t agreement[HASH_BYTES],
 		       uint64_t period_end);
 size_t state_key_attester(uint8_t *out, const uint8_t report[HASH_BYTES],
 			  uint8_t role, const char *attester);
+/* R33: the challenger's dismissed challenge on target. */
+size_t state_key_dismissed(uint8_t *out, const uint8_t target[HASH_BYTES],
+			   uint8_t role, const char *challenger);
 size_t state_key_evidence(uint8_t *out, const uint8_t validator[PUBKEY_BYTES],
 			  uint64_t height, uint32_t round);
 

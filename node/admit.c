@@ -55,6 +55,10 @@ int admit_decode(const struct genesis *g, enum admit_form form,
 	struct entry e;
 	int rc;
 	memset(out, 0, sizeof *out);
+	if (len == 0)
+		return acc_err_set(err, form == ADMIT_BINARY ? ACC_EDECODE
+							     : ACC_EJSON,
+				   "empty body: want the signed entry");
 	if (form == ADMIT_BINARY) {
 		if (len > ENTRY_BYTES_MAX)
 			return acc_err_set(err, ACC_ETOOBIG,

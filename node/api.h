@@ -48,5 +48,9 @@ void api_checkpoint(struct node *n, const char *arg,
 		    struct http_reply *out);
 void api_metrics(struct node *n, const char *arg, const struct http_query *q,
 		 const char *accept, struct http_reply *out);
+/* GET /healthz: 200 while blocks commit, 503 with the storage failure's
+ * cause while they do not (specs/api.md, specs/node.md §7). */
+void api_healthz(struct node *n, const char *arg, const struct http_query *q,
+		 const char *accept, struct http_reply *out);
 
 #endif

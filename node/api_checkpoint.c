@@ -13,6 +13,37 @@
 
 #define CT_NOTE "text/plain; charset=utf-8"
 
+/* specs/node.md §7.9: a node that does not commit alone serves the latest
+ * note cosigned by more than 2/3 of the power, which may trail its head
+ * by the time the cosignatures take to arrive. */
+static void quorum_note(struct node *n, struct http_reply *out)
+{
+	char *copy = NULL;
+	size_t len = 0;
+	pthread_mutex_lock(&n->mu);
+	if (n->cp_note != NULL && (copy = malloc(n->cp_note_len + 1)) != NULL) {
+		memcpy(copy, n->cp_note, n->cp_note_len + 1);
+		len = n->cp_note_len;
+	}
+	int have = n->cp_note != NULL;
+	pthread_mutex_unlock(&n->mu);
+	if (!have) {
+		http_reply_error(out, ACC_ENOTFOUND,
+				 "no checkpoint cosigned by more than 2/3 of "
+				 "the validators' power yet");
+		return;
+	}
+	if (copy == NULL) {
+		http_reply_error(out, ACC_ENOMEM, NULL);
+		return;
+	}
+	http_reply_free(out);
+	out->status = 200;
+	out->content_type = CT_NOTE;
+	out->body = copy;
+	out->len = len;
+}
+
 void api_checkpoint(struct node *n, const char *arg, const struct http_query *q,
 		    const char *accept, struct http_reply *out)
 {
@@ -21,6 +52,10 @@ void api_checkpoint(struct node *n, const char *arg, const struct http_query *q,
 	(void)accept;
 	struct acc_err err = {0};
 	struct store_rtxn *t;
+	if (!node_solo(n)) {
+		quorum_note(n, out);
+		return;
+	}
 	int rc = store_read_begin(n->store, &t, &err);
 	if (rc != 0) {
 		http_reply_error(out, rc, err.msg);

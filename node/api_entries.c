@@ -28,7 +28,7 @@ static int admit_rules(struct node *n, const struct admit_entry *ae,
 	pthread_mutex_lock(&n->mu);
 	uint64_t head_ms = n->head.time_ms, size = n->head.log_size;
 	pthread_mutex_unlock(&n->mu);
-	uint64_t now = node_wall_ms();
+	uint64_t now = node_clock_ms(n);
 	if (now < head_ms)
 		now = head_ms;
 	int rc = store_read_begin(n->store, &t, err);
@@ -56,6 +56,13 @@ static int admit(struct node *n, enum admit_form form, const uint8_t *body,
 	struct mempool_item *item;
 	uint64_t index;
 	char idhex[2 * HASH_BYTES + 1];
+	/* specs/node.md §8: while blocks cannot commit, nothing new is
+	 * accepted that could not be kept (503 with Retry-After), and no
+	 * work is spent checking it. */
+	char cause[ACC_ERRMSG_BYTES_MAX - 64];
+	if (node_health_failing(&n->health, cause, sizeof cause))
+		return acc_err_set(err, ACC_ESTATE,
+				   "storage failing, retry later: %s", cause);
 	int rc;
 	/* Decoding and signature checks, the costly part, run without any
 	 * lock, in parallel over the HTTP threads. */

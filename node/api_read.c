@@ -381,6 +381,53 @@ done:
 
 /* ---- status and metrics ---- */
 
+/* RFC 3339 (seconds) of a wall-clock millisecond time. */
+static json_t *time_json(uint64_t ms)
+{
+	char t[TIME_TEXT_BYTES];
+	fixed_time_format(t, ms / 1000u);
+	return json_string(t);
+}
+
+/* The peers of GET /v1/status (specs/api.md). */
+static json_t *status_peers(const struct node_net_view *nv)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a != NULL && i < nv->peer_count; i++) {
+		const struct node_peer_view *p = &nv->peers[i];
+		json_t *o = json_pack(
+		    "{s:o,s:s,s:o,s:b,s:o,s:o,s:o}", "key",
+		    hex_json(p->key, PUBKEY_BYTES), "role",
+		    p->validator >= 0 ? "validator" : "follower", "validator",
+		    p->validator >= 0 ? json_integer(p->validator) : json_null(),
+		    "connected", p->connected, "height",
+		    p->has_status ? json_integer((json_int_t)p->height)
+				  : json_null(),
+		    "log_size",
+		    p->has_status ? json_integer((json_int_t)p->log_size)
+				  : json_null(),
+		    "last_seen",
+		    p->last_seen_ms ? time_json(p->last_seen_ms)
+				    : json_null());
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* {"ok":true} or {"ok":false,"code":…,"message":…,"since_ms":…,
+ * "failures":n} (specs/api.md "GET /v1/status"). */
+static json_t *storage_json(struct node *n)
+{
+	struct node_health_view h;
+	node_health_get(&n->health, &h);
+	if (!h.failing)
+		return json_pack("{s:b}", "ok", 1);
+	return json_pack("{s:b,s:s,s:s,s:I,s:I}", "ok", 0, "code",
+			 acc_errname(h.rc), "message", h.cause, "since_ms",
+			 (json_int_t)h.since_ms, "failures",
+			 (json_int_t)h.failures);
+}
+
 void api_status(struct node *n, const char *arg, const struct http_query *q,
 		const char *accept, struct http_reply *out)
 {
@@ -406,16 +453,50 @@ void api_status(struct node *n, const char *arg, const struct http_query *q,
 				    hex_json(v->key, PUBKEY_BYTES), "power",
 				    (json_int_t)v->power));
 	}
+	struct node_net_view *nv = malloc(sizeof *nv);
+	if (vals == NULL || nv == NULL) {
+		json_decref(vals);
+		free(nv);
+		http_reply_error(out, ACC_ENOMEM, NULL);
+		return;
+	}
+	pthread_mutex_lock(&n->mu);
+	*nv = n->net;
+	pthread_mutex_unlock(&n->mu);
 	json_t *o = json_pack(
-	    "{s:s,s:o,s:I,s:I,s:o,s:o,s:I,s:o,s:[],s:s,s:I,s:I}", "chain_id",
-	    g->chain_id, "genesis_hash", hex_json(n->genesis->hash, HASH_BYTES),
-	    "height", (json_int_t)head.height, "log_size",
-	    (json_int_t)head.log_size, "log_root",
-	    hex_json(head.log_root, HASH_BYTES), "block_hash",
+	    "{s:s,s:o,s:I,s:I,s:o,s:o,s:o,s:s,s:o,s:o,s:s,s:I,s:I}",
+	    "chain_id", g->chain_id, "genesis_hash",
+	    hex_json(n->genesis->hash, HASH_BYTES), "height",
+	    (json_int_t)head.height, "log_size", (json_int_t)head.log_size,
+	    "log_root", hex_json(head.log_root, HASH_BYTES), "block_hash",
 	    hex_json(head.hash, HASH_BYTES), "validator",
-	    (json_int_t)n->cfg.validator, "validators", vals, "peers", "sync",
-	    "synced", "mempool_entries", (json_int_t)mp_count, "mempool_bytes",
-	    (json_int_t)mp_bytes);
+	    n->cfg.role == NODE_ROLE_VALIDATOR
+		? json_integer((json_int_t)n->cfg.validator)
+		: json_null(),
+	    "role",
+	    n->cfg.role == NODE_ROLE_VALIDATOR ? "validator" : "follower",
+	    "validators", vals, "peers", status_peers(nv), "sync",
+	    nv->syncing ? "catching_up" : "synced", "mempool_entries",
+	    (json_int_t)mp_count, "mempool_bytes", (json_int_t)mp_bytes);
+	if (o != NULL && nv->consensus) {
+		static const char *const steps[] = {"none", "propose",
+						    "prevote", "precommit"};
+		json_t *c = json_pack(
+		    "{s:I,s:I,s:s,s:I,s:I,s:I}", "height",
+		    (json_int_t)nv->cons_height, "round",
+		    (json_int_t)nv->round, "step",
+		    steps[nv->step >= 0 && nv->step <= 3 ? nv->step : 0],
+		    "heights_decided", (json_int_t)nv->heights_decided,
+		    "last_height_ms", (json_int_t)nv->last_height_ms,
+		    "last_rounds", (json_int_t)nv->last_rounds);
+		json_object_set_new(o, "consensus", c);
+		json_object_set_new(o, "round", json_integer(nv->round));
+		json_object_set_new(o, "step", json_string(steps[
+		    nv->step >= 0 && nv->step <= 3 ? nv->step : 0]));
+	}
+	if (o != NULL)
+		(void)json_object_set_new(o, "storage", storage_json(n));
+	free(nv);
 	http_reply_json(out, 200, o);
 }
 
@@ -432,7 +513,21 @@ void api_metrics(struct node *n, const char *arg, const struct http_query *q,
 	gg.mempool_entries = n->mempool.count;
 	gg.mempool_bytes = n->mempool.bytes;
 	gg.waiters = n->waiters;
+	gg.net = n->net.enabled;
+	gg.peers = n->net.peer_count;
+	gg.peers_connected = 0;
+	for (size_t i = 0; i < n->net.peer_count; i++)
+		gg.peers_connected += n->net.peers[i].connected != 0;
+	gg.round = n->net.round;
+	gg.syncing = (uint64_t)n->net.syncing;
+	gg.heights_decided = n->net.heights_decided;
+	gg.height_ms_sum = n->net.height_ms_sum;
+	gg.rounds_sum = n->net.rounds_sum;
+	gg.last_height_ms = n->net.last_height_ms;
+	gg.proposals_untimely = n->net.proposals_untimely;
+	gg.msgs_dropped_full = n->net.msgs_dropped_full;
 	pthread_mutex_unlock(&n->mu);
+	gg.storage_failing = (uint64_t)node_health_failing(&n->health, NULL, 0);
 	size_t len;
 	char *s = metrics_render(&n->metrics, &gg, &len);
 	if (s == NULL) {
@@ -444,4 +539,17 @@ void api_metrics(struct node *n, const char *arg, const struct http_query *q,
 	out->content_type = "text/plain; version=0.0.4";
 	out->body = s;
 	out->len = len;
+}
+
+void api_healthz(struct node *n, const char *arg, const struct http_query *q,
+		 const char *accept, struct http_reply *out)
+{
+	(void)arg;
+	(void)q;
+	(void)accept;
+	json_t *storage = storage_json(n);
+	int ok = storage != NULL && json_is_true(json_object_get(storage, "ok"));
+	http_reply_json(out, ok ? 200 : 503,
+			json_pack("{s:s,s:o}", "status", ok ? "ok" : "failing",
+				  "storage", storage));
 }

@@ -9,6 +9,7 @@
 #include "common/vote.h"
 #include "ledger/block.h"
 #include "ledger/cert.h"
+#include "ledger/chain.h"
 #include "ledger/entry.h"
 #include "ledger/genesis.h"
 #include "common/kv.h"
@@ -391,7 +392,7 @@ int node_block_produce(struct node *n, size_t *count_out,
 	pthread_mutex_lock(&n->mu);
 	uint64_t head_ms = n->head.time_ms;
 	pthread_mutex_unlock(&n->mu);
-	uint64_t now = node_wall_ms();
+	uint64_t now = node_clock_ms(n);
 	uint64_t time_ms = now > head_ms ? now : head_ms;
 	rc = build_block(n, time_ms, 0, &b, err);
 	if (rc != 0 || b.count == 0)
@@ -500,13 +501,35 @@ static int apply_followed(void *ctx, struct store_wtxn *w, struct acc_err *err)
 	return 0;
 }
 
+/* chain_block_verify's view of each entry that passed: its id, and the
+ * entry filed for storage under its keys (node_block_apply's arrays; the
+ * bytes are borrowed from the block). */
+struct keep_ctx {
+	const struct genesis *g;
+	const struct block *b;
+	uint8_t (*ids)[HASH_BYTES];
+	struct entry_keys *keys;
+	struct store_entry_in *ins;
+};
+
+static void keep_entry(void *ctx, size_t i, const struct entry *e,
+		       const uint8_t id[HASH_BYTES])
+{
+	struct keep_ctx *k = ctx;
+	memcpy(k->ids[i], id, HASH_BYTES);
+	entry_keys_of(k->g, e, k->ids[i], &k->keys[i]);
+	entry_in_set(&k->ins[i], k->b->entries[i].p, k->b->entries[i].len,
+		     k->ids[i], &k->keys[i]);
+}
+
 int node_block_apply(struct node *n, const uint8_t *block, size_t len,
 		     const uint8_t *cert, size_t cert_len, struct acc_err *err)
 {
 	const struct genesis *g = n->genesis;
 	struct block b;
-	struct cert c;
 	struct node_head head;
+	struct chain_prev prev, next;
+	struct chain_fail f;
 	struct store_entry_in *ins = NULL;
 	struct entry_keys *keys = NULL;
 	uint8_t(*ids)[HASH_BYTES] = NULL;
@@ -516,42 +539,21 @@ int node_block_apply(struct node *n, const uint8_t *block, size_t len,
 	pthread_mutex_lock(&n->mu);
 	head = n->head;
 	pthread_mutex_unlock(&n->mu);
-	const struct block_header *h = &b.header;
-	uint8_t hash[HASH_BYTES], vs[HASH_BYTES];
-	block_hash(b.header_bytes.p, b.header_bytes.len, hash);
-	genesis_valset_hash(g, vs);
-	/* §6 step 1: the header links to this node's head. */
-	if (strcmp(h->chain_id, g->chain_id) != 0 ||
-	    h->height != head.height + 1 ||
-	    memcmp(h->prev_hash, head.height == 0 ? n->genesis->hash : head.hash,
-		   HASH_BYTES) != 0 ||
-	    memcmp(h->valset_hash, vs, HASH_BYTES) != 0 ||
-	    h->proposer >= g->validator_count || h->time_ms < head.time_ms) {
-		rc = acc_err_set(err, ACC_ECHAIN,
-				 "block %llu does not follow head %llu (chain, "
-				 "height, previous hash, validator set, proposer "
-				 "or time)",
-				 (unsigned long long)h->height,
-				 (unsigned long long)head.height);
-		goto out;
+	/* §6 step 2: the predecessor is this node's head, and the log
+	 * after it. */
+	chain_prev_genesis(&prev, g);
+	if (head.height > 0) {
+		prev.height = head.height;
+		memcpy(prev.hash, head.hash, HASH_BYTES);
+		prev.time_ms = head.time_ms;
 	}
-	/* §6 step 2: the certificate it carries commits the head block. */
-	if (h->height > 1) {
-		struct cert lc;
-		rc = cert_decode(&lc, b.last_cert.p, b.last_cert.len, err);
-		if (rc == 0)
-			rc = cert_verify(&lc, g, head.height, head.hash, err);
-		if (rc != 0) {
-			acc_err_prefix(err, "last certificate: ");
-			goto out;
-		}
-	}
-	/* §6 step 3: its own certificate commits it. */
-	rc = cert_decode(&c, cert, cert_len, err);
-	if (rc == 0)
-		rc = cert_verify(&c, g, h->height, hash, err);
-	if (rc != 0) {
-		acc_err_prefix(err, "certificate: ");
+	store_log_frontier(n->store, &prev.log);
+	if (prev.log.size != head.log_size) {
+		rc = acc_err_set(err, ACC_ESTATE,
+				 "the store's log has %llu entries, the head "
+				 "%llu",
+				 (unsigned long long)prev.log.size,
+				 (unsigned long long)head.log_size);
 		goto out;
 	}
 	size_t count = b.entry_count;
@@ -562,22 +564,20 @@ int node_block_apply(struct node *n, const uint8_t *block, size_t len,
 		rc = acc_err_set(err, ACC_ENOMEM, "out of memory");
 		goto out;
 	}
-	/* §6 step 4: every entry passes the stateless checks; the rules run
-	 * in the commit (apply_followed). */
-	for (size_t i = 0; i < count; i++) {
-		struct entry e;
-		rc = entry_check(b.entries[i].p, b.entries[i].len, g, &e, err);
-		if (rc != 0) {
-			acc_err_prefix(err, "entry %zu: ", i);
-			goto out;
-		}
-		entry_id(ids[i], b.entries[i].p, b.entries[i].len);
-		entry_keys_of(g, &e, ids[i], &keys[i]);
-		entry_free(&e);
-		entry_in_set(&ins[i], b.entries[i].p, b.entries[i].len, ids[i],
-			     &keys[i]);
+	/* §6 step 3: the header's links, both certificates, every entry
+	 * and the log root, as specs/chain.md §2 says; the rules (step 4)
+	 * run in the commit (apply_followed). */
+	struct keep_ctx k = {
+	    .g = g, .b = &b, .ids = ids, .keys = keys, .ins = ins};
+	rc = chain_block_verify(g, &prev, &b, cert, cert_len, keep_entry, &k,
+				&next, &f);
+	if (rc != 0) {
+		if (err != NULL)
+			*err = f.err;
+		goto out;
 	}
-	struct follow_ctx f = {
+	const struct block_header *h = &b.header;
+	struct follow_ctx fc = {
 	    .g = g,
 	    .entries = b.entries,
 	    .ids = (const uint8_t(*)[HASH_BYTES])ids,
@@ -585,8 +585,8 @@ int node_block_apply(struct node *n, const uint8_t *block, size_t len,
 	    .first_index = head.log_size,
 	    .time_s = h->time_ms / 1000u,
 	};
-	/* §6 step 5: one synced commit; storage recomputes the log root and
-	 * refuses a header that claims another. */
+	/* §6 step 5: one synced commit; storage recomputes the log root too
+	 * and refuses a header that claims another. */
 	struct store_block_in in = {
 	    .height = h->height,
 	    .header = b.header_bytes.p,
@@ -599,9 +599,9 @@ int node_block_apply(struct node *n, const uint8_t *block, size_t len,
 	    .entry_count = (uint32_t)count,
 	    .log_size = h->log_size,
 	    .apply = apply_followed,
-	    .apply_ctx = &f,
+	    .apply_ctx = &fc,
 	};
-	memcpy(in.hash, hash, HASH_BYTES);
+	memcpy(in.hash, next.hash, HASH_BYTES);
 	memcpy(in.log_root, h->log_root, HASH_BYTES);
 	rc = store_block_commit(n->store, &in, err);
 	if (rc != 0)
@@ -611,7 +611,7 @@ int node_block_apply(struct node *n, const uint8_t *block, size_t len,
 	    .log_size = h->log_size,
 	    .time_ms = h->time_ms,
 	};
-	memcpy(nh.hash, hash, HASH_BYTES);
+	memcpy(nh.hash, next.hash, HASH_BYTES);
 	memcpy(nh.log_root, h->log_root, HASH_BYTES);
 	node_block_followed(n, (const uint8_t(*)[HASH_BYTES])ids, count,
 			    head.log_size, h->height, &nh);

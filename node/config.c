@@ -15,6 +15,11 @@
 #define BLOCK_DELAY_MS_MAX 60000u
 /* A skew beyond a day is a typo, not a test. */
 #define CLOCK_SKEW_MS_MAX (24ll * 3600 * 1000)
+/* The LMDB map: sparse, so the default costs nothing until used; at least
+ * room for a few full blocks, at most 2^44 (16 TiB). */
+#define LMDB_MAP_BYTES_DEFAULT ((uint64_t)64 << 30)
+#define LMDB_MAP_BYTES_MIN ((uint64_t)64 << 20)
+#define LMDB_MAP_BYTES_MAX ((uint64_t)1 << 44)
 
 
 int listen_addr_parse(struct listen_addr *out, const char *s,
@@ -250,12 +255,14 @@ int config_parse(struct node_config *cfg, const char *text, size_t len,
 	static const char *const known[] = {
 	    "genesis",   "key",       "data_dir",     "validator",
 	    "http_listen", "p2p_listen", "log_level", "http_threads",
-	    "block_delay_ms", "peers", "role", "followers", "clock_skew_ms"};
+	    "block_delay_ms", "peers", "role", "followers", "clock_skew_ms",
+	    "lmdb_map_bytes"};
 	json_error_t jerr;
 	int rc;
 	memset(cfg, 0, sizeof *cfg);
 	cfg->log_level = LOG_LEVEL_INFO;
 	cfg->http_threads = HTTP_THREADS_DEFAULT;
+	cfg->lmdb_map_bytes = LMDB_MAP_BYTES_DEFAULT;
 	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL)
 		return acc_err_set(err, ACC_EJSON, "config: line %d: %s",
@@ -329,6 +336,19 @@ int config_parse(struct node_config *cfg, const char *text, size_t len,
 		goto out;
 	if (rc == 0)
 		cfg->block_delay_ms = (uint32_t)u;
+	if ((rc = get_uint(root, "lmdb_map_bytes", LMDB_MAP_BYTES_MAX, &u,
+			   err)) < 0)
+		goto out;
+	if (rc == 0) {
+		if (u < LMDB_MAP_BYTES_MIN || u % 4096u != 0) {
+			rc = acc_err_set(err, ACC_ECONFIG,
+					 "config: lmdb_map_bytes must be a "
+					 "multiple of 4096, at least %llu",
+					 (unsigned long long)LMDB_MAP_BYTES_MIN);
+			goto out;
+		}
+		cfg->lmdb_map_bytes = u;
+	}
 	rc = 0;
 out:
 	json_decref(root);

@@ -53,6 +53,7 @@ struct node_config {
 	enum log_level log_level;
 	uint32_t http_threads;   /* HTTP worker threads, 1..64 */
 	uint32_t block_delay_ms; /* batching delay; 0 = genesis default */
+	uint64_t lmdb_map_bytes; /* the LMDB map size (specs/node.md §1) */
 };
 
 /* Parse the JSON text (len bytes) of a config whose file sits in base_dir

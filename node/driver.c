@@ -7,11 +7,16 @@
 
 #include "common/codec.h"
 #include "common/hex.h"
+#include "common/vote.h"
 #include "consensus/cons.h"
 #include "consensus/msg.h"
 #include "ledger/block.h"
 #include "ledger/cert.h"
+#include "ledger/chain.h"
+#include "ledger/entry.h"
 #include "ledger/genesis.h"
+#include "node/cosign.h"
+#include "node/health.h"
 #include "node/log.h"
 #include "node/netmsg.h"
 #include "node/node.h"
@@ -32,6 +37,12 @@
 #define SYNC_VOTE_GAP 2u
 /* Candidate blocks kept (this height and the next). */
 #define CANDS_MAX 16u
+/* Proposal blocks remembered per link as sent (§7.2): a re-sent
+ * proposal goes without its block, except every RESEND_BLOCK_MS. */
+#define SENT_BLOCKS 4u
+#define RESEND_BLOCK_MS 10000u
+/* How long a peer's claims are ignored after it failed a request. */
+#define SYNC_DISTRUST_MS 30000u
 /* Proposals for the next height kept until this node gets there. */
 #define FUTURE_PROPOSALS_MAX 8u
 /* Gossiped entries being checked on the thread pool at once. */
@@ -55,6 +66,7 @@ struct cand {
 /* A proposal for the next height, held until the core gets there. */
 struct future_prop {
 	int used;
+	int proposer_ok; /* the header names a proposer the round allows */
 	struct cons_msg msg;
 	uint64_t recv_ms; /* driver clock at receipt, for proposer-based time */
 };
@@ -65,6 +77,14 @@ struct peer {
 	int has_status;
 	struct netmsg_status st;
 	uint64_t last_seen_ms; /* wall clock */
+	/* A peer that did not answer a block request, or sent a block that
+	 * failed, is not asked (and its height not believed) until then
+	 * (monotonic): a false status must not stall catch-up. */
+	uint64_t distrust_until_ms;
+	/* Blocks of proposals sent on the current link, and when. */
+	uint8_t sent_hash[SENT_BLOCKS][HASH_BYTES];
+	uint64_t sent_ms[SENT_BLOCKS]; /* monotonic; 0 = empty slot */
+	unsigned sent_next;
 };
 
 struct ctimer {
@@ -84,34 +104,42 @@ struct driver {
 	struct peer peers[PEERS_MAX];
 
 	/* Consensus (validators that cannot commit alone). */
-	int votes;             /* this node is a voting validator */
-	struct cons *core;     /* NULL while catching up */
+	int votes;	   /* this node is a voting validator */
+	struct cons *core; /* NULL while catching up */
 	struct cons_config ccfg;
 	uint8_t (*pubkeys)[PUBKEY_BYTES];
 	uint64_t *power;
 	struct ctimer timers[3]; /* propose, prevote, precommit */
-	uv_timer_t value_timer;  /* the proposer's wait for entries */
+	uv_timer_t value_timer;	 /* the proposer's wait for entries */
 	int value_pending;
 	uint64_t value_height;
 	uint32_t value_round;
 	uint64_t value_deadline_ms; /* monotonic */
+	uint64_t value_due_ms;	    /* when value_timer fires; 0 unarmed */
 	struct cand cands[CANDS_MAX];
 	uint64_t cand_seq;
 	struct future_prop future[FUTURE_PROPOSALS_MAX];
-	int in_step;         /* re-entrancy guard for core_feed */
+	int in_step; /* re-entrancy guard for core_feed */
+	/* Rounds of fed_height whose proposal the core already has (it
+	 * keeps the first of a round): gossip's re-sends are not judged
+	 * again. Rounds >= 64 are always fed. */
+	uint64_t fed_height;
+	uint64_t fed_rounds;
 	uint64_t height_start_ms; /* monotonic, for the timing metrics */
 
 	/* Sync (§7.7). */
-	int syncing;          /* more than SYNC_VOTE_GAP behind: no vote */
+	int syncing; /* more than SYNC_VOTE_GAP behind: no vote */
 	int req_active;
 	size_t req_peer;
-	uint64_t req_end;     /* last height asked */
-	uint64_t req_sent_ms; /* monotonic */
+	uint64_t req_end;	  /* last height asked */
+	uint64_t req_sent_ms;	  /* monotonic */
 	uint64_t behind_since_ms; /* monotonic; 0 = not behind */
 
 	/* Gossip (§7.5). */
-	uint64_t gossip_seq; /* highest mempool seq considered */
+	uint64_t gossip_seq;	/* highest mempool seq considered */
 	size_t admits_inflight; /* also counted in handles_open */
+
+	struct cosign *cosign; /* checkpoint cosignatures (§7.9) */
 
 	uv_timer_t tick;
 	struct wbuf w; /* scratch encoder, loop thread */
@@ -120,14 +148,14 @@ struct driver {
 };
 
 static void core_feed(struct driver *d, const struct cons_event *ev);
+static void future_replay(struct driver *d);
 static void driver_free(struct driver *d);
 static void sync_consider(struct driver *d);
 static void view_publish(struct driver *d);
 
 uint64_t driver_clock_ms(const struct node *n)
 {
-	int64_t t = (int64_t)node_wall_ms() + n->cfg.clock_skew_ms;
-	return t > 0 ? (uint64_t)t : 0;
+	return node_clock_ms(n);
 }
 
 int driver_time_timely(uint64_t time_ms, uint64_t now_ms, uint32_t round)
@@ -296,8 +324,8 @@ static int cand_check(struct driver *d, struct cand *c)
 /* ---- the core ---- */
 
 /* §7.2 "Signing": read the record this validator last persisted. */
-static int record_load(struct driver *d, struct cons_signstate *rec,
-		       int *has, struct acc_err *err)
+static int record_load(struct driver *d, struct cons_signstate *rec, int *has,
+		       struct acc_err *err)
 {
 	uint8_t buf[CONS_SIGNSTATE_BYTES_MAX];
 	size_t len = 0;
@@ -309,8 +337,10 @@ static int record_load(struct driver *d, struct cons_signstate *rec,
 		return rc;
 	rc = cons_signstate_decode(buf, len, rec);
 	if (rc != 0)
-		return acc_err_set(err, rc, "the signing record on disk does "
-					    "not decode: %s", acc_strerror(rc));
+		return acc_err_set(err, rc,
+				   "the signing record on disk does "
+				   "not decode: %s",
+				   acc_strerror(rc));
 	*has = 1;
 	return 0;
 }
@@ -321,6 +351,7 @@ static void timers_stop(struct driver *d)
 		(void)uv_timer_stop(&d->timers[i].t);
 	(void)uv_timer_stop(&d->value_timer);
 	d->value_pending = 0;
+	d->value_due_ms = 0;
 }
 
 /* (Re)start the core at head + 1 with the record from disk (§7.2, and
@@ -343,12 +374,14 @@ static int core_start(struct driver *d, struct acc_err *err)
 		return acc_err_set(err, rc, "consensus core: %s",
 				   acc_strerror(rc));
 	cands_prune(d, height);
+	d->fed_rounds = 0;
 	d->height_start_ms = node_now_ms();
 	LOG_INFO("consensus at height %llu%s", (unsigned long long)height,
 		 has && rec.height == height ? " (resuming the signed round)"
 					     : "");
 	struct cons_event ev = {.kind = CONS_EV_START};
 	core_feed(d, &ev);
+	future_replay(d); /* proposals held for this height */
 	return 0;
 }
 
@@ -376,6 +409,7 @@ static void value_make(struct driver *d)
 	if (!d->value_pending || d->core == NULL)
 		return;
 	d->value_pending = 0;
+	d->value_due_ms = 0;
 	(void)uv_timer_stop(&d->value_timer);
 	if (cons_height(d->core) != d->value_height ||
 	    cons_round(d->core) != d->value_round)
@@ -387,8 +421,8 @@ static void value_make(struct driver *d)
 	pthread_mutex_unlock(&n->mu);
 	uint64_t now = driver_clock_ms(n);
 	uint64_t time_ms = now > prev_ms ? now : prev_ms + 1;
-	int rc = node_block_propose(n, time_ms, &wire, &len, hash, &count,
-				    &err);
+	int rc =
+	    node_block_propose(n, time_ms, &wire, &len, hash, &count, &err);
 	if (rc != 0) {
 		LOG_ERROR("building a block to propose: %s (%s)", err.msg,
 			  acc_errname(rc));
@@ -403,8 +437,8 @@ static void value_make(struct driver *d)
 	c->ok = 1;
 	c->time_ms = time_ms;
 	LOG_DEBUG("proposing block %llu round %u: %zu entries",
-		  (unsigned long long)d->value_height,
-		  (unsigned)d->value_round, count);
+		  (unsigned long long)d->value_height, (unsigned)d->value_round,
+		  count);
 	struct cons_event ev = {
 	    .kind = CONS_EV_VALUE,
 	    .height = d->value_height,
@@ -437,38 +471,204 @@ static void value_arm(struct driver *d)
 		if (gather < due)
 			due = gather;
 	}
+	/* An armed timer is never pushed back: the gathering delay counts
+	 * from the first entry, however many follow. */
+	if (d->value_due_ms != 0 && d->value_due_ms <= due)
+		return;
+	d->value_due_ms = due;
 	(void)uv_timer_start(&d->value_timer, value_timer_cb,
 			     due > now ? due - now : 0, 0);
 }
 
-static void evidence_log(const struct cons_action *a)
+int driver_evidence_entry(struct node *n, const struct cons_msg *m1,
+			  const struct cons_msg *m2, uint8_t **bytes,
+			  size_t *len, struct acc_err *err)
 {
-	LOG_WARN("validator %u signed two %s at height %llu round %u",
+	const struct genesis *g = n->genesis;
+	struct entry e;
+	if (m1->validator != m2->validator ||
+	    m1->validator >= g->validator_count || m1->type != m2->type ||
+	    (m1->type != CONS_MSG_PREVOTE && m1->type != CONS_MSG_PRECOMMIT))
+		return acc_err_set(err, ACC_EINVAL,
+				   "evidence needs two votes of one type by "
+				   "one validator");
+	memset(&e, 0, sizeof e);
+	e.version = ENTRY_VERSION;
+	e.kind = ENTRY_EVIDENCE;
+	e.time = driver_clock_ms(n) / 1000u;
+	memcpy(e.evidence.validator, g->validators[m1->validator].key,
+	       PUBKEY_BYTES);
+	/* specs/encoding.md §5.8: the votes in ascending block-hash order,
+	 * one encoding per equivocation. */
+	const struct cons_msg *v[2] = {m1, m2};
+	if (memcmp(m1->hash, m2->hash, HASH_BYTES) > 0) {
+		v[0] = m2;
+		v[1] = m1;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		struct evidence_vote *ev = &e.evidence.votes[i];
+		ev->type = v[i]->type;
+		ev->height = v[i]->height;
+		ev->round = v[i]->round;
+		memcpy(ev->block_hash, v[i]->hash, HASH_BYTES);
+		memcpy(ev->sig, v[i]->sig, SIG_BYTES);
+	}
+	int rc = entry_sign(&e, &n->key.key, g->chain_id, err);
+	if (rc == 0)
+		rc = entry_encode(&e, bytes, len, err);
+	entry_free(&e);
+	return rc;
+}
+
+/* §7.8: two votes of one validator for one (height, round, type) become
+ * an evidence entry signed by this validator, admitted here and gossiped
+ * like a client's entry. The core reports each equivocation once; the
+ * rules keep one evidence per (validator, height, round) (R32), so the
+ * same offence reported by several validators lands once. */
+static void evidence_submit(struct driver *d, const struct cons_action *a)
+{
+	struct acc_err err = {0};
+	struct admit_result res;
+	uint8_t *bytes = NULL;
+	size_t len = 0;
+	if (a->msg.type == CONS_MSG_PROPOSAL) {
+		/* An evidence entry carries votes (specs/encoding.md §5.8):
+		 * conflicting proposals are reported in the log only. */
+		LOG_WARN("validator %u signed two proposals at height %llu "
+			 "round %u (logged only: evidence entries carry votes)",
+			 (unsigned)a->msg.validator,
+			 (unsigned long long)a->msg.height,
+			 (unsigned)a->msg.round);
+		return;
+	}
+	LOG_WARN("validator %u signed two %s at height %llu round %u: "
+		 "submitting evidence",
 		 (unsigned)a->msg.validator,
 		 a->msg.type == CONS_MSG_PREVOTE ? "prevotes" : "precommits",
 		 (unsigned long long)a->msg.height, (unsigned)a->msg.round);
+	int rc =
+	    driver_evidence_entry(d->n, &a->msg, &a->msg2, &bytes, &len, &err);
+	if (rc == 0)
+		rc = node_admit(d->n, "application/octet-stream", bytes, len,
+				NULL, &res, &err);
+	free(bytes);
+	if (rc != 0 && rc != ACC_EDUP)
+		LOG_WARN("evidence not admitted: %s (%s)", err.msg,
+			 acc_errname(rc));
 }
 
 /* §7.2 BROADCAST: votes as they are; a proposal with its block. */
+/* Whether the block of hash went to peer on this link less than
+ * RESEND_BLOCK_MS ago; if not, it is recorded as going now. */
+static int block_sent_recently(struct peer *pe, const uint8_t *hash,
+			       uint64_t now)
+{
+	for (unsigned i = 0; i < SENT_BLOCKS; i++)
+		if (pe->sent_ms[i] != 0 &&
+		    memcmp(pe->sent_hash[i], hash, HASH_BYTES) == 0) {
+			if (now - pe->sent_ms[i] < RESEND_BLOCK_MS)
+				return 1;
+			pe->sent_ms[i] = now;
+			return 0;
+		}
+	unsigned k = pe->sent_next++ % SENT_BLOCKS;
+	memcpy(pe->sent_hash[k], hash, HASH_BYTES);
+	pe->sent_ms[k] = now;
+	return 0;
+}
+
+/* §7.2 BROADCAST: votes as they are; a proposal with its block, or
+ * without it to a validator that got it on this link recently: gossip
+ * re-sends proposals every TICK, and a block may be megabytes. */
+#ifdef ACCORD_TEST_EQUIVOCATE
+/* TEST ONLY (build/bin/accordd-equivocate, never deployed): with each of
+ * its prevotes this validator also signs and sends a prevote for another
+ * block (every hash byte inverted), bypassing the core's double-sign
+ * guard, so that the others see an equivocation (specs/node.md §7.8). */
+static void equivocate(struct driver *d, const struct cons_msg *m)
+{
+	struct node *n = d->n;
+	if (m->type != CONS_MSG_PREVOTE || m->validator != n->cfg.validator)
+		return;
+	struct cons_msg twin = *m;
+	for (size_t i = 0; i < HASH_BYTES; i++)
+		twin.hash[i] = (uint8_t)~m->hash[i];
+	if (vote_sign(twin.sig, &n->key.key, n->genesis->chain_id,
+		      VOTE_PREVOTE, twin.height, twin.round, twin.hash) != 0)
+		return;
+	wbuf_reset(&d->w);
+	netmsg_consensus_encode(&d->w, &twin);
+	send_all(d, 1);
+}
+#endif
+
 static void broadcast(struct driver *d, const struct cons_msg *m)
 {
 	wbuf_reset(&d->w);
-	if (m->type == CONS_MSG_PROPOSAL) {
-		struct cand *c = cand_find(d, m->hash);
-		if (c == NULL) {
-			/* A proposal signed before a restart whose block went
-			 * with the process: the round fails and the next
-			 * proposer moves on. */
-			LOG_DEBUG("no block for our proposal at %llu/%u",
-				  (unsigned long long)m->height,
-				  (unsigned)m->round);
-			return;
-		}
-		netmsg_proposal_encode(&d->w, m, c->wire, c->len);
-	} else {
+	if (m->type != CONS_MSG_PROPOSAL) {
 		netmsg_consensus_encode(&d->w, m);
+		send_all(d, 1);
+#ifdef ACCORD_TEST_EQUIVOCATE
+		equivocate(d, m);
+#endif
+		return;
 	}
-	send_all(d, 1);
+	struct cand *c = cand_find(d, m->hash);
+	if (c == NULL) {
+		/* A proposal signed before a restart whose block went with the
+		 * process: the round fails and the next proposer moves on. */
+		LOG_DEBUG("no block for our proposal at %llu/%u",
+			  (unsigned long long)m->height, (unsigned)m->round);
+		return;
+	}
+	uint64_t now = node_now_ms();
+	for (size_t i = 0; i < d->n_peers; i++) {
+		struct peer *pe = &d->peers[i];
+		if (pe->validator < 0 || !pe->up)
+			continue;
+		int bare = block_sent_recently(pe, m->hash, now);
+		wbuf_reset(&d->w);
+		netmsg_proposal_encode(&d->w, m, bare ? NULL : c->wire,
+				       bare ? 0 : c->len);
+		if (wbuf_error(&d->w) != 0)
+			return;
+		if (p2p_send(d->p2p, i, d->w.data, d->w.len) != 0 && !bare) {
+			/* Not queued: the next re-send carries the block. */
+			for (unsigned k = 0; k < SENT_BLOCKS; k++)
+				if (memcmp(pe->sent_hash[k], m->hash,
+					   HASH_BYTES) == 0)
+					pe->sent_ms[k] = 0;
+		}
+	}
+}
+
+/* §7.9: the head moved: a validator cosigns its checkpoint and sends the
+ * cosignature to every peer; cosignatures held for it now count. */
+static void head_changed(struct driver *d)
+{
+	struct node *n = d->n;
+	uint8_t mine[COSIG_BYTES];
+	struct node_head head;
+	pthread_mutex_lock(&n->mu);
+	head = n->head;
+	pthread_mutex_unlock(&n->mu);
+	if (head.height == 0)
+		return;
+	int self =
+	    n->cfg.role == NODE_ROLE_VALIDATOR ? (int)n->cfg.validator : -1;
+	if (cosign_head(d->cosign, &head, self, mine) == 1) {
+		wbuf_reset(&d->w);
+		netmsg_cosig_encode(&d->w, head.height, (uint16_t)self, mine);
+		send_all(d, 0);
+	}
+}
+
+/* specs/node.md §8: a failed write to the store (a commit, the signing
+ * record) is reported by status, /healthz and 503s until one succeeds. */
+static void storage_failed(struct driver *d, int rc, const char *msg)
+{
+	(void)node_health_commit_failed(&d->n->health, rc, msg, &d->n->cfg,
+					node_wall_ms());
 }
 
 /* §7.4 COMMIT: the decided block with the certificate it was decided
@@ -482,6 +682,7 @@ static int commit(struct driver *d, const struct cons_cert *cc)
 			  (unsigned long long)cc->height);
 		return ACC_ENOTFOUND;
 	}
+	uint64_t c0 = node_now_ms();
 	struct wbuf cw;
 	wbuf_init(&cw, CERT_BYTES_MAX);
 	cons_cert_encode(cc, &cw);
@@ -494,8 +695,12 @@ static int commit(struct driver *d, const struct cons_cert *cc)
 		LOG_ERROR("committing decided block %llu: %s (%s)",
 			  (unsigned long long)cc->height, err.msg,
 			  acc_errname(rc));
+		storage_failed(d, rc, err.msg);
 		return rc;
 	}
+	if (node_health_commit_ok(&d->n->health))
+		LOG_INFO("block commits recovered");
+	head_changed(d);
 	uint64_t now = node_now_ms();
 	uint64_t took = now - d->height_start_ms;
 	d->height_start_ms = now;
@@ -507,14 +712,12 @@ static int commit(struct driver *d, const struct cons_cert *cc)
 	v->last_height_ms = took;
 	v->last_rounds = cc->round + 1u;
 	pthread_mutex_unlock(&d->n->mu);
-	LOG_DEBUG("committed block %llu (round %u, %llu ms)",
+	LOG_DEBUG("committed block %llu (round %u, height took %llu ms, the "
+		  "commit %llu ms)",
 		  (unsigned long long)cc->height, (unsigned)cc->round,
-		  (unsigned long long)took);
+		  (unsigned long long)took, (unsigned long long)(now - c0));
 	return 0;
 }
-
-/* Proposals held for the height the core just entered. */
-static void future_replay(struct driver *d);
 
 /*
  * Feed one event and carry out the actions (specs/consensus.md "Driving
@@ -567,14 +770,14 @@ static void core_feed(struct driver *d, const struct cons_event *first)
 				break;
 			case CONS_ACT_GET_VALUE:
 				d->value_pending = 1;
+				d->value_due_ms = 0;
 				d->value_height = a->height;
 				d->value_round = a->round;
 				d->value_deadline_ms =
 				    node_now_ms() +
-				    (a->round == 0
-					 ? d->n->genesis->params
-					       .block_interval_ms
-					 : 0);
+				    (a->round == 0 ? d->n->genesis->params
+							 .block_interval_ms
+						   : 0);
 				value_arm(d);
 				break;
 			case CONS_ACT_COMMIT:
@@ -582,7 +785,7 @@ static void core_feed(struct driver *d, const struct cons_event *first)
 					need_restart = 1;
 				break;
 			case CONS_ACT_EVIDENCE:
-				evidence_log(a);
+				evidence_submit(d, a);
 				break;
 			}
 		}
@@ -597,11 +800,15 @@ static void core_feed(struct driver *d, const struct cons_event *first)
 				rc = store_sign_state_put(d->n->store, rw.data,
 							  rw.len, &err);
 			wbuf_free(&rw);
+			LOG_DEBUG("signing record %llu/%u step %u synced",
+				  (unsigned long long)rec->height,
+				  (unsigned)rec->round, (unsigned)rec->step);
 			if (rc != 0) {
 				/* Without the record on disk nothing signed
 				 * may leave: stay silent (safe). */
 				LOG_ERROR("writing the signing record: %s (%s)",
 					  err.msg, acc_errname(rc));
+				storage_failed(d, rc, err.msg);
 			} else {
 				memset(&ev, 0, sizeof ev);
 				ev.kind = CONS_EV_PERSISTED;
@@ -630,12 +837,26 @@ static void core_feed(struct driver *d, const struct cons_event *first)
 
 /* A proposal with its block, for the core's current height. */
 static void proposal_feed(struct driver *d, const struct cons_msg *m,
-			  uint64_t recv_ms)
+			  int proposer_ok, uint64_t recv_ms)
 {
 	struct cand *c = cand_find(d, m->hash);
 	if (c == NULL)
 		return;
-	int valid = cand_check(d, c);
+	if (d->fed_height != m->height) {
+		d->fed_height = m->height;
+		d->fed_rounds = 0;
+	}
+	if (m->round < 64) {
+		if (d->fed_rounds & (1ull << m->round))
+			return;
+		d->fed_rounds |= 1ull << m->round;
+	}
+	uint64_t t0 = node_now_ms();
+	int valid = proposer_ok && cand_check(d, c);
+	LOG_DEBUG("proposal %llu/%u judged %s in %llu ms",
+		  (unsigned long long)m->height, (unsigned)m->round,
+		  valid ? "valid" : "invalid",
+		  (unsigned long long)(node_now_ms() - t0));
 	/* §7.6 proposer-based time: a fresh proposal's time must be near
 	 * this node's clock; a re-proposal keeps the time it had. */
 	if (valid && m->valid_round == -1 &&
@@ -647,15 +868,16 @@ static void proposal_feed(struct driver *d, const struct cons_msg *m,
 			 (unsigned long long)m->height, (unsigned)m->round,
 			 (unsigned)m->validator, skew,
 			 DRIVER_PRECISION_MS + DRIVER_MSGDELAY_MS +
-			     DRIVER_MSGDELAY_MS * (m->round < 100 ? m->round : 100) / 10u,
+			     DRIVER_MSGDELAY_MS *
+				 (m->round < 100 ? m->round : 100) / 10u,
 			 DRIVER_PRECISION_MS);
 		valid = 0;
 		pthread_mutex_lock(&d->n->mu);
 		d->n->net.proposals_untimely++;
 		pthread_mutex_unlock(&d->n->mu);
 	}
-	struct cons_event ev = {.kind = CONS_EV_PROPOSAL, .msg = *m,
-				.valid = valid != 0};
+	struct cons_event ev = {
+	    .kind = CONS_EV_PROPOSAL, .msg = *m, .valid = valid != 0};
 	core_feed(d, &ev);
 }
 
@@ -673,7 +895,7 @@ static void future_replay(struct driver *d)
 		} else if (f->msg.height == h) {
 			f->used = 0;
 			struct cons_msg m = f->msg;
-			proposal_feed(d, &m, f->recv_ms);
+			proposal_feed(d, &m, f->proposer_ok, f->recv_ms);
 			if (d->core == NULL || cons_height(d->core) != h)
 				return;
 		}
@@ -699,26 +921,53 @@ static void on_proposal(struct driver *d, size_t peer, const struct netmsg *m)
 	    cons_msg_verify(p, g->chain_id, g->validators[p->validator].key) !=
 		0) {
 		LOG_DEBUG("proposal %llu/%u refused: not signed by its "
-			  "proposer", (unsigned long long)p->height,
-			  (unsigned)p->round);
+			  "proposer",
+			  (unsigned long long)p->height, (unsigned)p->round);
 		return;
 	}
 	struct block_header bh;
 	struct acc_err err = {0};
 	uint8_t hash[HASH_BYTES];
+	const uint8_t *blk = m->bytes;
+	size_t blen = m->len;
+	if (blen == 0) {
+		/* Sent before on this link (specs/wire.md §6): the block is
+		 * here unless it was dropped; then the sender's next full
+		 * re-send brings it. */
+		struct cand *c = cand_find(d, p->hash);
+		if (c == NULL)
+			return;
+		blk = c->wire;
+		blen = c->len;
+	}
 	/* The header is the block's first var16: its hash is the block's
 	 * hash. */
-	if (m->len < 2 || 2u + be16_get(m->bytes) > m->len ||
-	    block_header_decode(&bh, m->bytes + 2, be16_get(m->bytes), &err) != 0)
+	if (blen < 2 || 2u + be16_get(blk) > blen ||
+	    block_header_decode(&bh, blk + 2, be16_get(blk), &err) != 0)
 		return;
-	block_hash(m->bytes + 2, be16_get(m->bytes), hash);
+	block_hash(blk + 2, be16_get(blk), hash);
 	if (memcmp(hash, p->hash, HASH_BYTES) != 0 || bh.height != p->height)
 		return;
-	if (cand_add(d, p->height, hash, m->bytes, m->len, NULL) == NULL)
+	/* specs/chain.md check 11 for a proposal: a new block names the
+	 * round's proposer (the signer); a re-proposal one of a round up to
+	 * its valid round. A block that fails it could never be followed. */
+	struct chain_fail cf;
+	int proposer_ok =
+	    p->valid_round < 0
+		? bh.proposer == p->validator
+		: chain_proposer_check(g, p->height, &bh,
+				       (uint32_t)p->valid_round, &cf) == 0;
+	if (!proposer_ok)
+		LOG_WARN("proposal %llu/%u: the block names proposer %u, "
+			 "not one of this round",
+			 (unsigned long long)p->height, (unsigned)p->round,
+			 (unsigned)bh.proposer);
+	if (m->len != 0 &&
+	    cand_add(d, p->height, hash, m->bytes, m->len, NULL) == NULL)
 		return;
 	uint64_t now = driver_clock_ms(d->n);
 	if (p->height == h) {
-		proposal_feed(d, p, now);
+		proposal_feed(d, p, proposer_ok, now);
 		return;
 	}
 	/* Next height: held until the core gets there (§7.3). */
@@ -734,6 +983,7 @@ static void on_proposal(struct driver *d, size_t peer, const struct netmsg *m)
 	if (slot == NULL)
 		return;
 	slot->used = 1;
+	slot->proposer_ok = proposer_ok;
 	slot->msg = *p;
 	slot->recv_ms = now;
 }
@@ -807,8 +1057,8 @@ static void on_blocks_get(struct driver *d, size_t peer, const struct netmsg *m)
 	struct store_head head;
 	if (store_head_get(t, &head) != 0)
 		goto out;
-	for (uint64_t h = m->height; h < m->height + m->count && h <= head.height;
-	     h++) {
+	for (uint64_t h = m->height;
+	     h < m->height + m->count && h <= head.height; h++) {
 		const uint8_t *hb, *cb, *lcb = NULL;
 		size_t hl, cl, lcl = 0;
 		uint64_t first;
@@ -858,16 +1108,24 @@ static void on_block(struct driver *d, size_t peer, const struct netmsg *m)
 	 * here ends its height (the core restarts below). */
 	int rc = node_block_apply(n, m->bytes, m->len, m->cert_bytes,
 				  m->cert_len, &err);
+	if (rc == ACC_ESTORE || rc == ACC_EFULL || rc == ACC_EIO)
+		storage_failed(d, rc, err.msg);
 	if (rc != 0) {
 		char ks[17];
 		LOG_WARN("block %llu from peer %s refused: %s (%s)",
 			 (unsigned long long)m->height,
 			 key_short(d->pcfg[peer].pubkey, ks), err.msg,
 			 acc_errname(rc));
-		d->req_active = 0;
+		d->peers[peer].distrust_until_ms =
+		    node_now_ms() + SYNC_DISTRUST_MS;
+		if (d->req_peer == peer)
+			d->req_active = 0;
 		return;
 	}
 	LOG_DEBUG("caught up block %llu", (unsigned long long)m->height);
+	if (node_health_commit_ok(&n->health))
+		LOG_INFO("block commits recovered");
+	head_changed(d);
 	if (m->height >= d->req_end)
 		d->req_active = 0;
 	status_send(d, SIZE_MAX);
@@ -914,9 +1172,90 @@ static void on_message(void *ctx, size_t peer, const uint8_t *msg, size_t len)
 	case NETMSG_BLOCK:
 		on_block(d, peer, &m);
 		break;
+	case NETMSG_COSIG:
+		rc = cosign_add(d->cosign, m.height, m.validator, m.cosig);
+		if (rc != 0)
+			LOG_DEBUG("checkpoint cosignature of validator %u for "
+				  "height %llu refused: %s",
+				  (unsigned)m.validator,
+				  (unsigned long long)m.height,
+				  acc_errname(rc));
+		break;
 	default:
 		break;
 	}
+}
+
+/* Send every entry message of batch (u32 length ‖ message, repeated) to
+ * peer, or to every validator peer when peer is SIZE_MAX. Never called
+ * with node.mu held: p2p_send may report a link down (on_peer), which
+ * takes it. Stops sending to a peer whose queue is full. */
+static void batch_send(struct driver *d, const struct wbuf *batch,
+		       size_t peer)
+{
+	for (size_t i = 0; i < d->n_peers; i++) {
+		if (peer != SIZE_MAX && i != peer)
+			continue;
+		if (d->peers[i].validator < 0)
+			continue;
+		size_t off = 0;
+		while (off + 4 <= batch->len && d->peers[i].up) {
+			size_t len = be32_get(batch->data + off);
+			if (p2p_send(d->p2p, i, batch->data + off + 4, len) != 0)
+				break;
+			off += 4 + len;
+		}
+	}
+}
+
+/* Under node.mu: the entry messages of the client entries in the mempool
+ * (fresh: only those newer than gossip_seq, which advances), at most
+ * bytes_max of them, into batch. */
+static void batch_collect(struct driver *d, int fresh, struct wbuf *batch,
+			  size_t bytes_max)
+{
+	struct node *n = d->n;
+	struct mempool_item *it = n->mempool.head;
+	if (fresh) {
+		it = n->mempool.tail;
+		while (it != NULL && it->prev != NULL &&
+		       it->prev->seq > d->gossip_seq)
+			it = it->prev;
+	}
+	for (; it != NULL && batch->len < bytes_max; it = it->next) {
+		if (fresh) {
+			if (it->seq <= d->gossip_seq)
+				continue;
+			d->gossip_seq = it->seq;
+		} else if (it->seq > d->gossip_seq) {
+			break; /* the next kick sends those */
+		}
+		if (it->from_peer)
+			continue;
+		wbuf_u32(batch, (uint32_t)(1u + it->len));
+		netmsg_entry_encode(batch, it->bytes, it->len);
+	}
+}
+
+/* Bytes of entries one kick or one link-up sends at most; the rest
+ * arrives in blocks. */
+#define GOSSIP_BATCH_BYTES_MAX (16u * 1024u * 1024u)
+
+/* §7.5: a validator whose link (re)comes up is sent every entry admitted
+ * here from a client that is still pending: it may have missed them
+ * while the link was down. */
+static void gossip_resend(struct driver *d, size_t peer)
+{
+	struct wbuf batch;
+	if (d->peers[peer].validator < 0)
+		return;
+	wbuf_init(&batch, GOSSIP_BATCH_BYTES_MAX + MSG_BYTES_MAX);
+	pthread_mutex_lock(&d->n->mu);
+	batch_collect(d, 0, &batch, GOSSIP_BATCH_BYTES_MAX);
+	pthread_mutex_unlock(&d->n->mu);
+	if (wbuf_error(&batch) == 0)
+		batch_send(d, &batch, peer);
+	wbuf_free(&batch);
 }
 
 static void on_peer(void *ctx, size_t peer, bool up)
@@ -926,18 +1265,54 @@ static void on_peer(void *ctx, size_t peer, bool up)
 	if (d->closing || peer >= d->n_peers)
 		return;
 	d->peers[peer].up = up;
+	memset(d->peers[peer].sent_ms, 0, sizeof d->peers[peer].sent_ms);
 	if (!up)
 		d->peers[peer].has_status = 0;
 	if (!up && d->req_active && d->req_peer == peer)
 		d->req_active = 0;
 	LOG_INFO("peer %s %s", key_short(d->pcfg[peer].pubkey, ks),
 		 up ? "connected" : "disconnected");
-	if (up)
+	if (up) {
 		status_send(d, peer);
+		gossip_resend(d, peer);
+	}
 	view_publish(d);
 }
 
 /* ---- sync (§7.7) ---- */
+
+/* The height that validator peers holding more than a third of the power
+ * report at least (the (f+1)-th highest, by power): one lying validator
+ * cannot make the others stop voting (§7.7). head when they hold less. */
+static uint64_t height_of_a_third(struct driver *d, uint64_t head)
+{
+	const struct genesis *g = d->n->genesis;
+	uint64_t total = genesis_total_power(g), seen = 0;
+	uint64_t cut = UINT64_MAX;
+	for (;;) {
+		/* The highest reported height below cut, and the power of the
+		 * validators reporting it. */
+		uint64_t h = 0, p = 0;
+		for (size_t i = 0; i < d->n_peers; i++) {
+			const struct peer *pe = &d->peers[i];
+			if (pe->validator < 0 || !pe->up || !pe->has_status ||
+			    pe->st.height >= cut)
+				continue;
+			if (pe->st.height > h) {
+				h = pe->st.height;
+				p = 0;
+			}
+			if (pe->st.height == h)
+				p += g->validators[pe->validator].power;
+		}
+		if (h <= head)
+			return head;
+		seen += p;
+		if (3u * seen > total)
+			return h;
+		cut = h;
+	}
+}
 
 static void sync_consider(struct driver *d)
 {
@@ -947,25 +1322,28 @@ static void sync_consider(struct driver *d)
 	pthread_mutex_unlock(&n->mu);
 	uint64_t best = head;
 	size_t best_peer = SIZE_MAX;
+	uint64_t now = node_now_ms();
 	for (size_t i = 0; i < d->n_peers; i++)
 		if (d->peers[i].up && d->peers[i].has_status &&
+		    d->peers[i].distrust_until_ms <= now &&
 		    d->peers[i].st.height > best) {
 			best = d->peers[i].st.height;
 			best_peer = i;
 		}
-	uint64_t now = node_now_ms();
 	/* A validator far behind stops voting until it has caught up; it
-	 * restarts its core from the record on disk afterwards. */
+	 * restarts its core from the record on disk afterwards. Behind is
+	 * measured against what a third of the power reports. */
+	uint64_t third = d->votes ? height_of_a_third(d, head) : best;
 	if (d->votes) {
-		if (!d->syncing && best > head + SYNC_VOTE_GAP) {
+		if (!d->syncing && third > head + SYNC_VOTE_GAP) {
 			LOG_INFO("%llu heights behind: not voting until "
 				 "caught up",
-				 (unsigned long long)(best - head));
+				 (unsigned long long)(third - head));
 			d->syncing = 1;
 			cons_free(d->core);
 			d->core = NULL;
 			timers_stop(d);
-		} else if (d->syncing && best <= head) {
+		} else if (d->syncing && third <= head) {
 			struct acc_err err = {0};
 			d->syncing = 0;
 			LOG_INFO("caught up at height %llu",
@@ -994,8 +1372,15 @@ static void sync_consider(struct driver *d)
 	 * to decide it itself. */
 	int fetch = !d->votes || d->core == NULL || best >= head + 2 ||
 		    now - d->behind_since_ms >= SYNC_LAG_MS;
-	if (d->req_active && now - d->req_sent_ms >= SYNC_TIMEOUT_MS)
+	if (d->req_active && now - d->req_sent_ms >= SYNC_TIMEOUT_MS) {
+		char ks[17];
+		LOG_WARN("peer %s did not answer a block request: asking "
+			 "others",
+			 key_short(d->pcfg[d->req_peer].pubkey, ks));
+		d->peers[d->req_peer].distrust_until_ms =
+		    now + SYNC_DISTRUST_MS;
 		d->req_active = 0;
+	}
 	if (fetch && !d->req_active) {
 		uint64_t count = best - head;
 		if (count > NETMSG_BLOCKS_GET_MAX)
@@ -1019,28 +1404,17 @@ void driver_kick(struct driver *d)
 {
 	if (d == NULL || d->closing)
 		return;
-	struct node *n = d->n;
 	/* A validator sends its clients' entries to the other validators;
-	 * a follower forwards them to the validators it knows. */
-	pthread_mutex_lock(&n->mu);
-	struct mempool_item *it = n->mempool.tail;
-	while (it != NULL && it->prev != NULL && it->prev->seq > d->gossip_seq)
-		it = it->prev;
-	for (; it != NULL; it = it->next) {
-		if (it->seq <= d->gossip_seq)
-			continue;
-		d->gossip_seq = it->seq;
-		if (it->from_peer)
-			continue;
-		wbuf_reset(&d->w);
-		netmsg_entry_encode(&d->w, it->bytes, it->len);
-		if (wbuf_error(&d->w) != 0)
-			continue;
-		for (size_t i = 0; i < d->n_peers; i++)
-			if (d->peers[i].validator >= 0 && d->peers[i].up)
-				(void)p2p_send(d->p2p, i, d->w.data, d->w.len);
-	}
-	pthread_mutex_unlock(&n->mu);
+	 * a follower forwards them to the validators it knows. Copied under
+	 * the lock, sent after it. */
+	struct wbuf batch;
+	wbuf_init(&batch, GOSSIP_BATCH_BYTES_MAX + MSG_BYTES_MAX);
+	pthread_mutex_lock(&d->n->mu);
+	batch_collect(d, 1, &batch, GOSSIP_BATCH_BYTES_MAX);
+	pthread_mutex_unlock(&d->n->mu);
+	if (wbuf_error(&batch) == 0)
+		batch_send(d, &batch, SIZE_MAX);
+	wbuf_free(&batch);
 	value_arm(d);
 }
 
@@ -1094,7 +1468,8 @@ static int peers_setup(struct driver *d, struct acc_err *err)
 	for (size_t i = 0; i < cfg->peer_count; i++, k++) {
 		struct p2p_peer_cfg *p = &d->pcfg[k];
 		memcpy(p->pubkey, cfg->peers[i].key, PUBKEY_BYTES);
-		snprintf(p->host, sizeof p->host, "%s", cfg->peers[i].addr.host);
+		snprintf(p->host, sizeof p->host, "%s",
+			 cfg->peers[i].addr.host);
 		p->port = cfg->peers[i].addr.port;
 		d->peers[k].validator =
 		    (int)genesis_validator_by_key(g, p->pubkey);
@@ -1154,6 +1529,10 @@ int driver_open(struct driver **out, struct node *n, uv_loop_t *loop,
 	wbuf_init(&d->w, MSG_BYTES_MAX);
 	if ((rc = peers_setup(d, err)) != 0)
 		goto fail;
+	if (cosign_open(&d->cosign, n) != 0) {
+		rc = acc_err_set(err, ACC_ENOMEM, "out of memory");
+		goto fail;
+	}
 	d->votes = n->cfg.role == NODE_ROLE_VALIDATOR && !node_solo(n);
 	if (d->votes && (rc = consensus_setup(d)) != 0) {
 		acc_err_set(err, rc, "out of memory");
@@ -1194,6 +1573,7 @@ int driver_open(struct driver **out, struct node *n, uv_loop_t *loop,
 	d->gossip_seq = n->mempool.seq_next - 1;
 	pthread_mutex_unlock(&n->mu);
 	(void)uv_timer_start(&d->tick, tick_cb, TICK_MS, TICK_MS);
+	head_changed(d);
 	if (d->votes && (rc = core_start(d, err)) != 0) {
 		driver_close(d);
 		return rc;
@@ -1202,6 +1582,7 @@ int driver_open(struct driver **out, struct node *n, uv_loop_t *loop,
 	*out = d;
 	return 0;
 fail:
+	cosign_free(d->cosign);
 	wbuf_free(&d->w);
 	free(d->pubkeys);
 	free(d->power);
@@ -1214,6 +1595,7 @@ static void driver_free(struct driver *d)
 	for (size_t i = 0; i < CANDS_MAX; i++)
 		cand_drop(&d->cands[i]);
 	cons_free(d->core);
+	cosign_free(d->cosign);
 	wbuf_free(&d->w);
 	free(d->pubkeys);
 	free(d->power);

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include <stddef.h>
+
 #include "common/error.h"
 
 struct node;
@@ -41,6 +43,19 @@ uint64_t driver_clock_ms(const struct node *n);
  * [now - PRECISION - MSGDELAY(round), now + PRECISION]. Pure.
  */
 int driver_time_timely(uint64_t time_ms, uint64_t now_ms, uint32_t round);
+
+struct cons_msg;
+
+/*
+ * The evidence entry (specs/encoding.md §5.8) for two conflicting votes
+ * m1, m2 of one validator (one type, height and round), signed by this
+ * node's validator key at the node's clock. *bytes is heap (free()).
+ * ACC_EINVAL if the votes are not such a pair; entry_sign and
+ * entry_encode errors.
+ */
+int driver_evidence_entry(struct node *n, const struct cons_msg *m1,
+			  const struct cons_msg *m2, uint8_t **bytes,
+			  size_t *len, struct acc_err *err);
 
 /* Bounds of proposer-based time (specs/consensus.md "Block time"). */
 #define DRIVER_PRECISION_MS 500u

@@ -4,10 +4,13 @@
 
 #include <microhttpd.h>
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdatomic.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,6 +18,7 @@
 #include "common/hex.h"
 #include "common/limits.h"
 #include "ledger/fixed.h"
+#include "node/admit.h"
 #include "node/api.h"
 #include "node/log.h"
 #include "node/node.h"
@@ -25,11 +29,24 @@
 
 /* Connections served at once; beyond this MHD refuses new ones. */
 #define HTTP_CONNECTIONS_MAX 1024u
-/* Idle keep-alive connections are closed after this many seconds. */
+/* Connections from one address at once: one client (one address) cannot
+ * take more than a sixteenth of the server (specs/api.md). */
+#define HTTP_CONNECTIONS_PER_ADDR_MAX 64u
+/* A connection must deliver a request's headers within this many seconds
+ * of connecting or of its previous answer, however slowly it trickles. */
+#define HTTP_HEADER_TIMEOUT_S 10u
+/* A connection silent this long is closed (a stalled body; between
+ * requests the header deadline comes first). */
 #define HTTP_IDLE_TIMEOUT_S 60u
+/* Retry-After on every 503 (specs/api.md "Errors"): the producer retries a
+ * failed commit on this beat too. */
+#define HTTP_RETRY_AFTER "1"
 /* A body over the bound is read and dropped, up to this much more, so the
- * client can still be sent its 413; past it the connection is cut. */
-#define HTTP_BODY_DISCARD_MAX (1024u * 1024u)
+ * client can still be sent its 413 (the server can answer only before the
+ * body or after all of it); past it the connection is cut. Dropping costs
+ * no memory, and every connection is bounded by the per-address limit and
+ * the idle timeout, so the bound is generous (specs/api.md). */
+#define HTTP_BODY_DISCARD_MAX (64u * 1024u * 1024u)
 
 const char *http_query_get(const struct http_query *q, const char *key)
 {
@@ -163,6 +180,19 @@ static void reply_405(struct http_reply *out, const char *allow)
 	out->allow = allow;
 }
 
+/* specs/api.md "POST /v1/entries": a body in a media type other than the
+ * two known ones is 415. Returns 1 and fills out if refused. */
+static int media_refused(const char *content_type, struct http_reply *out)
+{
+	enum admit_form form;
+	struct acc_err err = {0};
+	if (admit_form_of(content_type, &form, &err) == 0)
+		return 0;
+	http_reply_error(out, ACC_EINVAL, err.msg);
+	out->status = 415;
+	return 1;
+}
+
 void http_route(struct node *n, const char *method, const char *url,
 		const struct http_query *q, const char *accept,
 		const char *content_type, const uint8_t *body, size_t len,
@@ -179,6 +209,8 @@ void http_route(struct node *n, const char *method, const char *url,
 			reply_405(out, "POST");
 			return;
 		}
+		if (media_refused(content_type, out))
+			return;
 		api_entries_post(n, q, content_type, body, len, out);
 		return;
 	}
@@ -199,6 +231,7 @@ void http_route(struct node *n, const char *method, const char *url,
 	    {"/v1/status", 1, api_status},
 	    {"/v1/checkpoint", 1, api_checkpoint},
 	    {"/metrics", 1, api_metrics},
+	    {"/healthz", 1, api_healthz},
 	};
 	for (size_t i = 0; i < sizeof gets / sizeof gets[0]; i++) {
 		size_t pl = strlen(gets[i].prefix);
@@ -218,11 +251,31 @@ void http_route(struct node *n, const char *method, const char *url,
 
 /* ---- the server ---- */
 
+/*
+ * One TCP connection, from MHD's start notification to its close. fd is
+ * this server's own dup(2) of the socket, so that the header sweeper can
+ * shut the socket down without racing MHD's close(2) and a reuse of the
+ * descriptor number. Guarded by the server's conns_mu.
+ */
+struct conn {
+	struct conn *prev, *next;
+	int fd;		      /* dup of the socket, -1 if none */
+	int awaiting_headers; /* no complete request headers since since_ms */
+	int cut;	      /* shut down by the sweeper */
+	uint64_t since_ms;    /* monotonic */
+};
+
 struct http_server {
 	struct MHD_Daemon *daemon;
 	struct node *node;
 	uint16_t port;
 	atomic_int parked; /* suspended requests not yet answered */
+	/* The header deadline (HTTP_HEADER_TIMEOUT_S). */
+	pthread_mutex_t conns_mu;
+	struct conn *conns;
+	pthread_t sweeper;
+	int sweeper_started;
+	atomic_int stopping;
 };
 
 enum req_state {
@@ -233,6 +286,8 @@ enum req_state {
 
 /* One request's context (MHD's con_cls), freed at completion. */
 struct request {
+	int started;   /* access_cb has seen the headers */
+	int bad_target; /* the request target has an encoded NUL */
 	enum req_state state;
 	int wait;      /* ?wait=commit */
 	int too_big;   /* body over HTTP_BODY_BYTES_MAX */
@@ -244,6 +299,126 @@ struct request {
 	struct MHD_Connection *conn;
 	struct http_server *server;
 };
+
+/* ---- the header deadline ---- */
+
+static struct conn *conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+/* A request's headers are in: the deadline no longer applies to it. */
+static void conn_headers_done(struct http_server *s, struct MHD_Connection *c)
+{
+	struct conn *k = conn_of(c);
+	if (k == NULL)
+		return;
+	pthread_mutex_lock(&s->conns_mu);
+	k->awaiting_headers = 0;
+	pthread_mutex_unlock(&s->conns_mu);
+}
+
+/* A request is finished: the next one's headers are due within the
+ * deadline, counted from now. */
+static void conn_headers_await(struct http_server *s, struct MHD_Connection *c)
+{
+	struct conn *k = conn_of(c);
+	if (k == NULL)
+		return;
+	pthread_mutex_lock(&s->conns_mu);
+	k->awaiting_headers = 1;
+	k->since_ms = node_now_ms();
+	pthread_mutex_unlock(&s->conns_mu);
+}
+
+static void notify_connection_cb(void *cls, struct MHD_Connection *c,
+				 void **socket_context,
+				 enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *s = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		struct conn *k = calloc(1, sizeof *k);
+		if (k == NULL)
+			return; /* untracked: only the idle timeout applies */
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		    c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		k->fd = ci != NULL ? fcntl(ci->connect_fd, F_DUPFD_CLOEXEC, 0)
+				   : -1;
+		k->awaiting_headers = 1;
+		k->since_ms = node_now_ms();
+		pthread_mutex_lock(&s->conns_mu);
+		k->next = s->conns;
+		if (s->conns != NULL)
+			s->conns->prev = k;
+		s->conns = k;
+		pthread_mutex_unlock(&s->conns_mu);
+		*socket_context = k;
+		return;
+	}
+	struct conn *k = *socket_context;
+	if (k == NULL)
+		return;
+	pthread_mutex_lock(&s->conns_mu);
+	if (k->prev != NULL)
+		k->prev->next = k->next;
+	else
+		s->conns = k->next;
+	if (k->next != NULL)
+		k->next->prev = k->prev;
+	pthread_mutex_unlock(&s->conns_mu);
+	if (k->fd >= 0)
+		(void)close(k->fd);
+	free(k);
+	*socket_context = NULL;
+}
+
+/* Shuts down connections that did not deliver their headers in time;
+ * MHD then sees the end of the stream and closes them itself. */
+static void *sweeper_main(void *arg)
+{
+	struct http_server *s = arg;
+	while (!atomic_load(&s->stopping)) {
+		struct timespec ts = {0, 250 * 1000 * 1000};
+		(void)nanosleep(&ts, NULL);
+		uint64_t now = node_now_ms();
+		unsigned cut = 0;
+		pthread_mutex_lock(&s->conns_mu);
+		for (struct conn *k = s->conns; k != NULL; k = k->next) {
+			if (!k->awaiting_headers || k->cut || k->fd < 0 ||
+			    now - k->since_ms < HTTP_HEADER_TIMEOUT_S * 1000u)
+				continue;
+			(void)shutdown(k->fd, SHUT_RDWR);
+			k->cut = 1;
+			cut++;
+		}
+		pthread_mutex_unlock(&s->conns_mu);
+		if (cut > 0)
+			LOG_RL(LOG_LEVEL_WARN, "http: closed %u connection(s) "
+			       "that sent no complete request headers within "
+			       "%u s", cut, HTTP_HEADER_TIMEOUT_S);
+	}
+	return NULL;
+}
+
+/* Called with the raw request target once the request line is in; what it
+ * returns becomes the request's context. */
+static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	(void)cls;
+	(void)c;
+	struct request *req = calloc(1, sizeof *req);
+	if (req == NULL)
+		return NULL; /* access_cb allocates it, or gives up */
+	for (const char *p = uri; p != NULL && (p = strchr(p, '%')) != NULL;
+	     p++)
+		if (p[1] == '0' && p[2] == '0') {
+			req->bad_target = 1;
+			break;
+		}
+	return req;
+}
 
 static enum MHD_Result query_cb(void *cls, enum MHD_ValueKind kind,
 				const char *key, const char *value)
@@ -270,6 +445,9 @@ static enum MHD_Result send_reply(struct http_server *s,
 	if (r->allow)
 		(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
 					      r->allow);
+	if (r->status == 503)
+		(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
+					      HTTP_RETRY_AFTER);
 	enum MHD_Result ret = MHD_queue_response(conn, r->status, resp);
 	MHD_destroy_response(resp);
 	metrics_http_count(&s->node->metrics, r->status);
@@ -365,13 +543,26 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
 	struct http_server *s = cls;
 	struct request *req = *con_cls;
 	(void)version;
-	if (req == NULL) {
-		req = calloc(1, sizeof *req);
-		if (req == NULL)
-			return MHD_NO;
+	if (req == NULL || !req->started) {
+		if (req == NULL) {
+			req = calloc(1, sizeof *req);
+			if (req == NULL)
+				return MHD_NO;
+			*con_cls = req;
+		}
+		req->started = 1;
 		req->conn = conn;
 		req->server = s;
-		*con_cls = req;
+		conn_headers_done(s, conn);
+		/* The server decodes %00 into the path, where it would end
+		 * the string early: "/v1/entries/0%00abc" must not be
+		 * "/v1/entries/0" (specs/api.md "Errors"). */
+		if (req->bad_target) {
+			req->state = REQ_ANSWERED;
+			return send_error(s, conn, ACC_EINVAL,
+					  "request target has an encoded NUL "
+					  "(%00)");
+		}
 		/* A declared body over the bound is refused before any of it
 		 * is read. */
 		const char *cl = MHD_lookup_connection_value(
@@ -401,7 +592,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
 		size_t chunk = *upload_data_size;
 		*upload_data_size = 0;
 		if (req->too_big || chunk > HTTP_BODY_BYTES_MAX - req->len) {
-			/* Streamed past the bound: stop buffering. */
+			/* Streamed past the bound (a chunked body): stop
+			 * buffering; the 413 goes out once the body ends. */
 			req->too_big = 1;
 			free(req->body);
 			req->body = NULL;
@@ -429,8 +621,10 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
 	/* The whole request is in. */
 	if (req->too_big) {
 		req->state = REQ_ANSWERED;
-		return send_error(s, conn, ACC_ETOOBIG,
-				  "request body is over the size bound");
+		char msg[96];
+		snprintf(msg, sizeof msg, "request body is over %u bytes",
+			 HTTP_BODY_BYTES_MAX);
+		return send_error(s, conn, ACC_ETOOBIG, msg);
 	}
 	struct http_query q = {0};
 	(void)MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, query_cb,
@@ -442,6 +636,13 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
 			req->state = REQ_ANSWERED;
 			return send_error(s, conn, ACC_EINVAL,
 					  "wait: only \"commit\" is known");
+		}
+		struct http_reply r = {0};
+		if (media_refused(MHD_lookup_connection_value(
+				      conn, MHD_HEADER_KIND, "Content-Type"),
+				  &r)) {
+			req->state = REQ_ANSWERED;
+			return send_reply(s, conn, &r);
 		}
 		return post_entry(s, req, conn, &q);
 	}
@@ -462,6 +663,7 @@ static void completed_cb(void *cls, struct MHD_Connection *conn,
 	struct request *req = *con_cls;
 	(void)conn;
 	(void)toe;
+	conn_headers_await(s, conn);
 	if (req == NULL)
 		return;
 	/* A request dropped before its answer must not stay linked. */
@@ -476,7 +678,23 @@ static void mhd_log_cb(void *cls, const char *fmt, va_list ap)
 	(void)cls;
 	char line[512];
 	vsnprintf(line, sizeof line, fmt, ap);
-	LOG_WARN("http: %s", line);
+	/* One line per abandoned connection would let any client fill the
+	 * disk with the log (issue 11): repeats are counted instead. */
+	LOG_RL(LOG_LEVEL_WARN, "http: %s", line);
+}
+
+/* Each connection holds two descriptors (MHD's and the sweeper's dup), so
+ * the soft limit is raised as far as the hard limit allows. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rlim_t want = 4u * HTTP_CONNECTIONS_MAX + 256u;
+	if (rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 int http_server_start(struct http_server **out, struct node *n,
@@ -507,15 +725,24 @@ int http_server_start(struct http_server **out, struct node *n,
 	if (s == NULL)
 		return acc_err_set(err, ACC_ENOMEM, "out of memory");
 	s->node = n;
+	raise_fd_limit();
+	if (pthread_mutex_init(&s->conns_mu, NULL) != 0) {
+		free(s);
+		return acc_err_set(err, ACC_ENOMEM, "out of memory");
+	}
 	s->daemon = MHD_start_daemon(
 	    flags, 0, NULL, NULL, access_cb, s, MHD_OPTION_EXTERNAL_LOGGER,
 	    mhd_log_cb, NULL, MHD_OPTION_SOCK_ADDR,
 	    (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
 	    (unsigned)n->cfg.http_threads, MHD_OPTION_CONNECTION_LIMIT,
-	    HTTP_CONNECTIONS_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
+	    HTTP_CONNECTIONS_MAX, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    HTTP_CONNECTIONS_PER_ADDR_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
 	    HTTP_IDLE_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
+	    MHD_OPTION_NOTIFY_CONNECTION, notify_connection_cb, s,
+	    MHD_OPTION_URI_LOG_CALLBACK, uri_log_cb, s,
 	    MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
 	if (s->daemon == NULL) {
+		(void)pthread_mutex_destroy(&s->conns_mu);
 		free(s);
 		return acc_err_set(err, ACC_ENET,
 				   "cannot serve HTTP on %s:%u (in use?)",
@@ -524,6 +751,10 @@ int http_server_start(struct http_server **out, struct node *n,
 	const union MHD_DaemonInfo *info =
 	    MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : n->cfg.http.port;
+	if (pthread_create(&s->sweeper, NULL, sweeper_main, s) == 0)
+		s->sweeper_started = 1;
+	else
+		LOG_WARN("http: no header deadline (cannot start its thread)");
 	*out = s;
 	return 0;
 }
@@ -544,8 +775,12 @@ void http_server_stop(struct http_server *s)
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		(void)nanosleep(&ts, NULL);
 	}
+	atomic_store(&s->stopping, 1);
+	if (s->sweeper_started)
+		(void)pthread_join(s->sweeper, NULL);
 	MHD_stop_daemon(s->daemon);
 	if (ls != MHD_INVALID_SOCKET)
 		(void)close(ls);
+	(void)pthread_mutex_destroy(&s->conns_mu);
 	free(s);
 }

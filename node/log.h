@@ -20,6 +20,34 @@ void log_level_set(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * A rate-limited log call site: at most one line per LOG_LIMIT_INTERVAL_MS;
+ * the lines dropped in between are counted, and the next line written
+ * ends with "(N more like this)". Any thread (the state is atomic).
+ */
+#define LOG_LIMIT_INTERVAL_MS 10000u
+struct log_limit {
+	_Atomic unsigned long long next_ms; /* monotonic; 0 = never written */
+	_Atomic unsigned long long dropped;
+};
+
+/* Write the line if the site's interval has passed at now_ms (monotonic),
+ * else count it. Returns 1 if written. */
+int log_limited(struct log_limit *rl, unsigned long long now_ms,
+		enum log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Monotonic milliseconds, the clock of log_limited. */
+unsigned long long log_now_ms(void);
+
+/* One limit per call site. */
+#define LOG_RL(level, ...)                                                 \
+	do {                                                               \
+		static struct log_limit log_rl_;                           \
+		(void)log_limited(&log_rl_, log_now_ms(), (level),         \
+				  __VA_ARGS__);                            \
+	} while (0)
+
 #define LOG_DEBUG(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
 #define LOG_INFO(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
 #define LOG_WARN(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)

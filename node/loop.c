@@ -1,5 +1,6 @@
 /* loop.c - the node's libuv loop: wake-ups from the HTTP threads, commit
  * waiter timeouts, signals, and an orderly shutdown (specs/node.md §5). */
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,14 @@ int node_run(struct node *n, struct acc_err *err)
 		return acc_err_set(err, ACC_ENOMEM, "out of memory");
 	l->node = n;
 	atomic_init(&l->stop, 0);
+	/* A peer that vanishes mid-write makes write(2) fail with EPIPE; the
+	 * default SIGPIPE would kill the node instead (libuv writes with
+	 * write(2), not send(MSG_NOSIGNAL)). Errors are handled where the
+	 * write returns. */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_IGN;
+	(void)sigaction(SIGPIPE, &sa, NULL);
 	if ((uvrc = uv_loop_init(&l->loop)) != 0) {
 		free(l);
 		return uv_fail(err, "uv_loop_init", uvrc);

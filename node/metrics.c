@@ -74,7 +74,7 @@ static void gauge(struct page *pg, const char *name, const char *help,
 char *metrics_render(struct metrics *m, const struct metrics_gauges *g,
 		     size_t *len)
 {
-	struct page pg = {.cap = 8192};
+	struct page pg = {.cap = 16384};
 	pg.p = malloc(pg.cap);
 	if (pg.p == NULL)
 		return NULL;
@@ -88,6 +88,9 @@ char *metrics_render(struct metrics *m, const struct metrics_gauges *g,
 	      g->mempool_bytes);
 	gauge(&pg, "accord_http_waiters",
 	      "Requests parked on ?wait=commit.", g->waiters);
+	gauge(&pg, "accord_storage_failing",
+	      "1 while block commits fail (see /healthz), else 0.",
+	      g->storage_failing);
 	counter(&pg, "accord_entries_admitted_total",
 		"Entries admitted to the mempool.", LOAD(m->entries_admitted));
 	counter(&pg, "accord_entries_rejected_total",
@@ -102,6 +105,32 @@ char *metrics_render(struct metrics *m, const struct metrics_gauges *g,
 	counter(&pg, "accord_wait_timeouts_total",
 		"?wait=commit requests answered 504.",
 		LOAD(m->waiters_timed_out));
+	if (g->net) {
+		gauge(&pg, "accord_peers", "Peers configured.", g->peers);
+		gauge(&pg, "accord_peers_connected",
+		      "Peers with an authenticated link.", g->peers_connected);
+		gauge(&pg, "accord_consensus_round",
+		      "Round of the height being decided.", g->round);
+		gauge(&pg, "accord_catching_up",
+		      "1 while more than 2 heights behind (not voting).",
+		      g->syncing);
+		counter(&pg, "accord_heights_decided_total",
+			"Heights this node decided by consensus.",
+			g->heights_decided);
+		counter(&pg, "accord_height_milliseconds_total",
+			"Time spent deciding those heights.", g->height_ms_sum);
+		counter(&pg, "accord_rounds_total",
+			"Rounds those heights took (1 per height at best).",
+			g->rounds_sum);
+		gauge(&pg, "accord_last_height_milliseconds",
+		      "Time the last decided height took.", g->last_height_ms);
+		counter(&pg, "accord_proposals_untimely_total",
+			"Proposals whose block time was too far from this "
+			"node's clock.", g->proposals_untimely);
+		counter(&pg, "accord_peer_messages_dropped_total",
+			"Messages dropped on a full peer send queue.",
+			g->msgs_dropped_full);
+	}
 	put(&pg, "# HELP accord_http_requests_total HTTP requests answered, "
 		 "by status code.\n# TYPE accord_http_requests_total counter\n");
 	for (size_t i = 0; i < METRICS_HTTP_CODE_COUNT; i++) {

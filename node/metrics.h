@@ -31,6 +31,12 @@ struct metrics_gauges {
 	uint64_t mempool_entries;
 	uint64_t mempool_bytes;
 	uint64_t waiters;
+	/* The network (specs/node.md §7); rendered only when net is set. */
+	int net;
+	uint64_t peers, peers_connected, round, syncing;
+	uint64_t heights_decided, height_ms_sum, rounds_sum, last_height_ms;
+	uint64_t proposals_untimely, msgs_dropped_full;
+	uint64_t storage_failing; /* 1 while block commits fail */
 };
 
 void metrics_init(struct metrics *m);

@@ -58,6 +58,15 @@ void netmsg_block_encode(struct wbuf *w, uint64_t height, const uint8_t *block,
 	wbuf_var32(w, cert, cert_len);
 }
 
+void netmsg_cosig_encode(struct wbuf *w, uint64_t height, uint16_t validator,
+			 const uint8_t cosig[COSIG_BYTES])
+{
+	wbuf_u8(w, NETMSG_COSIG);
+	wbuf_u64(w, height);
+	wbuf_u16(w, validator);
+	wbuf_bytes(w, cosig, COSIG_BYTES);
+}
+
 /* The consensus wire message at p (a vote or a commit). */
 static int consensus_decode(const uint8_t *p, size_t n, struct netmsg *out)
 {
@@ -80,8 +89,9 @@ static int proposal_decode(const uint8_t *p, size_t n, struct netmsg *out)
 		return rc;
 	out->bytes = p + CONS_PROPOSAL_WIRE_BYTES;
 	out->len = n - CONS_PROPOSAL_WIRE_BYTES;
-	/* A block is at least its two length prefixes. */
-	return out->len < 6u ? ACC_EDECODE : 0;
+	/* No block: the sender sent it on this link before (specs/wire.md
+	 * §6); else a block is at least its two length prefixes. */
+	return out->len != 0 && out->len < 6u ? ACC_EDECODE : 0;
 }
 
 static int status_decode(struct rbuf *r, struct netmsg *out)
@@ -132,11 +142,20 @@ int netmsg_decode(const uint8_t *p, size_t n, struct netmsg *out)
 		return 0;
 	case NETMSG_BLOCK:
 		if (rbuf_u64(&r, &out->height) != 0 ||
-		    rbuf_var32(&r, &out->bytes, &out->len, MSG_BYTES_MAX) != 0 ||
+		    rbuf_var32(&r, &out->bytes, &out->len, MSG_BYTES_MAX) !=
+			0 ||
 		    rbuf_var32(&r, &out->cert_bytes, &out->cert_len,
 			       CERT_BYTES_MAX) != 0 ||
+		    rbuf_finish(&r) != 0 || out->height == 0 || out->len < 6u ||
+		    out->cert_len == 0)
+			return ACC_EDECODE;
+		return 0;
+	case NETMSG_COSIG:
+		if (rbuf_u64(&r, &out->height) != 0 ||
+		    rbuf_u16(&r, &out->validator) != 0 ||
+		    rbuf_bytes(&r, out->cosig, COSIG_BYTES) != 0 ||
 		    rbuf_finish(&r) != 0 || out->height == 0 ||
-		    out->len < 6u || out->cert_len == 0)
+		    out->validator >= VALIDATORS_MAX)
 			return ACC_EDECODE;
 		return 0;
 	default:

@@ -11,15 +11,21 @@
 #include "common/crypto.h"
 #include "common/limits.h"
 #include "consensus/msg.h"
+#include "ledger/checkpoint.h"
 
 enum netmsg_type {
-	NETMSG_CONSENSUS = 1, /* a vote or a commit (specs/consensus.md) */
-	NETMSG_PROPOSAL = 2,  /* a signed proposal and the block it names */
-	NETMSG_ENTRY = 3,     /* one signed entry for the mempool */
-	NETMSG_STATUS = 4,    /* the sender's head */
+	NETMSG_CONSENSUS = 1,  /* a vote or a commit (specs/consensus.md) */
+	NETMSG_PROPOSAL = 2,   /* a signed proposal and the block it names */
+	NETMSG_ENTRY = 3,      /* one signed entry for the mempool */
+	NETMSG_STATUS = 4,     /* the sender's head */
 	NETMSG_BLOCKS_GET = 5, /* ask for committed blocks */
-	NETMSG_BLOCK = 6,     /* one committed block and its certificate */
+	NETMSG_BLOCK = 6,      /* one committed block and its certificate */
+	NETMSG_COSIG = 7,      /* a validator's checkpoint cosignature */
 };
+
+/* A NETMSG_COSIG body: height u64 ‖ validator u16 ‖ cosignature
+ * (key id ‖ time u64 ‖ Ed25519 signature, specs/checkpoint.md §5.2). */
+#define NETMSG_COSIG_BYTES (1u + 8u + 2u + COSIG_BYTES)
 
 /* Blocks asked for in one NETMSG_BLOCKS_GET. */
 #define NETMSG_BLOCKS_GET_MAX 16u
@@ -58,8 +64,11 @@ struct netmsg {
 	/* BLOCK: the certificate (specs/encoding.md §9), not decoded. */
 	const uint8_t *cert_bytes;
 	size_t cert_len;
-	uint64_t height; /* BLOCK: its height; BLOCKS_GET: the first asked */
-	uint32_t count;  /* BLOCKS_GET: 1..NETMSG_BLOCKS_GET_MAX */
+	uint64_t height;    /* BLOCK: its height; BLOCKS_GET: the first asked;
+			       COSIG: the height whose checkpoint it signs */
+	uint16_t validator; /* COSIG */
+	uint8_t cosig[COSIG_BYTES]; /* COSIG */
+	uint32_t count;		    /* BLOCKS_GET: 1..NETMSG_BLOCKS_GET_MAX */
 	struct netmsg_status status;
 };
 
@@ -80,6 +89,8 @@ void netmsg_proposal_encode(struct wbuf *w, const struct cons_msg *m,
 void netmsg_entry_encode(struct wbuf *w, const uint8_t *entry, size_t len);
 void netmsg_status_encode(struct wbuf *w, const struct netmsg_status *s);
 void netmsg_blocks_get_encode(struct wbuf *w, uint64_t from, uint32_t count);
+void netmsg_cosig_encode(struct wbuf *w, uint64_t height, uint16_t validator,
+			 const uint8_t cosig[COSIG_BYTES]);
 void netmsg_block_encode(struct wbuf *w, uint64_t height, const uint8_t *block,
 			 size_t len, const uint8_t *cert, size_t cert_len);
 

@@ -154,8 +154,12 @@ int node_open(struct node *n, const struct node_config *cfg,
 	memset(n, 0, sizeof *n);
 	n->cfg = *cfg;
 	metrics_init(&n->metrics);
-	if (pthread_mutex_init(&n->mu, NULL) != 0)
+	if (node_health_init(&n->health) != 0)
 		return acc_err_set(err, ACC_ENOMEM, "pthread_mutex_init");
+	if (pthread_mutex_init(&n->mu, NULL) != 0) {
+		node_health_destroy(&n->health);
+		return acc_err_set(err, ACC_ENOMEM, "pthread_mutex_init");
+	}
 	rc = mempool_init(&n->mempool, MEMPOOL_ENTRIES_MAX, MEMPOOL_BYTES_MAX);
 	if (rc != 0) {
 		acc_err_set(err, rc, "mempool: %s", acc_strerror(rc));
@@ -172,6 +176,9 @@ int node_open(struct node *n, const struct node_config *cfg,
 		acc_err_prefix(err, "genesis %s: ", cfg->genesis_path);
 		goto fail;
 	}
+	rc = keyfile_check_private(cfg->key_path, err);
+	if (rc != 0)
+		goto fail;
 	rc = keyfile_load(&n->key, cfg->key_path, err);
 	if (rc != 0) {
 		acc_err_prefix(err, "key %s: ", cfg->key_path);
@@ -182,7 +189,8 @@ int node_open(struct node *n, const struct node_config *cfg,
 	if (rc != 0)
 		goto fail;
 	/* §2 step 4: the store. */
-	rc = store_open(&n->store, cfg->data_dir, NULL, err);
+	struct store_opts so = {.map_bytes = (size_t)cfg->lmdb_map_bytes};
+	rc = store_open(&n->store, cfg->data_dir, &so, err);
 	if (rc != 0) {
 		acc_err_prefix(err, "data directory %s: ", cfg->data_dir);
 		goto fail;
@@ -211,10 +219,13 @@ void node_close(struct node *n)
 		free(n->genesis);
 		n->genesis = NULL;
 	}
+	free(n->cp_note);
+	n->cp_note = NULL;
 	if (n->mempool.buckets != NULL)
 		mempool_free(&n->mempool);
 	memset(&n->mempool, 0, sizeof n->mempool);
 	pthread_mutex_destroy(&n->mu);
+	node_health_destroy(&n->health);
 }
 
 int node_log_find(struct node *n, const uint8_t id[HASH_BYTES],

@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/keyfile.h"
 #include "node/config.h"
+#include "node/health.h"
 #include "node/mempool.h"
 #include "node/metrics.h"
 
@@ -90,6 +91,7 @@ struct node {
 	struct keyfile key;   /* the validator's key; owned */
 	struct store *store;  /* owned */
 	struct metrics metrics;
+	struct node_health health; /* storage failure state; own lock */
 
 	/* Everything below up to the loop is guarded by mu. */
 	pthread_mutex_t mu;
@@ -99,6 +101,11 @@ struct node {
 	int stopping; /* shutting down: no new waiters */
 	struct node_head head;
 	struct node_net_view net;
+	/* The latest checkpoint note cosigned by more than 2/3 of the power
+	 * (specs/node.md §7.9); heap, NULL before the first. */
+	char *cp_note;
+	size_t cp_note_len;
+	uint64_t cp_note_height;
 
 	/* Loop-side state; only touched by the loop thread. */
 	struct node_loop *loop;     /* NULL until node_run */
@@ -181,6 +188,10 @@ int node_log_find(struct node *n, const uint8_t id[HASH_BYTES],
 uint64_t node_now_ms(void);
 /* Wall-clock milliseconds since the Unix epoch. */
 uint64_t node_wall_ms(void);
+/* This node's clock: node_wall_ms plus the config's test-only
+ * clock_skew_ms (specs/node.md §1). What block times and admission are
+ * judged by. */
+uint64_t node_clock_ms(const struct node *n);
 
 /* Run the loop and the HTTP server until SIGINT/SIGTERM or node_stop.
  * 0 or an error that stopped the node. */

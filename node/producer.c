@@ -78,8 +78,19 @@ static void timer_cb(uv_timer_t *t)
 	uint64_t t0 = uv_hrtime();
 	int rc = node_block_produce(n, &count, &err);
 	if (rc != 0) {
-		LOG_ERROR("block production failed: %s (%s); retrying in %u ms",
-			  err.msg, acc_errname(rc), PRODUCER_RETRY_MS);
+		/* specs/node.md §8: the failure is visible (status, /healthz,
+		 * /metrics, 503 to submissions) until a commit succeeds. */
+		int first = node_health_commit_failed(&n->health, rc, err.msg,
+						      &n->cfg, node_wall_ms());
+		char cause[ACC_ERRMSG_BYTES_MAX];
+		(void)node_health_failing(&n->health, cause, sizeof cause);
+		if (first)
+			LOG_ERROR("block production failed: %s (%s); "
+				  "retrying every %u ms", cause,
+				  acc_errname(rc), PRODUCER_RETRY_MS);
+		else
+			LOG_RL(LOG_LEVEL_ERROR, "block production still "
+			       "failing: %s (%s)", cause, acc_errname(rc));
 		p->failing = 1;
 		if (uv_timer_start(&p->timer, timer_cb, PRODUCER_RETRY_MS,
 				   0) == 0)
@@ -87,6 +98,8 @@ static void timer_cb(uv_timer_t *t)
 		return;
 	}
 	p->failing = 0;
+	if (node_health_commit_ok(&n->health))
+		LOG_INFO("block production recovered");
 	if (count > 0)
 		atomic_fetch_add(&n->metrics.block_commit_us_sum,
 				 (uv_hrtime() - t0) / 1000u);

@@ -1,6 +1,7 @@
 /* producer.h - block production with one validator: mempool → block →
- * the validator's own precommit certificate → commit (specs/node.md §3).
- * The consensus core replaces this interface when the network lands. */
+ * the validator's own precommit certificate → commit (specs/node.md §3),
+ * for a validator that commits alone; node_block_propose builds the
+ * blocks the consensus driver proposes (node/driver.c, §7). */
 #ifndef ACCORD_NODE_PRODUCER_H
 #define ACCORD_NODE_PRODUCER_H
 

@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "common/kv.h"
+#include "common/merkle.h"
 #include "ledger/block.h"
 #include "ledger/cert.h"
+#include "ledger/chain.h"
 #include "ledger/entry.h"
 #include "ledger/genesis.h"
 #include "ledger/rules.h"
@@ -22,26 +24,36 @@ static int id_cmp(const void *a, const void *b)
 	return memcmp(a, b, HASH_BYTES);
 }
 
-/* §7.3 step 1: the header follows the head. */
-static int header_follows(const struct node *n, const struct block_header *h,
-			  const struct node_head *head, struct acc_err *err)
+/* The predecessor of the next block: this node's head and its log. */
+static int prev_of_head(struct node *n, struct chain_prev *prev,
+			struct node_head *head, struct acc_err *err)
+{
+	pthread_mutex_lock(&n->mu);
+	*head = n->head;
+	pthread_mutex_unlock(&n->mu);
+	chain_prev_genesis(prev, n->genesis);
+	if (head->height > 0) {
+		prev->height = head->height;
+		memcpy(prev->hash, head->hash, HASH_BYTES);
+		prev->time_ms = head->time_ms;
+	}
+	store_log_frontier(n->store, &prev->log);
+	if (prev->log.size != head->log_size)
+		return acc_err_set(err, ACC_ESTATE,
+				   "the store's log has %llu entries, the head "
+				   "%llu",
+				   (unsigned long long)prev->log.size,
+				   (unsigned long long)head->log_size);
+	return 0;
+}
+
+/* §7.3 step 1, on top of specs/chain.md checks 1-7: block time strictly
+ * increases (specs/consensus.md "Block time"), and the genesis bound on
+ * entries per block. */
+static int header_more(const struct node *n, const struct block_header *h,
+		       const struct node_head *head, struct acc_err *err)
 {
 	const struct genesis *g = n->genesis;
-	uint8_t vs[HASH_BYTES];
-	genesis_valset_hash(g, vs);
-	if (strcmp(h->chain_id, g->chain_id) != 0 ||
-	    h->height != head->height + 1 ||
-	    memcmp(h->prev_hash, head->height == 0 ? g->hash : head->hash,
-		   HASH_BYTES) != 0 ||
-	    memcmp(h->valset_hash, vs, HASH_BYTES) != 0 ||
-	    h->proposer >= g->validator_count)
-		return acc_err_set(err, ACC_ECHAIN,
-				   "block %llu does not follow head %llu "
-				   "(chain, height, previous hash, validator "
-				   "set or proposer)",
-				   (unsigned long long)h->height,
-				   (unsigned long long)head->height);
-	/* Block time strictly increases (specs/consensus.md "Block time"). */
 	if (head->height > 0 && h->time_ms <= head->time_ms)
 		return acc_err_set(err, ACC_ECHAIN,
 				   "block %llu: time %llu is not after the "
@@ -66,14 +78,16 @@ static int admitted_here(struct node *n, const uint8_t id[HASH_BYTES],
 {
 	pthread_mutex_lock(&n->mu);
 	struct mempool_item *it = mempool_find(&n->mempool, id);
-	int same = it != NULL && it->len == len &&
-		   memcmp(it->bytes, bytes, len) == 0;
+	int same =
+	    it != NULL && it->len == len && memcmp(it->bytes, bytes, len) == 0;
 	pthread_mutex_unlock(&n->mu);
 	return same;
 }
 
-/* §7.3 step 4: entries, no duplicates, not in the log, then the rules in
- * order on an overlay over snap at the block's time. */
+/* §7.3 step 3: each entry (specs/chain.md check 12, or its decoding only
+ * for one admitted here with the same bytes), no entry twice, none in the
+ * log, then the rules in order on an overlay over snap at the block's
+ * time. ids receives the entries' ids. */
 static int entries_check(struct node *n, const struct block *b,
 			 const struct node_head *head, struct store_rtxn *snap,
 			 uint8_t (*ids)[HASH_BYTES], struct acc_err *err)
@@ -82,13 +96,30 @@ static int entries_check(struct node *n, const struct block *b,
 	size_t count = b->entry_count;
 	struct kv base, ov = {0};
 	uint8_t(*sorted)[HASH_BYTES] = NULL;
+	struct entry *es = calloc(count ? count : 1, sizeof *es);
+	size_t decoded = 0;
 	int rc = 0;
-	for (size_t i = 0; i < count; i++)
-		entry_id(ids[i], b->entries[i].p, b->entries[i].len);
+	if (es == NULL)
+		return acc_err_set(err, ACC_ENOMEM, "out of memory");
+	for (size_t i = 0; i < count; i++, decoded++) {
+		const uint8_t *p = b->entries[i].p;
+		size_t len = b->entries[i].len;
+		entry_id(ids[i], p, len);
+		if (admitted_here(n, ids[i], p, len))
+			rc = entry_decode(&es[i], p, len, err);
+		else
+			rc = chain_entry_check(g, p, len, &es[i], ids[i], err);
+		if (rc != 0) {
+			acc_err_prefix(err, "entry %zu: ", i);
+			goto out;
+		}
+	}
 	if (count > 1) {
 		sorted = malloc(count * sizeof *sorted);
-		if (sorted == NULL)
-			return acc_err_set(err, ACC_ENOMEM, "out of memory");
+		if (sorted == NULL) {
+			rc = acc_err_set(err, ACC_ENOMEM, "out of memory");
+			goto out;
+		}
 		memcpy(sorted, ids, count * sizeof *sorted);
 		qsort(sorted, count, HASH_BYTES, id_cmp);
 		for (size_t i = 1; i < count; i++)
@@ -116,17 +147,8 @@ static int entries_check(struct node *n, const struct block *b,
 		goto out;
 	}
 	for (size_t i = 0; i < count; i++) {
-		struct entry e;
-		const uint8_t *p = b->entries[i].p;
-		size_t len = b->entries[i].len;
-		if (admitted_here(n, ids[i], p, len))
-			rc = entry_decode(&e, p, len, err);
-		else
-			rc = entry_check(p, len, g, &e, err);
-		if (rc == 0)
-			rc = rules_apply(&ov, g, &e, ids[i], head->log_size + i,
-					 b->header.time_ms / 1000u, err);
-		entry_free(&e);
+		rc = rules_apply(&ov, g, &es[i], ids[i], head->log_size + i,
+				 b->header.time_ms / 1000u, err);
 		if (rc != 0) {
 			acc_err_prefix(err, "entry %zu: ", i);
 			goto out;
@@ -134,6 +156,9 @@ static int entries_check(struct node *n, const struct block *b,
 	}
 out:
 	kv_overlay_close(&ov);
+	for (size_t i = 0; i < decoded; i++)
+		entry_free(&es[i]);
+	free(es);
 	free(sorted);
 	return rc;
 }
@@ -145,6 +170,8 @@ int node_block_check(struct node *n, const uint8_t *block, size_t len,
 	const struct genesis *g = n->genesis;
 	struct block b;
 	struct node_head head;
+	struct chain_prev prev;
+	struct chain_fail f;
 	struct store_rtxn *snap = NULL;
 	uint8_t(*ids)[HASH_BYTES] = NULL;
 	uint8_t got[HASH_BYTES];
@@ -160,23 +187,23 @@ int node_block_check(struct node *n, const uint8_t *block, size_t len,
 	*time_ms = b.header.time_ms;
 	/* One snapshot: the loop thread is the only writer, so the head
 	 * read under the lock is the snapshot's. */
-	pthread_mutex_lock(&n->mu);
-	head = n->head;
-	pthread_mutex_unlock(&n->mu);
-	rc = header_follows(n, &b.header, &head, err);
+	rc = prev_of_head(n, &prev, &head, err);
 	if (rc != 0)
 		goto out;
-	/* §7.3 step 2: the certificate it carries commits the head. */
-	if (b.header.height > 1) {
-		struct cert lc;
-		rc = cert_decode(&lc, b.last_cert.p, b.last_cert.len, err);
-		if (rc == 0)
-			rc = cert_verify(&lc, g, head.height, head.hash, err);
-		if (rc != 0) {
-			acc_err_prefix(err, "last certificate: ");
-			goto out;
-		}
+	/* §7.3 steps 1-2: specs/chain.md checks 1-9 (the header's links and
+	 * the certificate it carries), and the driver's own on top. */
+	rc = chain_header_check(g, &prev, &b.header, b.entry_count, &f);
+	if (rc == 0)
+		rc = chain_last_cert_check(g, &prev, &b.header, b.last_cert.p,
+					   b.last_cert.len, NULL, &f);
+	if (rc != 0) {
+		if (err != NULL)
+			*err = f.err;
+		goto out;
 	}
+	rc = header_more(n, &b.header, &head, err);
+	if (rc != 0)
+		goto out;
 	ids = malloc((b.entry_count ? b.entry_count : 1) * sizeof *ids);
 	if (ids == NULL) {
 		rc = acc_err_set(err, ACC_ENOMEM, "out of memory");
@@ -188,20 +215,16 @@ int node_block_check(struct node *n, const uint8_t *block, size_t len,
 	rc = entries_check(n, &b, &head, snap, ids, err);
 	if (rc != 0)
 		goto out;
-	/* §7.3 step 3: the log after it is the one the header claims. */
-	uint8_t root[HASH_BYTES];
-	uint64_t size;
-	rc = store_log_root_after(n->store, (const uint8_t(*)[32])ids,
-				  (uint32_t)b.entry_count, root, &size);
-	if (rc != 0) {
-		rc = acc_err_set(err, rc, "log root: %s", acc_strerror(rc));
-		goto out;
-	}
-	if (size != b.header.log_size ||
-	    memcmp(root, b.header.log_root, HASH_BYTES) != 0)
-		rc = acc_err_set(err, ACC_EMISMATCH,
-				 "block %llu claims another log size or root",
-				 (unsigned long long)b.header.height);
+	/* §7.3 step 4: specs/chain.md check 13, the log after it. */
+	for (size_t i = 0; i < b.entry_count; i++)
+		if ((rc = merkle_frontier_append(&prev.log, ids[i], NULL,
+						 NULL)) != 0) {
+			rc = acc_err_set(err, rc, "log size overflow");
+			goto out;
+		}
+	rc = chain_log_check(b.header.height, &b.header, &prev.log, &f);
+	if (rc != 0 && err != NULL)
+		*err = f.err;
 out:
 	store_read_end(snap);
 	free(ids);
@@ -243,9 +266,9 @@ static int apply_decided(void *ctx, struct store_wtxn *w, struct acc_err *err)
 	return 0;
 }
 
-int node_block_commit_decided(struct node *n, const uint8_t *block,
-			      size_t len, const uint8_t *cert,
-			      size_t cert_len, struct acc_err *err)
+int node_block_commit_decided(struct node *n, const uint8_t *block, size_t len,
+			      const uint8_t *cert, size_t cert_len,
+			      struct acc_err *err)
 {
 	const struct genesis *g = n->genesis;
 	struct block b;

@@ -33,8 +33,8 @@ int node_block_check(struct node *n, const uint8_t *block, size_t len,
  * the mempool and their waiters are answered. Errors of
  * store_block_commit and of the rules.
  */
-int node_block_commit_decided(struct node *n, const uint8_t *block,
-			      size_t len, const uint8_t *cert,
-			      size_t cert_len, struct acc_err *err);
+int node_block_commit_decided(struct node *n, const uint8_t *block, size_t len,
+			      const uint8_t *cert, size_t cert_len,
+			      struct acc_err *err);
 
 #endif

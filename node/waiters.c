@@ -21,6 +21,12 @@ uint64_t node_wall_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+uint64_t node_clock_ms(const struct node *n)
+{
+	int64_t t = (int64_t)node_wall_ms() + n->cfg.clock_skew_ms;
+	return t > 0 ? (uint64_t)t : 0;
+}
+
 static void waiter_unlink(struct node *n, struct waiter *w)
 {
 	if (w->prev != NULL)

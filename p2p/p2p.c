@@ -28,10 +28,10 @@ struct conn {
 	struct p2p *p;
 	struct conn *prev, *next; /* in p->conns, until the close callback */
 	struct p2p_session s;
-	size_t peer;     /* index in p->peers, or NO_PEER before authorize */
-	bool outbound;   /* we dialled it */
+	size_t peer;	 /* index in p->peers, or NO_PEER before authorize */
+	bool outbound;	 /* we dialled it */
 	bool pending_in; /* accepted, not yet authenticated: in n_pending_in */
-	bool open;       /* handshake done: it is its peer's link */
+	bool open;	 /* handshake done: it is its peer's link */
 	bool closing;
 	uint64_t start_ms, recv_ms, send_ms;
 	size_t queued_bytes; /* written to libuv, not yet completed */
@@ -69,7 +69,8 @@ struct p2p {
 	uv_timer_t tick;
 	struct conn *conns;
 	size_t n_pending_in;
-	size_t handles; /* open libuv handles; p is freed at zero once closing */
+	size_t
+	    handles; /* open libuv handles; p is freed at zero once closing */
 	struct p2p_stats stats;
 	bool closing;
 	void (*done)(void *ctx);
@@ -184,7 +185,7 @@ static void peer_schedule(struct p2p *p, struct peer *pe)
 	pe->dial_at_ms = uv_now(p->loop) + b - b / 2 + jitter;
 	uint64_t next = (uint64_t)b * 2;
 	pe->backoff_ms = next > p->cfg.backoff_max_ms ? p->cfg.backoff_max_ms
-						       : (uint32_t)next;
+						      : (uint32_t)next;
 }
 
 /* Close c; its peer (if c was its link) goes down and is redialled
@@ -234,8 +235,8 @@ static int conn_write(struct conn *c, struct wreq *w)
 {
 	uv_buf_t b = uv_buf_init((char *)w->data, (unsigned int)w->len);
 	w->c = c;
-	int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1,
-			  conn_write_cb);
+	int rc =
+	    uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, conn_write_cb);
 	if (rc != 0) {
 		free(w);
 		conn_drop(c);
@@ -592,23 +593,23 @@ static int peers_init(struct p2p *p, struct acc_err *err)
 					   "p2p: peer %zu: host too long", i);
 		if (peer_find(p, pe->cfg.pubkey) != i)
 			return acc_err_set(err, ACC_ECONFIG,
-					   "p2p: peer %zu: key listed twice", i);
-		pe->self = memcmp(pe->cfg.pubkey, p->cfg.key->pk,
-				  PUBKEY_BYTES) == 0;
+					   "p2p: peer %zu: key listed twice",
+					   i);
+		pe->self =
+		    memcmp(pe->cfg.pubkey, p->cfg.key->pk, PUBKEY_BYTES) == 0;
 		pe->dial = !pe->self && pe->cfg.port != 0;
 		/* §4: of two nodes that can dial each other, the smaller key
 		 * dials; the other waits backoff_max first, so that it still
 		 * reaches a peer that does not know its address. */
 		pe->backoff_first_ms = listens && !self_smaller(p, pe)
-					       ? p->cfg.backoff_max_ms
-					       : p->cfg.backoff_min_ms;
+					   ? p->cfg.backoff_max_ms
+					   : p->cfg.backoff_min_ms;
 		pe->backoff_ms = pe->backoff_first_ms;
 		pe->dial_at_ms = uv_now(p->loop);
 		if (pe->backoff_first_ms != p->cfg.backoff_min_ms)
 			peer_schedule(p, pe);
-		if (pe->dial &&
-		    addr_resolve(p->loop, pe->cfg.host, pe->cfg.port,
-				 &pe->addr) != 0)
+		if (pe->dial && addr_resolve(p->loop, pe->cfg.host,
+					     pe->cfg.port, &pe->addr) != 0)
 			return acc_err_set(err, ACC_ECONFIG,
 					   "p2p: peer %zu: cannot resolve '%s'",
 					   i, pe->cfg.host);
@@ -638,12 +639,12 @@ static int listen_start(struct p2p *p, struct acc_err *err)
 				   uv_strerror(rc));
 	struct sockaddr_storage bound;
 	int len = (int)sizeof bound;
-	if (uv_tcp_getsockname(&p->listener, (struct sockaddr *)&bound,
-			       &len) != 0)
+	if (uv_tcp_getsockname(&p->listener, (struct sockaddr *)&bound, &len) !=
+	    0)
 		return acc_err_set(err, ACC_EIO, "p2p: getsockname");
 	p->port = bound.ss_family == AF_INET6
-			  ? ntohs(((struct sockaddr_in6 *)&bound)->sin6_port)
-			  : ntohs(((struct sockaddr_in *)&bound)->sin_port);
+		      ? ntohs(((struct sockaddr_in6 *)&bound)->sin6_port)
+		      : ntohs(((struct sockaddr_in *)&bound)->sin_port);
 	return 0;
 }
 

@@ -92,7 +92,8 @@ int p2p_open(struct p2p **out, uv_loop_t *loop, const struct p2p_config *cfg,
 	     struct acc_err *err);
 
 /* Close every link and handle; done(ctx) runs once everything is closed
- * (from a close callback), after which p is freed. */
+ * (from a close callback), after which p is freed. No on_peer or
+ * on_message callback runs once p2p_close was called. */
 void p2p_close(struct p2p *p, void (*done)(void *ctx), void *ctx);
 
 /* Queue msg (copied) for peer. 0; ACC_ETOOBIG when len > frame_max;

@@ -13,13 +13,13 @@
 #include "common/codec.h"
 
 _Static_assert(sizeof(crypto_secretstream_xchacha20poly1305_state) <=
-		       sizeof(struct p2p_stream_state),
+		   sizeof(struct p2p_stream_state),
 	       "p2p_stream_state too small for libsodium");
 _Static_assert(crypto_secretstream_xchacha20poly1305_HEADERBYTES ==
-		       P2P_STREAM_HEADER_BYTES,
+		   P2P_STREAM_HEADER_BYTES,
 	       "secretstream header size");
 _Static_assert(crypto_secretstream_xchacha20poly1305_ABYTES ==
-		       P2P_STREAM_ABYTES,
+		   P2P_STREAM_ABYTES,
 	       "secretstream overhead");
 _Static_assert(crypto_aead_chacha20poly1305_ietf_ABYTES == P2P_AEAD_TAG_BYTES,
 	       "AEAD tag size");
@@ -62,8 +62,8 @@ int p2p_session_init(struct p2p_session *s, const struct p2p_session_cfg *cfg)
 		       P2P_STREAM_HEADER_BYTES);
 		s->test_header = true;
 	}
-	s->state = s->role == P2P_ROLE_INITIATOR ? P2P_S_WAIT_MSG2
-						 : P2P_S_WAIT_MSG1;
+	s->state =
+	    s->role == P2P_ROLE_INITIATOR ? P2P_S_WAIT_MSG2 : P2P_S_WAIT_MSG1;
 	return 0;
 }
 
@@ -90,7 +90,8 @@ static void hello_write(const struct p2p_session *s, uint8_t *out)
 static int hello_read(struct p2p_session *s, const uint8_t *in)
 {
 	if (memcmp(in, P2P_MAGIC, 4) != 0)
-		return fail(s, ACC_EDECODE, "handshake: not the accord protocol");
+		return fail(s, ACC_EDECODE,
+			    "handshake: not the accord protocol");
 	if (in[4] != P2P_VERSION)
 		return fail(s, ACC_EDECODE, "handshake: unsupported version");
 	memcpy(s->e_peer, in + 5, P2P_X25519_BYTES);
@@ -123,8 +124,10 @@ static void hkdf_sha256(uint8_t out[32], const uint8_t salt[32],
  * and four keys HKDF(salt = h, ikm = X25519(e, e_peer), info = label). */
 static int keys_derive(struct p2p_session *s)
 {
-	const uint8_t *e_i = s->role == P2P_ROLE_INITIATOR ? s->e_pk : s->e_peer;
-	const uint8_t *e_r = s->role == P2P_ROLE_INITIATOR ? s->e_peer : s->e_pk;
+	const uint8_t *e_i =
+	    s->role == P2P_ROLE_INITIATOR ? s->e_pk : s->e_peer;
+	const uint8_t *e_r =
+	    s->role == P2P_ROLE_INITIATOR ? s->e_peer : s->e_pk;
 	struct sha256_ctx h;
 	uint8_t zero = 0, cl = (uint8_t)strlen(s->chain_id);
 	uint8_t dh[crypto_scalarmult_BYTES];
@@ -162,8 +165,10 @@ static int keys_derive(struct p2p_session *s)
 static void auth_payload(const struct p2p_session *s, enum p2p_role signer,
 			 uint8_t out[1 + 2 * P2P_X25519_BYTES])
 {
-	const uint8_t *e_i = s->role == P2P_ROLE_INITIATOR ? s->e_pk : s->e_peer;
-	const uint8_t *e_r = s->role == P2P_ROLE_INITIATOR ? s->e_peer : s->e_pk;
+	const uint8_t *e_i =
+	    s->role == P2P_ROLE_INITIATOR ? s->e_pk : s->e_peer;
+	const uint8_t *e_r =
+	    s->role == P2P_ROLE_INITIATOR ? s->e_peer : s->e_pk;
 	out[0] = (uint8_t)signer;
 	memcpy(out + 1, e_i, P2P_X25519_BYTES);
 	memcpy(out + 1 + P2P_X25519_BYTES, e_r, P2P_X25519_BYTES);
@@ -188,8 +193,8 @@ static int hs_open(const struct p2p_session *s, uint64_t nonce_n,
 	uint8_t nonce[crypto_aead_chacha20poly1305_IETF_NPUBBYTES] = {0};
 	be64_put(nonce + 4, nonce_n);
 	if (crypto_aead_chacha20poly1305_ietf_decrypt(
-		plain, NULL, NULL, in, n, s->transcript,
-		sizeof s->transcript, nonce, s->k_hs_recv) != 0)
+		plain, NULL, NULL, in, n, s->transcript, sizeof s->transcript,
+		nonce, s->k_hs_recv) != 0)
 		return ACC_EBADSIG;
 	return 0;
 }
@@ -218,7 +223,8 @@ static int auth_check(struct p2p_session *s,
 	auth_payload(s, peer, payload);
 	if (ed25519_verify_ctx(in + PUBKEY_BYTES, in, LABEL, s->chain_id,
 			       payload, sizeof payload) != 0)
-		return fail(s, ACC_EBADSIG, "handshake: bad identity signature");
+		return fail(s, ACC_EBADSIG,
+			    "handshake: bad identity signature");
 	memcpy(s->peer_pk, in, PUBKEY_BYTES);
 	int rc = cb->authorize(cb->ctx, s->peer_pk);
 	if (rc != 0)
@@ -355,11 +361,16 @@ static int on_msg4(struct p2p_session *s, const struct p2p_session_cb *cb)
 static size_t hs_expected(const struct p2p_session *s)
 {
 	switch (s->state) {
-	case P2P_S_WAIT_MSG1: return P2P_MSG1_BYTES;
-	case P2P_S_WAIT_MSG2: return P2P_MSG2_BYTES;
-	case P2P_S_WAIT_MSG3: return P2P_MSG3_BYTES;
-	case P2P_S_WAIT_MSG4: return P2P_MSG4_BYTES;
-	default: return 0;
+	case P2P_S_WAIT_MSG1:
+		return P2P_MSG1_BYTES;
+	case P2P_S_WAIT_MSG2:
+		return P2P_MSG2_BYTES;
+	case P2P_S_WAIT_MSG3:
+		return P2P_MSG3_BYTES;
+	case P2P_S_WAIT_MSG4:
+		return P2P_MSG4_BYTES;
+	default:
+		return 0;
 	}
 }
 
@@ -439,10 +450,18 @@ int p2p_session_read(struct p2p_session *s, const uint8_t *p, size_t n,
 				return 0;
 			s->hs_have = 0;
 			switch (s->state) {
-			case P2P_S_WAIT_MSG1: rc = on_msg1(s, cb); break;
-			case P2P_S_WAIT_MSG2: rc = on_msg2(s, cb); break;
-			case P2P_S_WAIT_MSG3: rc = on_msg3(s, cb); break;
-			default: rc = on_msg4(s, cb); break;
+			case P2P_S_WAIT_MSG1:
+				rc = on_msg1(s, cb);
+				break;
+			case P2P_S_WAIT_MSG2:
+				rc = on_msg2(s, cb);
+				break;
+			case P2P_S_WAIT_MSG3:
+				rc = on_msg3(s, cb);
+				break;
+			default:
+				rc = on_msg4(s, cb);
+				break;
 			}
 			if (rc != 0)
 				return rc;
@@ -489,8 +508,10 @@ void p2p_session_seal(struct p2p_session *s, enum p2p_frame_type type,
 	assert(type == P2P_FRAME_MSG || n == 0);
 	size_t clen = P2P_STREAM_ABYTES + 1 + n;
 	be32_put(out, (uint32_t)clen);
-	/* The plaintext type ‖ body is assembled in place after the
-	 * ciphertext's tag byte; push encrypts each byte where it lies. */
+	/* The plaintext type ‖ body is laid where its ciphertext goes (after
+	 * the stream's tag byte) and push encrypts it in place, which saves
+	 * a copy of up to frame_max bytes; libsodium's stream XOR allows
+	 * exact overlap (test_seal_in_place checks the bytes). */
 	uint8_t *c = out + P2P_FRAME_LEN_BYTES;
 	uint8_t *m = c + 1;
 	m[0] = (uint8_t)type;

@@ -18,18 +18,18 @@
 #define P2P_MAGIC "ACRD"
 #define P2P_VERSION 1u
 #define P2P_X25519_BYTES 32u
-#define P2P_AEAD_TAG_BYTES 16u    /* ChaCha20-Poly1305 (IETF) tag */
+#define P2P_AEAD_TAG_BYTES 16u	    /* ChaCha20-Poly1305 (IETF) tag */
 #define P2P_STREAM_HEADER_BYTES 24u /* secretstream header */
-#define P2P_HELLO_BYTES (4u + 1u + P2P_X25519_BYTES)          /* 37 */
-#define P2P_AUTH_PLAIN_BYTES (PUBKEY_BYTES + SIG_BYTES)         /* 96 */
-#define P2P_MSG1_BYTES P2P_HELLO_BYTES                          /* 37 */
-#define P2P_MSG2_BYTES                                                   \
-	(P2P_HELLO_BYTES + P2P_AUTH_PLAIN_BYTES + P2P_AEAD_TAG_BYTES) /* 149 */
-#define P2P_MSG3_BYTES                                                   \
-	(P2P_AUTH_PLAIN_BYTES + P2P_STREAM_HEADER_BYTES +                \
-	 P2P_AEAD_TAG_BYTES) /* 136 */
-#define P2P_MSG4_BYTES                                                   \
-	(P2P_STREAM_HEADER_BYTES + P2P_AEAD_TAG_BYTES) /* 40 */
+#define P2P_HELLO_BYTES (4u + 1u + P2P_X25519_BYTES)	/* 37 */
+#define P2P_AUTH_PLAIN_BYTES (PUBKEY_BYTES + SIG_BYTES) /* 96 */
+#define P2P_MSG1_BYTES P2P_HELLO_BYTES			/* 37 */
+#define P2P_MSG2_BYTES                                                       \
+	(P2P_HELLO_BYTES + P2P_AUTH_PLAIN_BYTES + P2P_AEAD_TAG_BYTES) /* 149 \
+								       */
+#define P2P_MSG3_BYTES                                    \
+	(P2P_AUTH_PLAIN_BYTES + P2P_STREAM_HEADER_BYTES + \
+	 P2P_AEAD_TAG_BYTES)					      /* 136 */
+#define P2P_MSG4_BYTES (P2P_STREAM_HEADER_BYTES + P2P_AEAD_TAG_BYTES) /* 40 */
 #define P2P_HS_MSG_BYTES_MAX P2P_MSG2_BYTES
 
 /* §3: a frame is len u32 ‖ secretstream(type u8 ‖ body). */
@@ -54,8 +54,8 @@ enum p2p_session_state {
 	P2P_S_WAIT_MSG2,     /* initiator, after p2p_session_start */
 	P2P_S_WAIT_MSG3,     /* responder */
 	P2P_S_WAIT_MSG4,     /* initiator */
-	P2P_S_OPEN,          /* frames both ways */
-	P2P_S_FAILED,        /* every later call fails */
+	P2P_S_OPEN,	     /* frames both ways */
+	P2P_S_FAILED,	     /* every later call fails */
 };
 
 /*
@@ -88,7 +88,7 @@ struct p2p_session_cfg {
 	/* Test vectors only (specs/wire.md §7): the ephemeral X25519 secret
 	 * and our secretstream header, instead of fresh random ones. NULL in
 	 * every real use. */
-	const uint8_t *test_ephemeral_sk; /* P2P_X25519_BYTES */
+	const uint8_t *test_ephemeral_sk;  /* P2P_X25519_BYTES */
 	const uint8_t *test_stream_header; /* P2P_STREAM_HEADER_BYTES */
 };
 
@@ -121,7 +121,7 @@ struct p2p_session {
 	size_t hs_have;
 	uint8_t len_buf[P2P_FRAME_LEN_BYTES];
 	size_t len_have;
-	uint8_t *frame;   /* owned; frame_len bytes */
+	uint8_t *frame; /* owned; frame_len bytes */
 	size_t frame_len, frame_have;
 	struct acc_err err; /* why the session failed */
 };

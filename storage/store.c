@@ -437,6 +437,13 @@ int store_sign_state_get(struct store *s, void *buf, size_t cap, size_t *len,
 	return meta_read(s, META_SIGN_STATE, buf, cap, len, err);
 }
 
+void store_log_frontier(struct store *s, struct merkle_frontier *out)
+{
+	pthread_mutex_lock(&s->mu);
+	*out = s->frontier;
+	pthread_mutex_unlock(&s->mu);
+}
+
 int store_log_root_after(struct store *s, const uint8_t (*leaf_hashes)[32],
 			 uint32_t n, uint8_t root[32], uint64_t *size)
 {

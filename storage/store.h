@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "common/limits.h"
+#include "common/merkle.h"
 
 /*
  * Storage keeps opaque bytes plus the metadata its caller supplies; it knows
@@ -143,6 +144,13 @@ int store_state_del(struct store_wtxn *w, const void *key, size_t klen);
  */
 int store_log_root_after(struct store *s, const uint8_t (*leaf_hashes)[32],
 			 uint32_t n, uint8_t root[32], uint64_t *size);
+
+/*
+ * A copy of the committed log's frontier (its size is the log size): what
+ * verifying the next block's log root needs (ledger/chain.h, struct
+ * chain_prev). Safe from any thread, concurrently with commits.
+ */
+void store_log_frontier(struct store *s, struct merkle_frontier *out);
 
 /* Metadata slots, each its own synced write transaction. key is a short
  * NUL-terminated name; "genesis" (the genesis hash, set by the node at first

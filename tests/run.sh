@@ -1,48 +1,84 @@
 #!/bin/sh
 # run.sh - run every test: unit programs, the short simulator campaign and
 # the multi-process integration scripts. Each runs in its own process with a
-# timeout; the run stops at nothing and reports every failure at the end.
+# timeout; a failing program does not stop the run.
+#
+# Counting (tests/test.h): a program that prints a line
+# "test-cases: P passed, F failed[, S skipped]" counts as those cases; one
+# that prints none counts as one case (passed on exit 0, skipped on exit 77,
+# failed otherwise). A program that exits non-zero without reporting a
+# failed case (a crash, a timeout) adds one failure. Failing cases name
+# themselves in the log ("FAIL case: ..."); they are shown with the program.
+# The last line is "N passed, M failed[, K skipped]", the form CI tools read.
 set -u
 BUILD=${BUILD:-build}
 UNIT_TIMEOUT=${UNIT_TIMEOUT:-300}
 INTEG_TIMEOUT=${INTEG_TIMEOUT:-600}
 failed=""
-skipped=""
-count=0
+passed_n=0
+failed_n=0
+skipped_n=0
 run() { # name timeout command...
 	name=$1; t=$2; shift 2
-	count=$((count + 1))
+	log="$BUILD/test-logs/$name.log"
 	start=$(date +%s)
-	timeout "$t" "$@" >"$BUILD/test-logs/$name.log" 2>&1
+	timeout "$t" "$@" >"$log" 2>&1
 	rc=$?
-	if [ $rc -eq 0 ]; then
-		echo "PASS $name ($(( $(date +%s) - start ))s)"
-	elif [ $rc -eq 77 ]; then
-		# A test that cannot run in this build says why on its last
-		# line ("SKIP: ...") and exits 77 (the automake convention).
-		echo "SKIP $name: $(grep "^SKIP" "$BUILD/test-logs/$name.log" | tail -n 1)"
-		skipped="$skipped $name"
+	secs=$(( $(date +%s) - start ))
+	# The program's own count, if it kept one (the last such line).
+	line=$(grep -a '^test-cases: ' "$log" | tail -n 1)
+	if [ -n "$line" ]; then
+		p=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) passed.*/\1/p')
+		f=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) failed.*/\1/p')
+		s=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) skipped.*/\1/p')
+		p=${p:-0}; f=${f:-0}; s=${s:-0}
+		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+			f=1
+		fi
+	elif [ "$rc" -eq 0 ]; then
+		p=1; f=0; s=0
+	elif [ "$rc" -eq 77 ]; then
+		p=0; f=0; s=1
 	else
-		echo "FAIL $name (exit $rc) — log: $BUILD/test-logs/$name.log"
-		tail -n 20 "$BUILD/test-logs/$name.log" | sed 's/^/    /'
-		failed="$failed $name"
+		p=0; f=1; s=0
 	fi
+	passed_n=$((passed_n + p))
+	failed_n=$((failed_n + f))
+	skipped_n=$((skipped_n + s))
+	if [ "$f" -eq 0 ]; then
+		extra=""
+		[ "$s" -eq 0 ] || extra=", $s skipped"
+		echo "PASS $name ($p passed$extra, ${secs}s)"
+		return
+	fi
+	case $rc in
+	124) why="timed out after ${t}s" ;;
+	*) why="exit $rc" ;;
+	esac
+	echo "FAIL $name ($p passed, $f failed, $why) — log: $log"
+	cases=$(grep -a '^FAIL ' "$log" | head -n 5)
+	if [ -n "$cases" ]; then
+		echo "$cases" | sed 's/^/    /'
+	fi
+	tail -n 15 "$log" | sed 's/^/    | /'
+	failed="$failed $name"
 }
 mkdir -p "$BUILD/test-logs"
 for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
 	run "$(basename "$t")" "$UNIT_TIMEOUT" "$t"
 done
-if [ -x tests/sim/short.sh ] && [ -x "$BUILD/bin/sim" ]; then
+# RUN_UNIT_ONLY=1: the unit programs alone (tests/integration/runner.sh).
+if [ -z "${RUN_UNIT_ONLY:-}" ] && [ -x tests/sim/short.sh ] && [ -x "$BUILD/bin/sim" ]; then
 	run sim-short "$INTEG_TIMEOUT" env BUILD="$BUILD" tests/sim/short.sh
 fi
 for t in tests/integration/*.sh; do
+	[ -z "${RUN_UNIT_ONLY:-}" ] || break
 	[ -x "$t" ] || continue
 	run "integration-$(basename "$t" .sh)" "$INTEG_TIMEOUT" env BUILD="$BUILD" "$t"
 done
-if [ -n "$failed" ]; then
-	echo "FAILED:$failed"
-	exit 1
-fi
-[ -z "$skipped" ] || echo "skipped (cannot run in this build):$skipped"
-echo "all $count tests passed or skipped"
+[ -z "$failed" ] || echo "failed programs:$failed"
+summary="$passed_n passed, $failed_n failed"
+[ "$skipped_n" -eq 0 ] || summary="$summary, $skipped_n skipped"
+echo "$summary"
+[ "$failed_n" -eq 0 ]

@@ -57,11 +57,19 @@ expect 400 ACC_EJSON   POST /v1/entries $J --data-binary 'not json'
 expect 400 ACC_ETYPE   POST /v1/entries $J --data-binary '[1,2]'
 expect 400 ACC_EKIND   POST /v1/entries $J --data-binary '{"kind":"no-such-kind","signatures":[]}'
 expect 400 ACC_EDECODE POST /v1/entries -H Content-Type:application/octet-stream --data-binary 'xx'
-expect 400 ACC_EINVAL  POST /v1/entries -H Content-Type:text/plain --data-binary '{}'
+expect 415 ACC_EINVAL  POST /v1/entries -H Content-Type:text/plain --data-binary '{}'
+expect 415 ACC_EINVAL  POST '/v1/entries?wait=commit' -H Content-Type:text/plain --data-binary '{}'
+expect 400 ACC_EJSON   POST /v1/entries $J --data-binary ''
+grep -q '"empty body' "$DIR/body" || { echo "FAIL empty body message: $(cat "$DIR/body")"; fails=$((fails + 1)); }
+expect 400 ACC_EDECODE POST /v1/entries -H Content-Type:application/octet-stream --data-binary ''
 expect 400 ACC_EINVAL  POST '/v1/entries?wait=later' $J --data-binary '{}'
 head -c 200000 /dev/zero | tr '\0' a >"$DIR/big"
 expect 413 ACC_ETOOBIG POST /v1/entries $J --data-binary @"$DIR/big"
 expect 413 ACC_ETOOBIG POST /v1/entries $J -H Transfer-Encoding:chunked --data-binary @"$DIR/big"
+# Chunked past the old cut-off (bound + 1 MiB dropped): still a 413.
+head -c 3000000 /dev/zero | tr '\0' a >"$DIR/huge"
+expect 413 ACC_ETOOBIG POST /v1/entries $J -H Transfer-Encoding:chunked --data-binary @"$DIR/huge"
+expect 413 ACC_ETOOBIG POST '/v1/entries?wait=commit' $J -H Transfer-Encoding:chunked --data-binary @"$DIR/huge"
 head -c 70000 /dev/zero >"$DIR/big70k"
 expect 413 ACC_ETOOBIG POST /v1/entries -H Content-Type:application/octet-stream --data-binary @"$DIR/big70k"
 expect 400 ACC_EINVAL  GET /v1/entries/zz
@@ -74,15 +82,23 @@ expect 404 ACC_ENOTFOUND GET /v1/blocks/0
 expect 400 ACC_EINVAL  GET '/v1/proofs/inclusion?index=x&size=1'
 expect 400 ACC_EINVAL  GET '/v1/proofs/consistency?old=1&old=2'
 expect 404 ACC_ENOTFOUND GET /v1/nope
+# An encoded NUL would end the routed path early (0%00abc read as 0).
+expect 400 ACC_EINVAL  GET '/v1/entries/0%00abc'
+expect 400 ACC_EINVAL  GET '/v1/proofs/inclusion?index=0%00&size=1'
+expect 200 -           GET /healthz
+jq -e '.status == "ok" and .storage.ok == true' "$DIR/body" >/dev/null ||
+	{ echo "FAIL healthz body: $(cat "$DIR/body")"; fails=$((fails + 1)); }
 expect 405 -           DELETE /v1/status
 expect 405 -           GET /v1/entries
 expect 200 -           GET /v1/status
 }
-jq -e '.height == 0 and .log_size == 0 and .sync == "synced" and (.validators | length) == 1' "$DIR/body" >/dev/null ||
+jq -e '.height == 0 and .log_size == 0 and .sync == "synced" and (.validators | length) == 1 and .storage.ok == true' "$DIR/body" >/dev/null ||
 	{ echo "FAIL status body: $(cat "$DIR/body")"; fails=$((fails + 1)); }
 expect 200 - GET /metrics
 grep -q '^accord_http_requests_total{code="400"}' "$DIR/body" ||
 	{ echo "FAIL metrics: no 400 counter"; fails=$((fails + 1)); }
+grep -q '^accord_storage_failing 0$' "$DIR/body" ||
+	{ echo "FAIL metrics: no storage gauge"; fails=$((fails + 1)); }
 
 # Committed entries through the CLI's load generator.
 "$ACCORD" bench load --node "$URL" --entries 200 --concurrency 8 --keys "$DIR/net" >"$DIR/bench.out" 2>&1 ||

@@ -33,6 +33,10 @@ a["title"] = "Tianjin's own PM2.5 commitment (accord smoke test)"
 a["parties"] = ["CN-TJ"]
 a["obligations"] = [o for o in a["obligations"] if o["party"] == "CN-TJ"]
 a["resolution_threshold"] = 1
+a["amendment_threshold"] = 1
+# A historical record: its 2017 window must reach past today
+# (specs/compliance.md R34).
+a["grace_days"] = 7305
 json.dump(a, open(sys.argv[1], "w"))
 PY
 "$ACCORD" submit --node "$URL" --key "$NET/keys/CN-TJ.key" --wait "$TMP/endorse.json" >"$TMP/submit.out" ||

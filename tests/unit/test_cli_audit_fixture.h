@@ -24,7 +24,7 @@ static void agreement_make(struct entry *e, const struct genesis *gen)
 	const char *party = gen->parties[0].id;
 	ASSERT_OK(build_agreement_simple(
 	    e, "audit test agreement", &party, 1, gen, 60000,
-	    build_time(2017, 1, 1, 0, 0, 0), build_time(2017, 12, 31, 23, 59, 59),
+	    build_time(2017, 1, 1, 0, 0, 0), build_time(2018, 1, 1, 0, 0, 0),
 	    build_time(2018, 3, 31, 23, 59, 59), &err));
 	e->agreement.grace_days = 7305;
 	e->time = 1700000000;
@@ -47,7 +47,7 @@ static void report_make(struct entry *e, const struct keyfile *kf, uint64_t n)
 	r->metric = METRIC_ANNUAL_MEAN_CONCENTRATION;
 	r->unit = UNIT_UG_M3;
 	r->period_start = build_time(2017, 1, 1, 0, 0, 0);
-	r->period_end = build_time(2017, 12, 31, 23, 59, 59);
+	r->period_end = build_time(2018, 1, 1, 0, 0, 0);
 	r->has_value = true;
 	r->value = 50000 + (int64_t)n;
 }

@@ -365,7 +365,7 @@ static void test_bench_entries_check(void)
 	size_t n = 0;
 	ASSERT_OK(build_agreement_simple(
 	    &e, "t", parties, 4, &gg, 35000, build_time(2017, 1, 1, 0, 0, 0),
-	    build_time(2017, 12, 31, 23, 59, 59),
+	    build_time(2018, 1, 1, 0, 0, 0),
 	    build_time(2018, 3, 31, 23, 59, 59), &err));
 	e.time = build_time(2025, 1, 1, 0, 0, 0);
 	ASSERT_OK(entry_sign(&e,

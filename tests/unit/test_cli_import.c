@@ -50,15 +50,15 @@ static void test_good_rows_signed(void)
 	 * a quoted method with a comma, an uncertainty, two attachments. */
 	const char *text = HEADER AG
 	    ",CN-HE,,PM2.5,percent_reduction,2017-01-01T00:00:00Z,"
-	    "2017-12-31T23:59:59Z, 39.8 ,%,\"provincial mean, "
+	    "2018-01-01T00:00:00Z, 39.8 ,%,\"provincial mean, "
 	    "2013-2017\",Hebei bulletin,2.5,,\r\n" AG
 	    ",CN-HE,Shijiazhuang,PM10,annual_mean_concentration,"
-	    "2017-01-01T00:00:00Z,2017-12-31T23:59:59Z,154,ug/m3,station "
+	    "2017-01-01T00:00:00Z,2018-01-01T00:00:00Z,154,ug/m3,station "
 	    "mean,China Statistical Yearbook 2018,,,"
 	    "1111111111111111111111111111111111111111111111111111111111111111;"
 	    "2222222222222222222222222222222222222222222222222222222222222222"
 	    "\r\n" AG ",CN-HE,Baoding,SO2,total_emissions,"
-	    "2017-01-01T00:00:00Z,2017-12-31T23:59:59Z,,t,inventory,"
+	    "2017-01-01T00:00:00Z,2018-01-01T00:00:00Z,,t,inventory,"
 	    "urn:x,,NE,\r\n";
 	struct report_batch b;
 	ASSERT_OK(build(&b, text, NULL, NULL));
@@ -86,7 +86,7 @@ static void test_good_rows_signed(void)
 		ASSERT_STR_EQ(e.report.party, "CN-HE");
 		uint64_t t0, t1;
 		ASSERT_OK(fixed_time_parse(&t0, "2017-01-01T00:00:00Z", &err));
-		ASSERT_OK(fixed_time_parse(&t1, "2017-12-31T23:59:59Z", &err));
+		ASSERT_OK(fixed_time_parse(&t1, "2018-01-01T00:00:00Z", &err));
 		ASSERT_U64_EQ(e.report.period_start, t0);
 		ASSERT_U64_EQ(e.report.period_end, t1);
 		entry_free(&e);
@@ -116,7 +116,7 @@ static void test_good_rows_signed(void)
 	    "party,agreement,value,unit,scope,pollutant,metric,period_start,"
 	    "period_end,method,data_source\n"
 	    "CN-HE," AG ",65,µg/m³,,PM2.5,annual_mean_concentration,"
-	    "2017-01-01T00:00:00Z,2017-12-31T23:59:59Z,m,s\n";
+	    "2017-01-01T00:00:00Z,2018-01-01T00:00:00Z,m,s\n";
 	ASSERT_OK(build(&b, moved, NULL, NULL));
 	ASSERT_EQ(b.len, 1);
 	ASSERT_EQ(b.items[0].e.report.value, 65000);
@@ -149,7 +149,7 @@ static const char *bad_at(const struct report_batch *b, uint64_t line)
 	AG "," party "," scope "," pol "," metric "," t0 "," t1 "," value \
 	   "," unit ",m,s," rest "\n"
 #define Y0 "2017-01-01T00:00:00Z"
-#define Y1 "2017-12-31T23:59:59Z"
+#define Y1 "2018-01-01T00:00:00Z"
 
 static void test_every_bad_row_reported(void)
 {
@@ -364,7 +364,7 @@ static void test_matched_to_obligations(void)
 		"130", "µg/m³", ",,")
 	    /* 4 another period */
 	    ROW("CN-HE", "Shijiazhuang", "PM10", "annual_mean_concentration",
-		"2016-01-01T00:00:00Z", "2016-12-31T23:59:59Z", "164", "µg/m³",
+		"2016-01-01T00:00:00Z", "2017-01-01T00:00:00Z", "164", "µg/m³",
 		",,")
 	    /* 5 good */
 	    ROW("CN-HE", "Shijiazhuang", "PM10", "annual_mean_concentration",

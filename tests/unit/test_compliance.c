@@ -26,7 +26,7 @@ enum op_kind {
 	PEER,	/* CN-TJ (a peer) attests report ref, verified */
 	CH_REP, /* CN-HE challenges report ref */
 	CH_ATT, /* CN-HE challenges the last attestation */
-	RES,	/* CN-BJ and CN-TJ resolve the last challenge: outcome v */
+	RES,	/* CN-TJ, the one eligible party, resolves it: outcome v */
 	EXPECT, /* at DL + dt: status st, shortfall sf, compensation cp */
 };
 
@@ -80,14 +80,17 @@ enum {
 };
 
 static const struct status_case cases[] = {
-    {"no report: pending up to G, then not_reported", CONC, 60000, 1, true,
+    {"no report: pending up to G, then not_reported at the default",
+     CONC, 60000, 1, true,
      {E(-300 * DAY, PENDING, NONE, NONE), E(0, PENDING, NONE, NONE),
       E(1, PENDING, NONE, NONE), E(GR, PENDING, NONE, NONE),
-      E(GR + 1, NOT_REPORTED, NONE, NONE)}},
-    {"unverified report: pending up to G, then unverified", CONC, 60000, 1,
-     true,
+      E(GR + 1, NOT_REPORTED, 20000, 10000)}},
+    {"unverified report: pending up to G, then unverified at the default",
+     CONC, 60000, 1, true,
      {R(0, 58000), EL(0, PENDING, 0), E(GR, PENDING, NONE, NONE),
-      E(GR + 1, UNVERIFIED, NONE, NONE)}},
+      E(GR + 1, UNVERIFIED, 20000, 10000)}},
+    {"an unverified figure worse than the default counts", CONC, 60000, 1,
+     true, {R(0, 95000), R(1, 58000), E(GR + 1, UNVERIFIED, 35000, 17500)}},
     {"verified before the deadline: met at once", CONC, 60000, 1, true,
      {R(-100 * DAY, 58000), E(-99 * DAY, PENDING, NONE, NONE),
       A(-99 * DAY), E(-99 * DAY, MET, 0, 0), E(GR + 1, MET, 0, 0)}},
@@ -104,43 +107,50 @@ static const struct status_case cases[] = {
      {R(1, 58000), A(2), EL(2, MET, 1)}},
     {"report at G is accepted (late), G + 1 refused", CONC, 60000, 1, true,
      {RX(GR + 1, 58000, ACC_ERULE), R(GR, 59000), EL(GR, PENDING, 1),
-      E(GR + 1, UNVERIFIED, NONE, NONE), A(GR + 5), EL(GR + 5, MET, 1)}},
+      E(GR + 1, UNVERIFIED, 20000, 10000), A(GR + 5), EL(GR + 5, MET, 1)}},
     {"not_verified is no attestation", CONC, 60000, 1, true,
      {R(0, 58000), AO(1, OPINION_NOT_VERIFIED), E(1, PENDING, NONE, NONE),
-      E(GR + 1, UNVERIFIED, NONE, NONE)}},
+      E(GR + 1, UNVERIFIED, 20000, 10000)}},
     {"verified_with_comments counts", CONC, 60000, 1, true,
      {R(0, 58000), AO(1, OPINION_VERIFIED_WITH_COMMENTS), E(1, MET, 0, 0)}},
     {"notation NO counts as zero", CONC, 60000, 1, true,
      {RN(0, "NO"), A(1), E(1, MET, 0, 0)}},
-    {"notation NE is never met or missed", CONC, 60000, 1, true,
+    {"notation NE, even verified, is assessed at the default", CONC, 60000,
+     1, true,
      {RN(0, "NE"), A(1), E(GR, PENDING, NONE, NONE),
-      E(GR + 1, UNVERIFIED, NONE, NONE)}},
+      E(GR + 1, NOT_REPORTED, 20000, 10000)}},
+    {"notation NO on a reduction counts as 100 %",
+     METRIC_PERCENT_REDUCTION, 25000, 1, true,
+     {RN(0, "NO"), A(1), E(1, MET, 0, 0)}},
     {"two attestations required", CONC, 60000, 2, true,
-     {R(0, 58000), A(1), E(GR + 1, UNVERIFIED, NONE, NONE), P(2),
+     {R(0, 58000), A(1), E(GR + 1, UNVERIFIED, 20000, 10000), P(2),
       E(GR + 1, MET, 0, 0)}},
-    {"open challenge on the report: disputed, even early", CONC, 60000, 1,
-     true,
+    {"open challenge on the report: disputed until it lapses", CONC, 60000,
+     1, true,
      {R(-10 * DAY, 58000), A(-9 * DAY), CR(-8 * DAY, 0),
-      E(-8 * DAY, DISPUTED, NONE, NONE), E(GR + 1, DISPUTED, NONE, NONE)}},
-    {"challenge on an unverified report: disputed", CONC, 60000, 1, true,
-     {R(0, 58000), CR(1, 0), E(GR + 1, DISPUTED, NONE, NONE)}},
+      E(-8 * DAY, DISPUTED, NONE, NONE), E(22 * DAY, DISPUTED, NONE, NONE),
+      E(22 * DAY + 1, MET, 0, 0), E(GR + 1, MET, 0, 0)}},
+    {"a challenge on an unverified report disputes nothing", CONC, 60000, 1,
+     true, {R(0, 58000), CR(1, 0), E(GR + 1, UNVERIFIED, 20000, 10000)}},
     {"report upheld against, nothing to fall back to", CONC, 60000, 1, true,
      {R(0, 58000), A(1), CR(2, 0), RS(3, OUTCOME_UPHELD),
-      E(GR, PENDING, NONE, NONE), E(GR + 1, NOT_REPORTED, NONE, NONE)}},
+      E(GR, PENDING, NONE, NONE), E(GR + 1, NOT_REPORTED, 20000, 10000)}},
     {"report challenge dismissed: the report stands", CONC, 60000, 1, true,
      {R(0, 63000), A(1), CR(2, 0), E(2, DISPUTED, NONE, NONE),
       RS(3, OUTCOME_DISMISSED), E(3, MISSED, 3000, 1500)}},
-    {"open challenge on an attestation: disputed", CONC, 60000, 1, true,
-     {R(0, 58000), A(1), CA(2), E(GR + 1, DISPUTED, NONE, NONE)}},
+    {"open challenge on an attestation: disputed until it lapses", CONC,
+     60000, 1, true,
+     {R(0, 58000), A(1), CA(2), E(3, DISPUTED, NONE, NONE),
+      E(GR + 1, MET, 0, 0)}},
     {"attestation upheld against: unverified, then attested anew", CONC,
      60000, 1, true,
      {R(0, 58000), A(1), CA(2), RS(3, OUTCOME_UPHELD),
-      E(GR + 1, UNVERIFIED, NONE, NONE), A(4), E(GR + 1, MET, 0, 0)}},
+      E(GR + 1, UNVERIFIED, 20000, 10000), A(4), E(GR + 1, MET, 0, 0)}},
     {"attestation challenge dismissed: it stands", CONC, 60000, 1, true,
      {R(0, 58000), A(1), CA(2), RS(3, OUTCOME_DISMISSED), E(3, MET, 0, 0)}},
-    {"a correction replaces the deciding report", CONC, 60000, 1, true,
+    {"a correction decides once verified", CONC, 60000, 1, true,
      {R(0, 58000), A(1), E(1, MET, 0, 0), R(2, 65000),
-      E(GR + 1, UNVERIFIED, NONE, NONE), A(3), E(3, MISSED, 5000, 2500)}},
+      E(GR + 1, MET, 0, 0), A(3), E(3, MISSED, 5000, 2500)}},
     {"correction upheld against: falls back to the earlier", CONC, 60000, 1,
      true,
      {R(0, 58000), A(1), R(2, 65000), A(3), CR(4, 0),
@@ -178,12 +188,14 @@ static void run_case(const struct status_case *c)
 	uint8_t aid[HASH_BYTES], reports[16][HASH_BYTES], att[HASH_BYTES],
 	    ch[HASH_BYTES];
 	int n_reports = 0;
-	int both[3] = {W_BJ, W_TJ, -1};
+	int tj[2] = {W_TJ, -1};
 	ASSERT(rs != NULL);
 	world_open(&w);
 
-	agreement_init(&e, "table", "CN-BJ,CN-TJ", "CNEMC", 90, c->att_required,
-		       2);
+	/* CN-HE is a party without obligations: it brings the challenges,
+	 * so CN-TJ is the one party eligible to resolve them (R29). */
+	agreement_init(&e, "table", "CN-BJ,CN-TJ,CN-HE", "CNEMC", 90,
+		       c->att_required, 2);
 	e.agreement.peer_parties_may_attest = true;
 	agreement_obligation(&e, "CN-BJ", "", pollutant_of(c->metric),
 			     c->metric, c->target, PS, PE, DL);
@@ -194,6 +206,8 @@ static void run_case(const struct status_case *c)
 	ASSERT_OK(world_submit(&w, &e, W_BJ, T("2014-01-01T00:00:00Z"), aid));
 	endorsement_init(&e, aid);
 	ASSERT_OK(world_submit(&w, &e, W_TJ, T("2014-01-02T00:00:00Z"), NULL));
+	endorsement_init(&e, aid);
+	ASSERT_OK(world_submit(&w, &e, W_HE, T("2014-01-03T00:00:00Z"), NULL));
 
 	for (int i = 0; i < 16 && c->ops[i].k != END; i++) {
 		const struct op *op = &c->ops[i];
@@ -235,7 +249,7 @@ static void run_case(const struct status_case *c)
 			break;
 		case RES:
 			resolution_init(&e, ch, (int)op->v);
-			rc = world_submit_v(&w, &e, both, t, NULL);
+			rc = world_submit_v(&w, &e, tj, t, NULL);
 			break;
 		case EXPECT: {
 			ASSERT_OK(rows_eval(&w, rs, t, "CN-BJ", aid));
@@ -530,7 +544,7 @@ static void test_supersession_one_party(void)
 /* specs/compliance.md §9.2: the digest after the scenario, and the file
  * that holds its entries for other implementations. */
 #define VECTOR_DIGEST \
-	"6f27ca4e182e08832078c79c1a743f92c92008fb130ef0fc7f97b8450a18a2f1"
+	"c477c01d52c08a63430bf7d1c169f1b0dcaf0c9e57ab31f8e5d28b2ddc7f04e9"
 #define VECTOR_FILE "tests/vectors/compliance.json"
 
 struct logged {
@@ -733,11 +747,14 @@ static void test_vector_and_replay(void)
 	memcpy(rh, p + 10, 64);
 	rh[64] = 0;
 	snprintf(expect, sizeof expect,
-		 "{\"agreement\":\"%s\",\"attestations\":1,"
+		 "{\"agreement\":\"%s\",\"assessed\":\"report\","
+		 "\"attestations\":1,"
 		 "\"attestations_required\":1,\"baseline_value\":null,"
 		 "\"baseline_year\":null,\"compensation\":{\"amount\":1.666,"
-		 "\"currency\":\"CNY\",\"payee\":\"CN-BJ\",\"payer\":"
-		 "\"CN-TJ\"},\"deadline\":\"2018-03-31T23:59:59Z\","
+		 "\"capped\":false,"
+		 "\"currency\":\"CNY\",\"payee\":\"CN-BJ\",\"payees\":null,"
+		 "\"payer\":\"CN-TJ\"},\"correction\":null,"
+		 "\"deadline\":\"2018-03-31T23:59:59Z\",\"default_value\":80,"
 		 "\"grace_days\":90,\"late\":true,\"metric\":"
 		 "\"annual_mean_concentration\",\"notation_key\":null,"
 		 "\"party\":\"CN-TJ\",\"period_end\":\"2018-01-01T00:00:00Z\","
@@ -747,9 +764,11 @@ static void test_vector_and_replay(void)
 		 "\"title\":\"Jing-Jin PM2.5 2017\",\"unit\":\"µg/m³\"}",
 		 ah, rh);
 	ASSERT_STR_EQ(rs->r[1].json, expect);
+	/* Silence is assessed at the default of 80 (§6.4). */
 	ASSERT(strstr(rs->r[2].json, "\"report\":null") != NULL);
-	ASSERT(strstr(rs->r[2].json, "\"compensation\":null") != NULL);
-	ASSERT(strstr(rs->r[2].json, "\"shortfall\":null") != NULL);
+	ASSERT(strstr(rs->r[2].json, "\"assessed\":\"default\"") != NULL);
+	ASSERT(strstr(rs->r[2].json, "\"amount\":10,") != NULL);
+	ASSERT(strstr(rs->r[2].json, "\"shortfall\":20,") != NULL);
 
 	/* Replaying the same log into an empty state: same digest, same
 	 * rows. */

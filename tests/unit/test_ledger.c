@@ -43,19 +43,19 @@ static const struct vtemplate templates[] = {
      "\"obligations\":["
      "{\"party\":\"CN-BJ\",\"scope\":\"\",\"pollutant\":\"PM2.5\","
      "\"metric\":\"annual_mean_concentration\",\"baseline_year\":2013,"
-     "\"baseline_value\":89.5,\"target\":60,"
+     "\"baseline_value\":89.5,\"target\":60,\"default_value\":89.5,"
      "\"period_start\":\"2017-01-01T00:00:00Z\","
      "\"period_end\":\"2018-01-01T00:00:00Z\","
      "\"deadline\":\"2018-03-31T00:00:00Z\",\"frequency\":\"annual\"},"
      "{\"party\":\"CN-TJ\",\"scope\":\"\",\"pollutant\":\"PM2.5\","
      "\"metric\":\"percent_reduction\",\"baseline_year\":2013,"
-     "\"baseline_value\":96,\"target\":25,"
+     "\"baseline_value\":96,\"target\":25,\"default_value\":0,"
      "\"period_start\":\"2017-01-01T00:00:00Z\","
      "\"period_end\":\"2018-01-01T00:00:00Z\","
      "\"deadline\":\"2018-03-31T00:00:00Z\",\"frequency\":\"annual\"},"
      "{\"party\":\"CN-HE\",\"scope\":\"Shijiazhuang\",\"pollutant\":"
      "\"PM10\",\"metric\":\"annual_mean_concentration\",\"target\":70,"
-     "\"period_start\":\"2017-01-01T00:00:00Z\","
+     "\"default_value\":100,\"period_start\":\"2017-01-01T00:00:00Z\","
      "\"period_end\":\"2018-01-01T00:00:00Z\","
      "\"deadline\":\"2018-03-31T00:00:00Z\",\"frequency\":\"annual\"}],"
      "\"grace_days\":90,"
@@ -63,7 +63,8 @@ static const struct vtemplate templates[] = {
      "\"peer_parties_may_attest\":false,\"attestations_required\":1},"
      "\"compensation\":{\"rate\":400000,\"currency\":\"CNY\","
      "\"payee\":\"CN-HE\"},"
-     "\"resolution_threshold\":2,"
+     "\"resolution_threshold\":2,\"amendment_threshold\":3,"
+     "\"challenge_days\":30,"
      "\"legal_text_hash\":\"@LEGAL@\","
      "\"legal_text_uri\":"
      "\"https://www.gov.cn/zwgk/2013-09/12/content_2486773.htm\"}"},
@@ -1405,6 +1406,38 @@ static int check_json(const struct genesis *g, const char *text,
 	return rc;
 }
 
+/* An entry built in memory without a signature is refused by
+ * entry_check_decoded too (issue 11: it read the first signer's party
+ * uninitialised). */
+static void test_check_unsigned(void)
+{
+	struct genesis g;
+	struct acc_err err;
+	fixture_genesis(&g);
+	const char *text =
+	    "{\"kind\":\"report\",\"time\":\"2018-02-15T08:00:00Z\","
+	    "\"agreement_id\":\"%064d\",\"party\":\"CN-BJ\","
+	    "\"scope\":\"\",\"pollutant\":\"PM2.5\","
+	    "\"metric\":\"annual_mean_concentration\","
+	    "\"period_start\":\"2017-01-01T00:00:00Z\","
+	    "\"period_end\":\"2018-01-01T00:00:00Z\",\"value\":58,"
+	    "\"unit\":\"ug/m3\",\"method\":\"m\","
+	    "\"data_source\":\"\",\"attachments\":[]}";
+	char t[1024];
+	(void)snprintf(t, sizeof t, text, 0);
+	struct entry e;
+	ASSERT_OK(entry_from_json_text(&e, t, strlen(t), &err));
+	ASSERT_EQ(e.sig_count, 0);
+	uint8_t *b;
+	size_t n;
+	ASSERT_OK(entry_body_encode(&e, &b, &n, &err));
+	ASSERT_EQ(entry_check_decoded(&e, b, n, &g, &err), ACC_EDECODE);
+	ASSERT(strstr(err.msg, "signatures") != NULL);
+	free(b);
+	entry_free(&e);
+	genesis_free(&g);
+}
+
 static void test_check(void)
 {
 	struct genesis g;
@@ -1534,12 +1567,13 @@ static void test_check(void)
 	    "\"title\":\"t\",\"parties\":[\"CN-BJ\",\"CN-TJ\"],"
 	    "\"obligations\":[{\"party\":\"%s\",\"scope\":\"\","
 	    "\"pollutant\":\"PM2.5\",\"metric\":\"%s\",\"target\":60,"
-	    "\"period_start\":\"2017-01-01T00:00:00Z\","
+	    "\"default_value\":80,\"period_start\":\"2017-01-01T00:00:00Z\","
 	    "\"period_end\":\"2018-01-01T00:00:00Z\","
 	    "\"deadline\":\"%s\",\"frequency\":\"annual\"}],"
 	    "\"grace_days\":90,\"verification\":{\"verifiers\":[%s],"
 	    "\"peer_parties_may_attest\":false,\"attestations_required\":1},"
-	    "\"resolution_threshold\":%d,\"legal_text_hash\":\"%064d\","
+	    "\"resolution_threshold\":%d,\"amendment_threshold\":1,"
+	    "\"challenge_days\":30,\"legal_text_hash\":\"%064d\","
 	    "\"legal_text_uri\":\"\"}";
 #define AGR(party, metric, deadline, verifiers, thr)                       \
 	(snprintf(t, sizeof t, agr, party, metric, deadline, verifiers, thr, \
@@ -1661,6 +1695,7 @@ int main(int argc, char **argv)
 	RUN(test_json_rejects);
 	RUN(test_json_quantities);
 	RUN(test_check);
+	RUN(test_check_unsigned);
 	RUN(test_json_sig_order);
 	return 0;
 }

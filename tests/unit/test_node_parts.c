@@ -1,10 +1,14 @@
 /* test_node_parts.c - node pieces that need no genesis: config parsing,
  * the mempool's bounds and dedup, query numbers, status mapping, metrics. */
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/crypto.h"
 #include "node/config.h"
+#include "node/health.h"
 #include "node/http.h"
+#include "node/log.h"
 #include "node/mempool.h"
 #include "node/metrics.h"
 #include "tests/test.h"
@@ -236,6 +240,118 @@ static void test_metrics(void)
 	free(s);
 }
 
+/* lmdb_map_bytes (issue 11): default 64 GiB, a multiple of 4096 from
+ * 64 MiB; anything else is refused naming the field. */
+static void test_config_map_bytes(void)
+{
+	const char *base = "{\"genesis\":\"g\",\"key\":\"k\",\"data_dir\":\"d\","
+			   "\"validator\":0,\"http_listen\":\"127.0.0.1:1\"%s}";
+	char j[512];
+	struct node_config c;
+	struct acc_err e = {0};
+	snprintf(j, sizeof j, base, "");
+	ASSERT_OK(config_parse(&c, j, strlen(j), NULL, &e));
+	ASSERT_U64_EQ(c.lmdb_map_bytes, (uint64_t)64 << 30);
+	snprintf(j, sizeof j, base, ",\"lmdb_map_bytes\":134217728");
+	ASSERT_OK(config_parse(&c, j, strlen(j), NULL, &e));
+	ASSERT_U64_EQ(c.lmdb_map_bytes, 134217728u);
+	static const char *const bad[] = {
+	    ",\"lmdb_map_bytes\":4096",	   /* under 64 MiB */
+	    ",\"lmdb_map_bytes\":134217729", /* not a page multiple */
+	    ",\"lmdb_map_bytes\":-1",
+	    ",\"lmdb_map_bytes\":\"64G\"",
+	    ",\"lmdb_map_bytes\":36028797018963968", /* 2^55 */
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(j, sizeof j, base, bad[i]);
+		int rc = config_parse(&c, j, strlen(j), NULL, &e);
+		if (rc == 0)
+			FAIL_AT("accepted %s", bad[i]);
+		ASSERT(strstr(e.msg, "lmdb_map_bytes") != NULL);
+	}
+}
+
+/* The storage failure state and its cause (specs/node.md §7). */
+static void test_health(void)
+{
+	struct node_health h;
+	struct node_config c;
+	memset(&c, 0, sizeof c);
+	strcpy(c.data_dir, "/srv/accord/data");
+	c.lmdb_map_bytes = 1u << 30;
+	char out[ACC_ERRMSG_BYTES_MAX];
+	/* Little free space: whatever the error, the cause is the disk. */
+	node_health_cause(out, sizeof out, ACC_ESTORE,
+			  "commit: Input/output error", &c, 4096);
+	ASSERT(strstr(out, "no space left on device") != NULL);
+	ASSERT(strstr(out, "4096 bytes free in /srv/accord/data") != NULL);
+	ASSERT(strstr(out, "Input/output error") != NULL);
+	/* A full map names the config field. */
+	node_health_cause(out, sizeof out, ACC_EFULL,
+			  "commit: MDB_MAP_FULL", &c, UINT64_MAX);
+	ASSERT(strstr(out, "\"lmdb_map_bytes\"") != NULL);
+	ASSERT(strstr(out, "1073741824") != NULL);
+	node_health_cause(out, sizeof out, ACC_ESTORE, "commit: boom", &c,
+			  UINT64_MAX);
+	ASSERT_STR_EQ(out, "commit: boom");
+
+	ASSERT_OK(node_health_init(&h));
+	ASSERT_EQ(node_health_failing(&h, NULL, 0), 0);
+	ASSERT_EQ(node_health_commit_failed(&h, ACC_ESTORE, "x", NULL, 5), 1);
+	ASSERT_EQ(node_health_commit_failed(&h, ACC_ESTORE, "y", NULL, 9), 0);
+	struct node_health_view v;
+	node_health_get(&h, &v);
+	ASSERT_EQ(v.failing, 1);
+	ASSERT_EQ(v.rc, ACC_ESTORE);
+	ASSERT_U64_EQ(v.since_ms, 5);
+	ASSERT_U64_EQ(v.failures, 2);
+	ASSERT_STR_EQ(v.cause, "y");
+	char msg[8];
+	ASSERT_EQ(node_health_failing(&h, msg, sizeof msg), 1);
+	ASSERT_STR_EQ(msg, "y");
+	ASSERT_EQ(node_health_commit_ok(&h), 1);
+	ASSERT_EQ(node_health_commit_ok(&h), 0);
+	ASSERT_EQ(node_health_failing(&h, NULL, 0), 0);
+	node_health_destroy(&h);
+}
+
+/* A rate-limited site writes one line per interval and says how many it
+ * held back (issue 11: 3,000 abandoned connections wrote 270 KB). */
+static void test_log_limited(void)
+{
+	char path[] = "/tmp/test_log_limited.XXXXXX";
+	int fd = mkstemp(path);
+	ASSERT(fd >= 0);
+	int saved = dup(STDERR_FILENO);
+	ASSERT(saved >= 0);
+	ASSERT(dup2(fd, STDERR_FILENO) >= 0);
+	struct log_limit rl = {0};
+	int written = 0;
+	for (unsigned long long i = 0; i < 3000; i++)
+		written += log_limited(&rl, 1000 + i, LOG_LEVEL_WARN,
+				       "http: connection %llu dropped", i);
+	/* The interval has passed: the next line counts the others. */
+	written += log_limited(&rl, 1000 + LOG_LIMIT_INTERVAL_MS,
+			       LOG_LEVEL_WARN, "http: connection dropped");
+	/* Below the threshold nothing is written or counted. */
+	log_level_set(LOG_LEVEL_ERROR);
+	ASSERT_EQ(log_limited(&rl, 10u * LOG_LIMIT_INTERVAL_MS,
+			      LOG_LEVEL_WARN, "hidden"), 0);
+	log_level_set(LOG_LEVEL_INFO);
+	ASSERT(dup2(saved, STDERR_FILENO) >= 0);
+	(void)close(saved);
+	ASSERT_EQ(written, 2);
+	char buf[1024] = {0};
+	ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+	(void)close(fd);
+	(void)unlink(path);
+	ASSERT(n > 0);
+	ASSERT(strstr(buf, "connection 0 dropped\n") != NULL);
+	ASSERT(strstr(buf, "connection dropped (2999 more like this)\n") !=
+	       NULL);
+	ASSERT(strstr(buf, "hidden") == NULL);
+}
+
 int main(void)
 {
 	ASSERT_OK(crypto_lib_init());
@@ -248,5 +364,8 @@ int main(void)
 	RUN(test_status_map);
 	RUN(test_query);
 	RUN(test_metrics);
+	RUN(test_config_map_bytes);
+	RUN(test_health);
+	RUN(test_log_limited);
 	return 0;
 }

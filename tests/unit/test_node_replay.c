@@ -182,7 +182,7 @@ int main(void)
 	gmtime_r(&now, &tm);
 	char ps[32], pe[32], dl[32];
 	snprintf(ps, sizeof ps, "%04d-01-01T00:00:00Z", tm.tm_year + 1900);
-	snprintf(pe, sizeof pe, "%04d-12-31T23:59:59Z", tm.tm_year + 1900);
+	snprintf(pe, sizeof pe, "%04d-01-01T00:00:00Z", tm.tm_year + 1901);
 	snprintf(dl, sizeof dl, "%04d-03-31T23:59:59Z", tm.tm_year + 1901);
 
 	struct entry e;

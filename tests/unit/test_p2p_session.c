@@ -141,9 +141,8 @@ static int pass(struct end *s, struct end *t, enum p2p_frame_type type,
 	struct p2p_session_cb cb = end_cb(t);
 	int rc = 0;
 	for (size_t off = 0; off < len && rc == 0; off += chunk)
-		rc = p2p_session_read(&t->s, f + off,
-				      len - off < chunk ? len - off : chunk,
-				      &cb);
+		rc = p2p_session_read(
+		    &t->s, f + off, len - off < chunk ? len - off : chunk, &cb);
 	free(f);
 	return rc;
 }
@@ -172,42 +171,34 @@ struct vec {
 
 /* The values printed in specs/wire.md §7 (and found there by the test). */
 static const struct vec VECTORS[] = {
-	{"e_I",
-	 "7a1a4e709bf085ac494aba0469b9b1eda0ab1f78b16aabb79ffeda90623e8522"},
-	{"e_R",
-	 "132c442be010fbd57e72603328aa76e71fccc1503aae219327d14d9c9993f472"},
-	{"h",
-	 "bb9b9c812c0dbdfcaabb716c629c9a024e9c19c712c927f96ff7c3b1aee8ee79"},
-	{"k_hs_ir",
-	 "3c471dc004e46164b5510366acc351a832abbeae6ac6adc41fab15d86b19b51d"},
-	{"k_hs_ri",
-	 "02bd549ac1fb1102c3ac60192efdcd15ae7f5c3b75669445e9f19b7d90b09d91"},
-	{"k_stream_ir",
-	 "666f908e1c554e062336d074049b349547a97e24594602d8ddb6e03001825d21"},
-	{"k_stream_ri",
-	 "664f1a095d6424ecd9891523534129882c760f6c7d6c512fcf0fba1cfbaac8f1"},
-	{"msg1",
-	 "41435244017a1a4e709bf085ac494aba0469b9b1eda0ab1f78b16aabb79ffeda"
-	 "90623e8522"},
-	{"msg2",
-	 "4143524401132c442be010fbd57e72603328aa76e71fccc1503aae219327d14d"
-	 "9c9993f4728be5531fe749603c8ce663576f82369a68e3dcca723cfd83a24b34"
-	 "9e9c3090980450f3fec7b8c8e52b96e27edc0d757b0b4719c9efcc7c359e2eda"
-	 "a19a7b1a7bcffc32145e499506e6a477f0acf586ae8726bd104f309d7c19a5eb"
-	 "e0c5dbb20b08fffd2e712201b49b79d6b75ff80634"},
-	{"msg3",
-	 "8783e3e47829ac956efe150bbc09970d03c2d548c905752199625ceff3ffb31a"
-	 "d735a0255ca55dd436bcbe6fae756f5520c924311531dab0bad0462157a17384"
-	 "1fb5a22034be7183c414c4fd46deb56a66c537844fa2eee86b60cdc945dc1966"
-	 "b8bdeca1ccaf4e684403cbfaa86a115f53ecd012fa87e205d89be32e45828eeb"
-	 "eb66e074b5da1072"},
-	{"msg4",
-	 "24993bb8a0f66e56e6f6e2ceaad0b4ff93bbcab79b9c582e72eac19733d1830c"
-	 "bd4c92bfc6719825"},
-	{"frame_I_msg_hello",
-	 "000000175ec8231105ad974562dc4ff79d0ee9b88dfe92a8327599"},
-	{"frame_R_ping",
-	 "0000001217f715d09ca5c0b42f4a0984adaf70653f38"},
+    {"e_I", "7a1a4e709bf085ac494aba0469b9b1eda0ab1f78b16aabb79ffeda90623e8522"},
+    {"e_R", "132c442be010fbd57e72603328aa76e71fccc1503aae219327d14d9c9993f472"},
+    {"h", "bb9b9c812c0dbdfcaabb716c629c9a024e9c19c712c927f96ff7c3b1aee8ee79"},
+    {"k_hs_ir",
+     "3c471dc004e46164b5510366acc351a832abbeae6ac6adc41fab15d86b19b51d"},
+    {"k_hs_ri",
+     "02bd549ac1fb1102c3ac60192efdcd15ae7f5c3b75669445e9f19b7d90b09d91"},
+    {"k_stream_ir",
+     "666f908e1c554e062336d074049b349547a97e24594602d8ddb6e03001825d21"},
+    {"k_stream_ri",
+     "664f1a095d6424ecd9891523534129882c760f6c7d6c512fcf0fba1cfbaac8f1"},
+    {"msg1", "41435244017a1a4e709bf085ac494aba0469b9b1eda0ab1f78b16aabb79ffeda"
+	     "90623e8522"},
+    {"msg2", "4143524401132c442be010fbd57e72603328aa76e71fccc1503aae219327d14d"
+	     "9c9993f4728be5531fe749603c8ce663576f82369a68e3dcca723cfd83a24b34"
+	     "9e9c3090980450f3fec7b8c8e52b96e27edc0d757b0b4719c9efcc7c359e2eda"
+	     "a19a7b1a7bcffc32145e499506e6a477f0acf586ae8726bd104f309d7c19a5eb"
+	     "e0c5dbb20b08fffd2e712201b49b79d6b75ff80634"},
+    {"msg3", "8783e3e47829ac956efe150bbc09970d03c2d548c905752199625ceff3ffb31a"
+	     "d735a0255ca55dd436bcbe6fae756f5520c924311531dab0bad0462157a17384"
+	     "1fb5a22034be7183c414c4fd46deb56a66c537844fa2eee86b60cdc945dc1966"
+	     "b8bdeca1ccaf4e684403cbfaa86a115f53ecd012fa87e205d89be32e45828eeb"
+	     "eb66e074b5da1072"},
+    {"msg4", "24993bb8a0f66e56e6f6e2ceaad0b4ff93bbcab79b9c582e72eac19733d1830c"
+	     "bd4c92bfc6719825"},
+    {"frame_I_msg_hello",
+     "000000175ec8231105ad974562dc4ff79d0ee9b88dfe92a8327599"},
+    {"frame_R_ping", "0000001217f715d09ca5c0b42f4a0984adaf70653f38"},
 };
 
 static void hexof(char *out, const uint8_t *p, size_t n)
@@ -294,7 +285,8 @@ static void test_vectors(void)
 	fclose(f);
 	spec[n] = 0;
 	for (size_t k = 0; k < sizeof VECTORS / sizeof VECTORS[0]; k++) {
-		/* Long values are wrapped in the spec at 64 hex digits a line. */
+		/* Long values are wrapped in the spec at 64 hex digits a line.
+		 */
 		const char *hex = VECTORS[k].hex;
 		size_t len = strlen(hex);
 		for (size_t off = 0; off < len; off += 64) {
@@ -329,8 +321,8 @@ static void test_vectors_decode(void)
 		for (size_t side = 0; side < 2; side++) {
 			const char *name = side == 0 ? names_r[k] : names_i[k];
 			const char *hex = NULL;
-			for (size_t v = 0; v < sizeof VECTORS / sizeof VECTORS[0];
-			     v++)
+			for (size_t v = 0;
+			     v < sizeof VECTORS / sizeof VECTORS[0]; v++)
 				if (strcmp(VECTORS[v].name, name) == 0)
 					hex = VECTORS[v].hex;
 			ASSERT(hex != NULL);
@@ -375,6 +367,39 @@ static void test_stream_init_equivalence(void)
 	}
 }
 
+/* p2p_session_seal encrypts in place (the plaintext laid where the
+ * ciphertext goes); it must give the bytes of a push between separate
+ * buffers. */
+static void test_seal_in_place(void)
+{
+	struct end i, r;
+	end_init(&i, P2P_ROLE_INITIATOR, &key_i, CHAIN, NULL, NULL);
+	end_init(&r, P2P_ROLE_RESPONDER, &key_r, CHAIN, NULL, NULL);
+	ASSERT_OK(handshake(&i, &r, 4096));
+	size_t n = 100000;
+	uint8_t *body = malloc(n), *plain = malloc(n + 1);
+	uint8_t *f = malloc(p2p_session_frame_bytes(n));
+	uint8_t *c = malloc(n + 1 + P2P_STREAM_ABYTES);
+	ASSERT(body && plain && f && c);
+	for (size_t k = 0; k < n; k++)
+		body[k] = (uint8_t)(k * 13);
+	plain[0] = P2P_FRAME_MSG;
+	memcpy(plain + 1, body, n);
+	struct p2p_stream_state copy = i.s.push;
+	p2p_session_seal(&i.s, P2P_FRAME_MSG, body, n, f);
+	(void)crypto_secretstream_xchacha20poly1305_push(
+	    (crypto_secretstream_xchacha20poly1305_state *)copy.opaque, c,
+	    NULL, plain, n + 1, NULL, 0, 0);
+	ASSERT_EQ(be32_get(f), n + 1 + P2P_STREAM_ABYTES);
+	ASSERT_MEM_EQ(f + 4, c, n + 1 + P2P_STREAM_ABYTES);
+	free(body);
+	free(plain);
+	free(f);
+	free(c);
+	end_free(&i);
+	end_free(&r);
+}
+
 /* --- handshakes and frames --------------------------------------------- */
 
 static void test_roundtrip(void)
@@ -405,7 +430,8 @@ static void test_roundtrip(void)
 			ASSERT(big != NULL);
 			for (size_t k = 0; k < n; k++)
 				big[k] = (uint8_t)(k * 7 + 3);
-			ASSERT_OK(pass(&r, &i, P2P_FRAME_MSG, big, n, chunks[c]));
+			ASSERT_OK(
+			    pass(&r, &i, P2P_FRAME_MSG, big, n, chunks[c]));
 			ASSERT_EQ(i.last_len, n);
 			ASSERT_MEM_EQ(i.last_body, big, n);
 			free(big);
@@ -619,12 +645,13 @@ static void test_bad_frames(void)
 		p2p_session_seal(&i.s, P2P_FRAME_MSG, (const uint8_t *)"abc", 3,
 				 f);
 		f[k] ^= 0x20;
-		int rc = p2p_session_read(&r.s, f, p2p_session_frame_bytes(3),
-					  &cb);
+		int rc =
+		    p2p_session_read(&r.s, f, p2p_session_frame_bytes(3), &cb);
 		/* A flip in the length makes it short or long, or leaves the
 		 * frame incomplete; anywhere else the tag fails. */
 		if (k < 4)
-			ASSERT(rc == ACC_ETOOBIG || rc == ACC_EDECODE || rc == 0);
+			ASSERT(rc == ACC_ETOOBIG || rc == ACC_EDECODE ||
+			       rc == 0);
 		else
 			ASSERT_EQ(rc, ACC_EBADSIG);
 		ASSERT_EQ(r.n_frames, 0);
@@ -651,7 +678,8 @@ static void test_bad_frames(void)
 	} cases[] = {
 	    {{9, 0, 0, 0}, 1, 0},
 	    {{P2P_FRAME_PING, 1, 0, 0}, 2, 0},
-	    {{P2P_FRAME_MSG, 1, 2, 3}, 4,
+	    {{P2P_FRAME_MSG, 1, 2, 3},
+	     4,
 	     crypto_secretstream_xchacha20poly1305_TAG_FINAL},
 	};
 	for (size_t k = 0; k < 3; k++) {
@@ -663,9 +691,8 @@ static void test_bad_frames(void)
 		    (crypto_secretstream_xchacha20poly1305_state *)
 			i.s.push.opaque,
 		    c, NULL, cases[k].plain, cases[k].n, NULL, 0, cases[k].tag);
-		ASSERT_EQ(p2p_session_read(&r.s, f,
-					   4 + cases[k].n + P2P_STREAM_ABYTES,
-					   &cb),
+		ASSERT_EQ(p2p_session_read(
+			      &r.s, f, 4 + cases[k].n + P2P_STREAM_ABYTES, &cb),
 			  ACC_EDECODE);
 		ASSERT_EQ(r.n_frames, 0);
 		end_free(&i);
@@ -725,6 +752,7 @@ int main(int argc, char **argv)
 	RUN(test_vectors);
 	RUN(test_vectors_decode);
 	RUN(test_stream_init_equivalence);
+	RUN(test_seal_in_place);
 	RUN(test_roundtrip);
 	RUN(test_fresh_keys);
 	RUN(test_wrong_chain);

@@ -196,8 +196,10 @@ static void test_endorsement_rules(void)
 
 	endorsement_init(&e, a);
 	ASSERT_OK(world_submit(&w, &e, W_TJ, t + 3, NULL));
+	/* Once in force, nothing more to endorse (R7). */
 	endorsement_init(&e, a);
-	REJECT(&w, world_submit(&w, &e, W_TJ, t + 4, NULL), ACC_ERULE, "R9:");
+	REJECT(&w, world_submit(&w, &e, W_TJ, t + 4, NULL), ACC_ERULE, "R7:");
+	ASSERT(strstr(w.err.msg, "already in force") != NULL);
 	world_close(&w);
 }
 
@@ -228,10 +230,24 @@ static void test_report_rules(void)
 		    METRIC_ANNUAL_MEAN_CONCENTRATION, T("2016-01-01T00:00:00Z"),
 		    PS, 50000, NULL);
 	REJECT(w, world_submit(w, &e, W_BJ, DL, NULL), ACC_ERULE, "R13:");
-	ASSERT(strstr(w->err.msg, "2016-01-01T00:00:00Z") != NULL);
+	/* Issue 10, finding 8: the message lists what the party does owe. */
+	ASSERT(strstr(w->err.msg, "2016-01-01..2017-01-01") != NULL);
+	ASSERT(strstr(w->err.msg,
+		      "CN-BJ has: (whole party)/PM2.5/"
+		      "annual_mean_concentration/2017-01-01..2018-01-01") !=
+	       NULL);
+	/* The inclusive end is refused by entry_check with the canonical
+	 * end (encoding §2.7); were it not, R13 would refuse it. */
 	report_init(&e, s.a, "CN-BJ", "", POLLUTANT_PM25,
 		    METRIC_ANNUAL_MEAN_CONCENTRATION, PS, PE - 1, 50000, NULL);
+	REJECT(w, world_submit(w, &e, W_BJ, DL, NULL), ACC_ERULE,
+	       "period_end 2017-12-31T23:59:59Z: periods are half-open");
+	ASSERT(strstr(w->err.msg, "write 2018-01-01T00:00:00Z") != NULL);
+	report_init(&e, s.a, "CN-BJ", "", POLLUTANT_PM25,
+		    METRIC_ANNUAL_MEAN_CONCENTRATION, PS, PE - 1, 50000, NULL);
+	w->skip_check = true;
 	REJECT(w, world_submit(w, &e, W_BJ, DL, NULL), ACC_ERULE, "R13:");
+	w->skip_check = false;
 	report_init(&e, s.a, "CN-BJ", "Haidian", POLLUTANT_PM25,
 		    METRIC_ANNUAL_MEAN_CONCENTRATION, PS, PE, 50000, NULL);
 	REJECT(w, world_submit(w, &e, W_BJ, DL, NULL), ACC_ERULE, "R13:");
@@ -276,19 +292,30 @@ static void test_report_range(void)
 	struct entry e;
 	uint8_t a[HASH_BYTES];
 	world_open(&w);
-	/* R18: a compensation beyond 10^12 units cannot be represented. */
-	agreement_init(&e, "steep", "CN-BJ", "CNEMC", 90, 1, 1);
+	/* A compensation beyond 10^12 units is capped, not refused (R18,
+	 * §6.3): a huge miss must not become a refused report. */
+	agreement_init(&e, "steep", "CN-BJ,CN-TJ", "CNEMC", 90, 1, 1);
 	agreement_obligation(&e, "CN-BJ", "", POLLUTANT_CO2,
 			     METRIC_TOTAL_EMISSIONS, 0, PS, PE, DL);
-	agreement_compensation(&e, 1000000000000LL, "CNY", "CN-BJ");
+	agreement_obligation(&e, "CN-TJ", "", POLLUTANT_PM25,
+			     METRIC_PERCENT_REDUCTION, 25000, PS, PE, DL);
+	agreement_compensation(&e, 1000000000000LL, "CNY", "CN-TJ");
 	ASSERT_OK(world_submit(&w, &e, W_BJ, T("2014-01-01T00:00:00Z"), a));
+	endorsement_init(&e, a);
+	ASSERT_OK(world_submit(&w, &e, W_TJ, T("2014-01-02T00:00:00Z"), NULL));
 	report_init(&e, a, "CN-BJ", "", POLLUTANT_CO2, METRIC_TOTAL_EMISSIONS,
 		    PS, PE, 2000000, NULL);
-	REJECT(&w, world_submit(&w, &e, W_BJ, DL, NULL), ACC_ERANGE, "R18:");
-	/* 1000 t short at 10^9 per t is 10^12: the bound itself. */
-	report_init(&e, a, "CN-BJ", "", POLLUTANT_CO2, METRIC_TOTAL_EMISSIONS,
-		    PS, PE, 1000000, NULL);
 	ASSERT_OK(world_submit(&w, &e, W_BJ, DL, NULL));
+	/* R18: a reduction above 100 % is not a measurement. */
+	report_init(&e, a, "CN-TJ", "", POLLUTANT_PM25,
+		    METRIC_PERCENT_REDUCTION, PS, PE, 100001, NULL);
+	w.skip_check = true;
+	REJECT(&w, world_submit(&w, &e, W_TJ, DL, NULL), ACC_ERULE, "R18:");
+	ASSERT_EQ(w.check_rc, ACC_ERULE);
+	w.skip_check = false;
+	report_init(&e, a, "CN-TJ", "", POLLUTANT_PM25,
+		    METRIC_PERCENT_REDUCTION, PS, PE, 100000, NULL);
+	ASSERT_OK(world_submit(&w, &e, W_TJ, DL, NULL));
 	world_close(&w);
 }
 
@@ -345,63 +372,121 @@ static void test_attestation_rules(void)
 	world_close(w);
 }
 
+/* Three parties (threshold 2), CNEMC verifies; CN-BJ reports 58 a day
+ * before the deadline and CNEMC attests it. */
+static void scene3_open(struct scene *s, uint8_t att[HASH_BYTES])
+{
+	struct entry e;
+	world_open(&s->w);
+	agreement_init(&e, "Jing-Jin-Ji PM2.5 2017", "CN-BJ,CN-TJ,CN-HE",
+		       "CNEMC", 90, 1, 2);
+	agreement_obligation(&e, "CN-BJ", "", POLLUTANT_PM25,
+			     METRIC_ANNUAL_MEAN_CONCENTRATION, 60000, PS, PE,
+			     DL);
+	ASSERT_OK(
+	    world_submit(&s->w, &e, W_BJ, T("2014-01-01T00:00:00Z"), s->a));
+	endorsement_init(&e, s->a);
+	ASSERT_OK(world_submit(&s->w, &e, W_TJ, T("2014-01-02T00:00:00Z"),
+			       NULL));
+	endorsement_init(&e, s->a);
+	ASSERT_OK(world_submit(&s->w, &e, W_HE, T("2014-01-03T00:00:00Z"),
+			       NULL));
+	report_bj(&e, s->a, 58000);
+	ASSERT_OK(world_submit(&s->w, &e, W_BJ, DL - 86400, s->report));
+	attestation_init(&e, s->report, OPINION_VERIFIED);
+	ASSERT_OK(world_submit(&s->w, &e, W_CNEMC, DL - 86400, att));
+}
+
 static void test_challenge_resolution_rules(void)
 {
 	struct scene s;
 	struct entry e;
-	uint8_t bogus[HASH_BYTES], c[HASH_BYTES];
-	scene_open(&s, false, true);
+	uint8_t bogus[HASH_BYTES], c[HASH_BYTES], att[HASH_BYTES];
+	scene3_open(&s, att);
 	struct world *w = &s.w;
 	uint64_t t = DL + 10;
+	int tj[2] = {W_TJ, -1}, he[2] = {W_HE, -1}, bj_he[3] = {W_BJ, W_HE, -1},
+	    tj_he[3] = {W_TJ, W_HE, -1};
 
 	/* R24: nothing to challenge. */
 	memset(bogus, 0x44, HASH_BYTES);
 	challenge_init(&e, bogus);
 	REJECT(w, world_submit(w, &e, W_TJ, t, NULL), ACC_ERULE, "R24:");
-	/* R25: a key without a party or verifier role (a validator's). */
+	/* R25: a key without a party or verifier role (a validator's), a
+	 * registered verifier the agreement does not list, the reporting
+	 * party against its own report and its own report's attestation. */
 	challenge_init(&e, s.report);
 	w->skip_check = true;
 	REJECT(w, world_submit(w, &e, W_NODE0, t, NULL), ACC_ERULE, "R25:");
 	ASSERT_EQ(w->check_rc, ACC_ERULE);
 	w->skip_check = false;
+	challenge_init(&e, s.report);
+	REJECT(w, world_submit(w, &e, W_SGS, t, NULL), ACC_ERULE, "R25:");
+	challenge_init(&e, s.report);
+	REJECT(w, world_submit(w, &e, W_BJ, t, NULL), ACC_ERULE, "R25:");
+	challenge_init(&e, att);
+	REJECT(w, world_submit(w, &e, W_BJ, t, NULL), ACC_ERULE, "R25:");
 
-	/* A verifier not listed by the agreement may still challenge. */
 	challenge_init(&e, s.report);
-	ASSERT_OK(world_submit(w, &e, W_SGS, t, c));
-	/* R26: one open challenge per target. */
+	ASSERT_OK(world_submit(w, &e, W_TJ, t, c));
+	/* R26: one open challenge per report, its attestations included. */
 	challenge_init(&e, s.report);
+	REJECT(w, world_submit(w, &e, W_HE, t + 1, NULL), ACC_ERULE, "R26:");
+	challenge_init(&e, att);
 	REJECT(w, world_submit(w, &e, W_HE, t + 1, NULL), ACC_ERULE, "R26:");
 
 	/* R28: no such challenge. */
 	resolution_init(&e, bogus, OUTCOME_DISMISSED);
-	int both[3] = {W_BJ, W_TJ, -1};
-	REJECT(w, world_submit_v(w, &e, both, t + 2, NULL), ACC_ERULE, "R28:");
-	/* R29: a resolution without enough signatures (threshold 2). */
+	REJECT(w, world_submit_v(w, &e, he, t + 2, NULL), ACC_ERULE, "R28:");
+	/* R29: neither the challenged party nor the challenger counts; one
+	 * party (CN-HE) remains, under the threshold of 2, so it alone
+	 * decides. */
 	resolution_init(&e, c, OUTCOME_DISMISSED);
-	REJECT(w, world_submit(w, &e, W_BJ, t + 2, NULL), ACC_ERULE, "R29:");
-	ASSERT(strstr(w->err.msg, "needs 2") != NULL);
-	/* ... or signed by a party outside the agreement. */
+	REJECT(w, world_submit_v(w, &e, bj_he, t + 2, NULL), ACC_ERULE,
+	       "R29: CN-BJ is the challenged party");
 	resolution_init(&e, c, OUTCOME_DISMISSED);
-	int outsider[3] = {W_BJ, W_HE, -1};
-	REJECT(w, world_submit_v(w, &e, outsider, t + 2, NULL), ACC_ERULE,
-	       "R29:");
+	REJECT(w, world_submit_v(w, &e, tj_he, t + 2, NULL), ACC_ERULE,
+	       "R29: CN-TJ is the challenger");
 	resolution_init(&e, c, OUTCOME_DISMISSED);
-	ASSERT_OK(world_submit_v(w, &e, both, t + 3, NULL));
+	ASSERT_OK(world_submit_v(w, &e, he, t + 3, NULL));
 	/* R28: closed now. */
 	resolution_init(&e, c, OUTCOME_UPHELD);
-	REJECT(w, world_submit_v(w, &e, both, t + 4, NULL), ACC_ERULE, "R28:");
+	REJECT(w, world_submit_v(w, &e, he, t + 4, NULL), ACC_ERULE, "R28:");
 	ASSERT(strstr(w->err.msg, "dismissed") != NULL);
+	/* R33: CN-TJ does not bring the same challenge again. */
+	challenge_init(&e, s.report);
+	REJECT(w, world_submit(w, &e, W_TJ, t + 5, NULL), ACC_ERULE, "R33:");
 
-	/* Upheld against the report: it no longer counts, so it can be
-	 * neither challenged (R24) nor attested (R19) again. */
+	/* Upheld against the report (by CN-TJ, the one eligible party): it
+	 * no longer counts, so it can be neither challenged (R24) nor
+	 * attested (R19) again, and reporting reopens (R30). */
 	challenge_init(&e, s.report);
-	ASSERT_OK(world_submit(w, &e, W_TJ, t + 5, c));
+	ASSERT_OK(world_submit(w, &e, W_HE, t + 5, c));
 	resolution_init(&e, c, OUTCOME_UPHELD);
-	ASSERT_OK(world_submit_v(w, &e, both, t + 6, NULL));
+	ASSERT_OK(world_submit_v(w, &e, tj, t + 6, NULL));
 	challenge_init(&e, s.report);
-	REJECT(w, world_submit(w, &e, W_HE, t + 7, NULL), ACC_ERULE, "R24:");
+	REJECT(w, world_submit(w, &e, W_TJ, t + 7, NULL), ACC_ERULE, "R24:");
 	attestation_init(&e, s.report, OPINION_VERIFIED);
 	REJECT(w, world_submit(w, &e, W_CNEMC, t + 7, NULL), ACC_ERULE, "R19:");
+	/* Reopened until t + 6 + 30 days, before G: the window stays G. */
+	uint64_t reopened = G_END;
+	report_bj(&e, s.a, 59000);
+	REJECT(w, world_submit(w, &e, W_BJ, reopened + 1, NULL), ACC_ERULE,
+	       "R16:");
+	uint8_t r2[HASH_BYTES], c2[HASH_BYTES];
+	report_bj(&e, s.a, 59000);
+	ASSERT_OK(world_submit(w, &e, W_BJ, reopened, r2));
+
+	/* R24: the challenge window of a target closes challenge_days after
+	 * it; R28: a challenge lapses challenge_days after it is filed. */
+	challenge_init(&e, r2);
+	REJECT(w, world_submit(w, &e, W_TJ, reopened + 30ull * 86400 + 1, NULL),
+	       ACC_ERULE, "R24: the challenge window");
+	challenge_init(&e, r2);
+	ASSERT_OK(world_submit(w, &e, W_TJ, reopened + 30ull * 86400, c2));
+	resolution_init(&e, c2, OUTCOME_UPHELD);
+	REJECT(w, world_submit_v(w, &e, he, reopened + 60ull * 86400 + 1, NULL),
+	       ACC_ERULE, "lapsed at");
 	world_close(w);
 }
 
@@ -611,7 +696,8 @@ static void test_cost_per_entry(void)
 	struct kv kv = {&counting_ops, &c};
 	struct acc_err err;
 	enum { N = 3000 };
-	scene_open(&s, false, false);
+	uint8_t att0[HASH_BYTES];
+	scene3_open(&s, att0);
 	c.inner = s.w.kv;
 	s.w.kv = kv;
 	unsigned long ops_first = 0, ops_att = 0;
@@ -638,16 +724,16 @@ static void test_cost_per_entry(void)
 	/* Upholding a challenge against the newest unlinks it with a few
 	 * operations too, and the one before decides. */
 	struct entry e;
-	int both[3] = {W_BJ, W_TJ, -1};
+	int he[2] = {W_HE, -1};
 	challenge_init(&e, rid);
 	c.gets = c.puts = c.dels = 0;
-	ASSERT_OK(world_submit(&s.w, &e, W_HE, DL + 1, cid));
+	ASSERT_OK(world_submit(&s.w, &e, W_TJ, DL + 1, cid));
 	unsigned long ops_ch = c.gets + c.puts + c.dels;
 	resolution_init(&e, cid, OUTCOME_UPHELD);
 	c.gets = c.puts = c.dels = 0;
-	ASSERT_OK(world_submit_v(&s.w, &e, both, DL + 2, NULL));
+	ASSERT_OK(world_submit_v(&s.w, &e, he, DL + 2, NULL));
 	unsigned long ops_res = c.gets + c.puts + c.dels;
-	ASSERT(ops_ch <= 10 && ops_res <= 12);
+	ASSERT(ops_ch <= 10 && ops_res <= 16);
 	fprintf(stderr,
 		"      KV operations per entry: report %lu, attestation %lu, "
 		"challenge %lu, resolution %lu\n",

@@ -525,6 +525,8 @@ static void test_records(void)
 	strcpy(a->verifiers[0], "CNEMC");
 	a->attestations_required = 1;
 	a->resolution_threshold = 2;
+	a->amendment_threshold = 2;
+	a->challenge_days = 30;
 	a->grace_days = 90;
 	a->has_compensation = true;
 	a->compensation_rate = 500;
@@ -610,9 +612,9 @@ static void test_records(void)
 	strcpy(r.notation_key, "NE");
 	r.counted = true;
 	r.positive = 3;
-	r.disputed_attestations = 1;
 	r.has_challenge = true;
 	fill_hash(r.challenge, 0x03);
+	r.challenge_expires = 1530000000;
 	r.has_next = true;
 	fill_hash(r.next, 0x04);
 	wbuf_init(&w, KV_VAL_BYTES_MAX);
@@ -649,6 +651,9 @@ static void test_records(void)
 	fill_hash(c.agreement, 0x09);
 	c.index = 6;
 	c.block_time = 1520000002;
+	c.challenger_role = STATE_ROLE_PARTY;
+	strcpy(c.challenger, "CN-HE");
+	c.expires = 1522592002;
 	wbuf_init(&w, KV_VAL_BYTES_MAX);
 	state_challenge_write(&w, &c);
 	n = take(&w, buf);
@@ -656,6 +661,13 @@ static void test_records(void)
 	c.outcome = OUTCOME_UPHELD;
 	fill_hash(c.resolution, 0x0a);
 	c.resolved_at = 1520000003;
+	wbuf_init(&w, KV_VAL_BYTES_MAX);
+	state_challenge_write(&w, &c);
+	n = take(&w, buf);
+	mutate_all(rd_challenge, buf, n);
+	c.outcome = STATE_LAPSED;
+	memset(c.resolution, 0, HASH_BYTES);
+	c.resolved_at = 0;
 	wbuf_init(&w, KV_VAL_BYTES_MAX);
 	state_challenge_write(&w, &c);
 	n = take(&w, buf);

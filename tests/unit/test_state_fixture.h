@@ -153,6 +153,8 @@ static inline int world_submit_v(struct world *w, struct entry *e,
 	}
 	if (rc == 0)
 		w->index++;
+	if (rc != 0 && getenv("ACCORD_TEST_VERBOSE") != NULL)
+		fprintf(stderr, "refused: %s\n", w->err.msg);
 	free(bytes);
 	return rc;
 }
@@ -207,6 +209,9 @@ static inline void agreement_init(struct entry *e, const char *title,
 	a->grace_days = grace_days;
 	a->attestations_required = att_required;
 	a->resolution_threshold = res_threshold;
+	/* Every party must consent to a successor; 30 days to challenge. */
+	a->amendment_threshold = (uint8_t)a->party_count;
+	a->challenge_days = 30;
 	a->legal_text_uri = xstrdup("https://example.org/agreement.pdf");
 	memset(a->legal_text_hash, 0x11, HASH_BYTES);
 }
@@ -228,6 +233,12 @@ static inline void agreement_obligation(struct entry *e, const char *party,
 	o->pollutant = (uint8_t)pollutant;
 	o->metric = (uint8_t)metric;
 	o->target = target;
+	/* Silence is assessed at a third over the target (60 -> 80), or at
+	 * no reduction at all (compliance §6.4). */
+	if (metric == METRIC_PERCENT_REDUCTION)
+		o->default_value = target > 0 ? 0 : target - 10000;
+	else
+		o->default_value = target > 0 ? target + target / 3 : 1000;
 	o->period_start = ps;
 	o->period_end = pe;
 	o->deadline = deadline;
