@@ -286,6 +286,14 @@ int http_load_run(const struct http_load *l, struct acc_err *err)
 	h = h2;
 	/* One connection per slot, kept alive across its requests. */
 	(void)curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, (long)conc);
+	/* Requests go to the URLs in turn, so each host needs about
+	 * conc / urls_len connections; more would only pile up idle ones
+	 * on one host (a node limits the connections of one address,
+	 * specs/api.md). A request beyond the cap waits in curl for a
+	 * connection to its host, and that wait counts in its latency. */
+	(void)curl_multi_setopt(
+	    m, CURLMOPT_MAX_HOST_CONNECTIONS,
+	    (long)((conc + l->urls_len - 1) / l->urls_len));
 	size_t next = 0, active = 0, finished = 0;
 	for (size_t s = 0; s < conc; s++) {
 		slots[s].easy = curl_easy_init();

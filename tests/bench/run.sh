@@ -21,7 +21,9 @@
 #      accord's rate as a fraction of this machine's Ed25519 limit
 #      (cores x verifications/s per core / validators).
 # Env: BUILD (build dir), BENCH_ENTRIES (default 20000), BENCH_SECTIONS
-# (default "1 2 3 4 5"), BENCH_CONCURRENCY (section 5, default 64),
+# (default "1 2 3 4 5"), BENCH_CONCURRENCY (section 5, default 64; a
+# node takes at most 64 connections from one address, so stay below
+# 64 x validators),
 # BENCH_VALIDATORS (section 5, default 4), BENCH_PORT (section 5: the
 # devnet's HTTP base port, etcd on BENCH_PORT+200..+205; default: free
 # ports found at random).
