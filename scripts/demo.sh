@@ -45,19 +45,7 @@ fresh() { # a fresh devnet every run: stop a previous one, then remove it
 
 fresh
 echo "== accord devnet start --dir $DIR --detach"
-if ! "$ACCORD" devnet start --dir "$DIR" --detach 2>"$DIR/start.err"; then
-	cat "$DIR/start.err"
-	if [ "$NODES" -gt 1 ] && grep -q "multi-validator genesis" "$DIR/start.err"; then
-		echo "demo: NOTE: this accordd runs one validator (no consensus over"
-		echo "demo: the network yet); falling back to NODES=1"
-		NODES=1
-		fresh
-		echo "== accord devnet start --dir $DIR --detach"
-		"$ACCORD" devnet start --dir "$DIR" --detach
-	else
-		exit 1
-	fi
-fi
+"$ACCORD" devnet start --dir "$DIR" --detach
 URLS=$(urls)
 URL=http://127.0.0.1:$PORT
 echo "== accord demo --node $URLS --keys $DIR"
