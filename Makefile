@@ -5,6 +5,7 @@
 #   make check      the tests under AddressSanitizer and UBSan
 #   make fuzz       build the libFuzzer targets (FUZZ_SECONDS=60 make fuzz-run)
 #   make sim        a long consensus simulator campaign (SEED=s replays one)
+#   make mutants    mutation testing of consensus/: a kill matrix (tests/mutants)
 #   make bench      the benchmarks (ratios measured side by side)
 #   make demo       a local devnet, the demo scenario, an audit
 #   make deps       install the Debian packages accord needs
@@ -43,7 +44,7 @@ TEST_NODE_BINS := $(if $(NODE_SRC),$(BUILD)/bin/accordd-equivocate)
 # by tests/integration/powerloss.sh and storage_full.sh.
 TOOLS := $(BUILD)/tools/powerloss.so
 
-.PHONY: all test check fuzz fuzz-run sim bench demo deps deps-check clean format
+.PHONY: all test check fuzz fuzz-run sim bench demo deps deps-check clean format mutants
 
 all: $(BUILD)/libaccord.a $(APP_LIBS) $(BINS) $(TEST_NODE_BINS) $(TEST_BIN) $(SIM_BIN) $(BENCH_BIN) $(TOOLS)
 
@@ -92,7 +93,7 @@ $(BUILD)/tools/powerloss.so: tests/tools/powerloss.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 -g $(WARN) -fPIC -shared -o $@ $< -ldl -lpthread
 
-$(BUILD)/bin/sim: $(SIM_SRC) $(BUILD)/libaccord.a
+$(BUILD)/bin/sim: $(SIM_SRC) $(wildcard tests/sim/*.h) $(BUILD)/libaccord.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SIM_SRC) $(BUILD)/libaccord.a $(LDLIBS)
 
@@ -142,6 +143,14 @@ SIM_ARGS ?= --campaign
 sim: deps-check
 	$(MAKE) $(BUILD)/bin/sim
 	$(if $(SEED),$(BUILD)/bin/sim --seed $(SEED),$(BUILD)/bin/sim $(SIM_ARGS))
+
+# Mutation testing (tests/mutants/): each mutant of consensus/ built in
+# build-mut/<name>, the unit tests and a bounded campaign run against it;
+# prints the kill matrix. MUTANTS="a b" runs only those.
+mutants: deps-check
+	$(MAKE) BUILD=build-mut/base build-mut/base/libaccord.a
+	CC="$(CC)" CFLAGS="$(CFLAGS)" LDLIBS="$(LDLIBS)" MUT_BASE=build-mut/base \
+		tests/mutants/run.pl
 
 bench: deps-check
 	$(MAKE) all

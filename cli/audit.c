@@ -730,6 +730,17 @@ static void *eval_job_thread(void *p)
  * with no signature left to overlap them: ours runs on a second thread
  * while this one asks the source for its own.
  */
+/* The recomputed rows: kept in the result when asked for, else freed. */
+static void rows_keep(struct auditor *a, json_t *rows)
+{
+	if (a->o->keep_rows && a->res->state_replayed) {
+		json_decref(a->res->rows);
+		a->res->rows = rows;
+	} else {
+		json_decref(rows);
+	}
+}
+
 static int state_check(struct auditor *a, uint64_t head_height, int *rc,
 		       struct acc_err *err)
 {
@@ -772,7 +783,7 @@ static int state_check(struct auditor *a, uint64_t head_height, int *rc,
 		/* A source that cannot show its state fails the audit: it
 		 * could be hiding a difference. */
 		json_decref(st.rows);
-		json_decref(rc_.rows);
+		rows_keep(a, rc_.rows);
 		(void)fail(a, "%s: cannot read its derived state: %s",
 			   a->src->name,
 			   se.msg[0] ? se.msg : acc_strerror(st_rc));
@@ -782,7 +793,7 @@ static int state_check(struct auditor *a, uint64_t head_height, int *rc,
 		/* Nothing to compare with (a node that moved on): the
 		 * recomputed table stands on its own. */
 		json_decref(st.rows);
-		json_decref(rc_.rows);
+		rows_keep(a, rc_.rows);
 		return 0;
 	}
 	int stop = 0;
@@ -828,7 +839,7 @@ static int state_check(struct auditor *a, uint64_t head_height, int *rc,
 			res->state_compared = 2;
 	}
 	json_decref(st.rows);
-	json_decref(rc_.rows);
+	rows_keep(a, rc_.rows);
 	return stop;
 }
 

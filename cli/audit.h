@@ -81,12 +81,64 @@ int audit_source_data(struct audit_source *src, const char *dir,
 		      struct acc_err *err);
 int audit_source_node(struct audit_source *src, const char *url,
 		      struct acc_err *err);
+/* A directory written by audit_source_save (specs/cli.md §8.1), read with
+ * no node: ACC_EIO when it is not one. */
+int audit_source_saved(struct audit_source *src, const char *dir,
+		       struct acc_err *err);
+/*
+ * Wrap inner so that everything the audit reads from it is also written
+ * under dir (specs/cli.md §8.1): dir must not exist or be empty (ACC_EDUP
+ * otherwise; ACC_EIO when it cannot be made). *src takes over inner (its
+ * close closes inner). A write that fails makes the read fail too, so an
+ * audit that passes has saved everything it verified.
+ */
+int audit_source_save(struct audit_source *src, const struct audit_source *inner,
+		      const char *dir, struct acc_err *err);
+
+/* Growable arrays of one block's entries (audit_json.c). */
+struct audit_arrays {
+	size_t cap;
+	const uint8_t **p;
+	size_t *len;
+	uint8_t (*ids)[HASH_BYTES];
+};
+int audit_arrays_grow(struct audit_arrays *a, size_t n); /* ACC_ENOMEM */
+void audit_arrays_free(struct audit_arrays *a);
+
+/* The owned bytes behind a block decoded from JSON. Zero it before use. */
+struct audit_block_bufs {
+	uint8_t *header, *cert, *last_cert, *entry_buf;
+	size_t entry_buf_cap;
+	struct audit_arrays ea;
+};
+/* Free header, cert and last_cert (kept: the reusable buffers). */
+void audit_block_bufs_release(struct audit_block_bufs *bb);
+void audit_block_bufs_free(struct audit_block_bufs *bb);
+
+/*
+ * Decode a block's JSON form (a node's GET /v1/blocks/H?full=1 answer, or a
+ * saved blocks/H.json: header_hex, cert_hex, last_cert_hex, first_index,
+ * entry_ids, entries_hex) into b, whose pointers point into bb and stay
+ * valid until the next call or audit_block_bufs_free. Every size is
+ * bounded (common/limits.h); nothing else is checked here: the audit does.
+ * ACC_EDECODE naming the member, ACC_ENOMEM.
+ */
+int audit_block_from_json(const json_t *j, struct audit_block_bufs *bb,
+			  struct audit_block *b, struct acc_err *err);
+/* The same form of block b at height (b->ids required); new reference, NULL
+ * when memory runs out. */
+json_t *audit_block_to_json(uint64_t height, const struct audit_block *b);
+/* A member of 64 hex digits; ACC_EDECODE naming it. */
+int audit_json_hash(const json_t *j, const char *key, uint8_t out[HASH_BYTES],
+		    struct acc_err *err);
 
 struct audit_opts {
 	const struct genesis *g;
 	size_t failures_max; /* stop after this many (0 = default) */
 	size_t threads;	     /* verification threads in all (0 = all CPUs) */
 	FILE *out; /* failure lines, "accord: audit: …" (NULL = stderr) */
+	/* Keep the recomputed compliance rows in audit_result.rows. */
+	int keep_rows;
 };
 
 struct audit_result {
@@ -106,6 +158,9 @@ struct audit_result {
 	size_t obligations;
 	size_t status_count[COMPLIANCE_STATUS_MAX + 1];
 	int state_compared; /* 1: digest matched the source's; 2: rows too */
+	/* With audit_opts.keep_rows: the recomputed rows (specs/compliance.md
+	 * §7), owned by the caller (json_decref); NULL unless state_replayed. */
+	json_t *rows;
 	double seconds;	       /* wall time of the whole audit */
 	double verify_seconds; /* wall time with signature checks running */
 };

@@ -1,8 +1,12 @@
 /* audit_source.c - where an audit reads blocks from: a copied data
  * directory opened read only, or a node's GET /v1/blocks/H?full=1
- * (specs/cli.md §8). */
+ * (specs/cli.md §8); or a directory an earlier audit saved, and the
+ * wrapper that saves (§8.1). */
+#include <dirent.h>
+#include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,54 +15,17 @@
 #include "cli/client.h"
 #include "cli/http.h"
 #include "common/hex.h"
+#include "ledger/fixed.h"
 #include "ledger/state.h"
 #include "storage/kv_store.h"
 #include "storage/store.h"
-
-/* Growable arrays of one block's entries. */
-struct entry_arrays {
-	size_t cap;
-	const uint8_t **p;
-	size_t *len;
-	uint8_t (*ids)[HASH_BYTES];
-};
-
-static int arrays_grow(struct entry_arrays *a, size_t n)
-{
-	if (n <= a->cap)
-		return 0;
-	size_t cap = a->cap ? a->cap : 64;
-	while (cap < n)
-		cap *= 2;
-	const uint8_t **p = realloc(a->p, cap * sizeof *p);
-	if (p != NULL)
-		a->p = p;
-	size_t *len = realloc(a->len, cap * sizeof *len);
-	if (len != NULL)
-		a->len = len;
-	uint8_t(*ids)[HASH_BYTES] = realloc(a->ids, cap * sizeof *ids);
-	if (ids != NULL)
-		a->ids = ids;
-	if (p == NULL || len == NULL || ids == NULL)
-		return ACC_ENOMEM;
-	a->cap = cap;
-	return 0;
-}
-
-static void arrays_free(struct entry_arrays *a)
-{
-	free(a->p);
-	free(a->len);
-	free(a->ids);
-	memset(a, 0, sizeof *a);
-}
 
 /* ---- a data directory ---- */
 
 struct data_src {
 	struct store *s;
 	struct store_rtxn *t; /* one snapshot for the whole audit */
-	struct entry_arrays ea;
+	struct audit_arrays ea;
 	char name[1100];
 };
 
@@ -108,7 +75,7 @@ static int data_block(void *ctx, uint64_t height, struct audit_block *b,
 		return acc_err_set(err, ACC_EDECODE,
 				   "%s: %u entries, over the bound %u", d->name,
 				   count, BLOCK_ENTRIES_MAX);
-	if (arrays_grow(&d->ea, count) != 0)
+	if (audit_arrays_grow(&d->ea, count) != 0)
 		return acc_err_set(err, ACC_ENOMEM, "out of memory");
 	for (uint32_t i = 0; i < count; i++) {
 		rc = store_entry_get(d->t, b->first_index + i, &d->ea.p[i],
@@ -159,7 +126,7 @@ static void data_close(void *ctx)
 	struct data_src *d = ctx;
 	store_read_end(d->t);
 	store_close(d->s);
-	arrays_free(&d->ea);
+	audit_arrays_free(&d->ea);
 	free(d);
 }
 
@@ -200,9 +167,7 @@ struct node_src {
 	char url[HTTP_URL_BYTES_MAX];
 	char name[HTTP_URL_BYTES_MAX + 8];
 	/* The decoded bytes of the current block, owned. */
-	uint8_t *header, *cert, *last_cert, *entry_buf;
-	size_t entry_buf_cap;
-	struct entry_arrays ea;
+	struct audit_block_bufs bb;
 	/* The next block is fetched and parsed by a helper thread, with its
 	 * own connection, while the auditor verifies the current one. */
 	uint64_t head_height;
@@ -252,37 +217,6 @@ static void prefetch_start(struct node_src *n, uint64_t height)
 	n->pt_running = pthread_create(&n->pt, NULL, prefetch_main, n) == 0;
 }
 
-/* Decode the hex string member key into a new buffer. "" gives len 0. */
-static int hex_member(const json_t *j, const char *key, uint8_t **out,
-		      size_t *len, struct acc_err *err)
-{
-	const char *s = json_string_value(json_object_get(j, key));
-	*out = NULL;
-	*len = 0;
-	if (s == NULL)
-		return acc_err_set(err, ACC_EDECODE, "answer: no \"%s\"", key);
-	size_t n = strlen(s);
-	if (n % 2 != 0)
-		return acc_err_set(err, ACC_EDECODE,
-				   "answer: \"%s\" is not hex", key);
-	*out = malloc(n / 2 + 1);
-	if (*out == NULL)
-		return acc_err_set(err, ACC_ENOMEM, "out of memory");
-	if (n > 0 && hex_decode(*out, n / 2, s) != 0)
-		return acc_err_set(err, ACC_EDECODE,
-				   "answer: \"%s\" is not hex", key);
-	*len = n / 2;
-	return 0;
-}
-
-static void node_block_release(struct node_src *n)
-{
-	free(n->header);
-	free(n->cert);
-	free(n->last_cert);
-	n->header = n->cert = n->last_cert = NULL;
-}
-
 static int node_head(void *ctx, struct audit_head *h, struct acc_err *err)
 {
 	struct node_src *n = ctx;
@@ -306,7 +240,7 @@ static int node_block(void *ctx, uint64_t height, struct audit_block *b,
 	struct node_src *n = ctx;
 	json_t *j = NULL;
 	int rc;
-	node_block_release(n);
+	audit_block_bufs_release(&n->bb);
 	prefetch_join(n);
 	if (n->p_height == height && (n->p_json != NULL || n->p_rc != 0)) {
 		j = n->p_json;
@@ -325,73 +259,10 @@ static int node_block(void *ctx, uint64_t height, struct audit_block *b,
 		return rc;
 	if (height < n->head_height)
 		prefetch_start(n, height + 1);
-	json_t *hexes = json_object_get(j, "entries_hex");
-	json_t *ids = json_object_get(j, "entry_ids");
-	if ((rc = hex_member(j, "header_hex", &n->header, &b->header_len,
-			     err)) != 0 ||
-	    (rc = hex_member(j, "cert_hex", &n->cert, &b->cert_len, err)) !=
-		0 ||
-	    (rc = hex_member(j, "last_cert_hex", &n->last_cert,
-			     &b->last_cert_len, err)) != 0 ||
-	    (rc = client_json_u64(j, "first_index", &b->first_index, err)) != 0)
-		goto out;
-	if (!json_is_array(hexes) || !json_is_array(ids) ||
-	    json_array_size(hexes) != json_array_size(ids) ||
-	    json_array_size(hexes) > BLOCK_ENTRIES_MAX) {
-		rc = acc_err_set(
-		    err, ACC_EDECODE,
-		    "answer: entries_hex and entry_ids do not match");
-		goto out;
-	}
-	size_t count = json_array_size(hexes), total = 0;
-	for (size_t i = 0; i < count; i++) {
-		const char *s = json_string_value(json_array_get(hexes, i));
-		if (s == NULL || strlen(s) % 2 != 0 ||
-		    strlen(s) / 2 > ENTRY_BYTES_MAX) {
-			rc = acc_err_set(
-			    err, ACC_EDECODE,
-			    "answer: entries_hex[%zu] is not an entry", i);
-			goto out;
-		}
-		total += strlen(s) / 2;
-	}
-	if (arrays_grow(&n->ea, count) != 0) {
-		rc = acc_err_set(err, ACC_ENOMEM, "out of memory");
-		goto out;
-	}
-	if (total > n->entry_buf_cap) {
-		uint8_t *nb = realloc(n->entry_buf, total);
-		if (nb == NULL) {
-			rc = acc_err_set(err, ACC_ENOMEM, "out of memory");
-			goto out;
-		}
-		n->entry_buf = nb;
-		n->entry_buf_cap = total;
-	}
-	size_t off = 0;
-	for (size_t i = 0; i < count; i++) {
-		const char *s = json_string_value(json_array_get(hexes, i));
-		size_t len = strlen(s) / 2;
-		const char *id = json_string_value(json_array_get(ids, i));
-		if (hex_decode(n->entry_buf + off, len, s) != 0 || id == NULL ||
-		    strlen(id) != 2 * HASH_BYTES ||
-		    hex_decode(n->ea.ids[i], HASH_BYTES, id) != 0) {
-			rc = acc_err_set(err, ACC_EDECODE,
-					 "answer: entry %zu is not hex", i);
-			goto out;
-		}
-		n->ea.p[i] = n->entry_buf + off;
-		n->ea.len[i] = len;
-		off += len;
-	}
-	b->header = n->header;
-	b->cert = n->cert;
-	b->last_cert = n->last_cert;
-	b->entry_count = count;
-	b->entries = n->ea.p;
-	b->entry_lens = n->ea.len;
-	b->ids = (const uint8_t(*)[HASH_BYTES])n->ea.ids;
-out:
+	struct acc_err je = {0};
+	rc = audit_block_from_json(j, &n->bb, b, &je);
+	if (rc != 0)
+		(void)acc_err_set(err, rc, "answer: %s", je.msg);
 	json_decref(j);
 	return rc;
 }
@@ -430,9 +301,7 @@ static void node_close(void *ctx)
 	struct node_src *n = ctx;
 	prefetch_join(n);
 	json_decref(n->p_json);
-	node_block_release(n);
-	free(n->entry_buf);
-	arrays_free(&n->ea);
+	audit_block_bufs_free(&n->bb);
 	http_client_free(&n->pc);
 	http_client_free(&n->c);
 	free(n);
@@ -468,5 +337,353 @@ int audit_source_node(struct audit_source *src, const char *url,
 	src->close = node_close;
 	src->ctx = n;
 	src->bytes_stable = 0; /* its buffers are reused block after block */
+	return 0;
+}
+
+/* ---- a saved directory (specs/cli.md §8.1) ---- */
+
+#define SAVED_FORMAT "accord audit save 1"
+/* saved.json and state.json without rows are small; rows and blocks are
+ * bounded like the node's answers. */
+#define SAVED_SMALL_BYTES_MAX (64u * 1024u)
+
+/* Parse the JSON file path of at most max bytes (duplicates refused) into
+ * *out (owned). ACC_EIO, ACC_ETOOBIG, ACC_EJSON naming the file. */
+static int file_json(const char *path, size_t max, json_t **out,
+		     struct acc_err *err)
+{
+	*out = NULL;
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return acc_err_set(err, ACC_EIO, "%s: %s", path,
+				   strerror(errno));
+	struct stat sb;
+	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		(void)fclose(f);
+		return acc_err_set(err, ACC_EIO, "%s: not a regular file",
+				   path);
+	}
+	if ((uint64_t)sb.st_size > max) {
+		(void)fclose(f);
+		return acc_err_set(err, ACC_ETOOBIG,
+				   "%s: larger than %zu bytes", path, max);
+	}
+	size_t n = (size_t)sb.st_size;
+	char *buf = malloc(n + 1);
+	if (buf == NULL) {
+		(void)fclose(f);
+		return acc_err_set(err, ACC_ENOMEM, "out of memory");
+	}
+	size_t got = fread(buf, 1, n, f);
+	(void)fclose(f);
+	if (got != n) {
+		free(buf);
+		return acc_err_set(err, ACC_EIO, "%s: short read", path);
+	}
+	json_error_t je;
+	*out = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &je);
+	free(buf);
+	if (*out == NULL)
+		return acc_err_set(err, ACC_EJSON, "%s: line %d: %s", path,
+				   je.line, je.text);
+	return 0;
+}
+
+/* Write j compactly to path, through a temporary file renamed into place
+ * so that a reader never sees half a file. ACC_EIO. */
+static int file_json_write(const char *path, const json_t *j,
+			   struct acc_err *err)
+{
+	char tmp[1200];
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
+		return acc_err_set(err, ACC_EIO, "%s: path too long", path);
+	FILE *f = fopen(tmp, "wb");
+	if (f == NULL)
+		return acc_err_set(err, ACC_EIO, "%s: %s", tmp,
+				   strerror(errno));
+	int bad = json_dumpf(j, f, JSON_COMPACT | QTY_JSON_DUMP_FLAGS) != 0;
+	bad |= fputc('\n', f) == EOF;
+	bad |= fclose(f) != 0;
+	if (bad || rename(tmp, path) != 0) {
+		(void)remove(tmp);
+		return acc_err_set(err, ACC_EIO, "%s: cannot write", path);
+	}
+	return 0;
+}
+
+struct saved_src {
+	char dir[1024];
+	char name[1200];
+	struct audit_block_bufs bb;
+};
+
+static int saved_path(char *out, size_t n, const struct saved_src *d,
+		      const char *fmt, uint64_t h, struct acc_err *err)
+{
+	char rel[64];
+	(void)snprintf(rel, sizeof rel, fmt, (unsigned long long)h);
+	if ((size_t)snprintf(out, n, "%s/%s", d->dir, rel) >= n)
+		return acc_err_set(err, ACC_EIO, "path too long");
+	return 0;
+}
+
+static int saved_head(void *ctx, struct audit_head *h, struct acc_err *err)
+{
+	struct saved_src *d = ctx;
+	char path[1200];
+	json_t *j;
+	memset(h, 0, sizeof *h);
+	int rc = saved_path(path, sizeof path, d, "saved.json", 0, err);
+	if (rc == 0)
+		rc = file_json(path, SAVED_SMALL_BYTES_MAX, &j, err);
+	if (rc != 0)
+		return rc;
+	struct acc_err e = {0};
+	const char *fmt = json_string_value(json_object_get(j, "format"));
+	if (fmt == NULL || strcmp(fmt, SAVED_FORMAT) != 0)
+		rc = acc_err_set(&e, ACC_EDECODE,
+				 "\"format\" is not \"" SAVED_FORMAT "\"");
+	else if ((rc = client_json_u64(j, "height", &h->height, &e)) == 0 &&
+		 (rc = client_json_u64(j, "log_size", &h->log_size, &e)) == 0)
+		rc = audit_json_hash(j, "log_root", h->log_root, &e);
+	if (rc == 0 && !json_is_null(json_object_get(j, "genesis_hash"))) {
+		rc = audit_json_hash(j, "genesis_hash", h->genesis_hash, &e);
+		h->has_genesis_hash = rc == 0;
+	}
+	json_decref(j);
+	if (rc != 0)
+		return acc_err_set(err, rc, "%s: %s", path, e.msg);
+	return 0;
+}
+
+static int saved_block(void *ctx, uint64_t height, struct audit_block *b,
+		       struct acc_err *err)
+{
+	struct saved_src *d = ctx;
+	char path[1200];
+	json_t *j;
+	uint64_t hh = 0;
+	struct acc_err e = {0};
+	int rc =
+	    saved_path(path, sizeof path, d, "blocks/%llu.json", height, err);
+	if (rc == 0)
+		rc = file_json(path, HTTP_RESP_BYTES_MAX, &j, err);
+	if (rc != 0)
+		return rc;
+	if ((rc = client_json_u64(j, "height", &hh, &e)) == 0 && hh != height)
+		rc = acc_err_set(&e, ACC_EDECODE, "holds block %llu",
+				 (unsigned long long)hh);
+	if (rc == 0)
+		rc = audit_block_from_json(j, &d->bb, b, &e);
+	json_decref(j);
+	if (rc != 0)
+		return acc_err_set(err, rc, "%s: %s", path, e.msg);
+	return 0;
+}
+
+static int saved_state(void *ctx, struct audit_state *st, struct acc_err *err)
+{
+	struct saved_src *d = ctx;
+	char path[1200];
+	json_t *j;
+	struct acc_err e = {0};
+	memset(st, 0, sizeof *st);
+	int rc = saved_path(path, sizeof path, d, "state.json", 0, err);
+	if (rc == 0)
+		rc = file_json(path, HTTP_RESP_BYTES_MAX, &j, err);
+	if (rc != 0)
+		return rc;
+	json_t *rows = json_object_get(j, "rows");
+	if ((rc = client_json_u64(j, "height", &st->height, &e)) == 0 &&
+	    (rc = audit_json_hash(j, "state_digest", st->digest, &e)) == 0 &&
+	    !json_is_null(rows) && !json_is_array(rows))
+		rc = acc_err_set(&e, ACC_EDECODE,
+				 "\"rows\" is neither null nor an array");
+	if (rc == 0 && json_is_array(rows))
+		st->rows = json_incref(rows);
+	json_decref(j);
+	if (rc != 0)
+		return acc_err_set(err, rc, "%s: %s", path, e.msg);
+	return 0;
+}
+
+static void saved_close(void *ctx)
+{
+	struct saved_src *d = ctx;
+	audit_block_bufs_free(&d->bb);
+	free(d);
+}
+
+int audit_source_saved(struct audit_source *src, const char *dir,
+		       struct acc_err *err)
+{
+	struct saved_src *d = calloc(1, sizeof *d);
+	struct stat sb;
+	if (d == NULL)
+		return acc_err_set(err, ACC_ENOMEM, "out of memory");
+	if (strlen(dir) >= sizeof d->dir || stat(dir, &sb) != 0 ||
+	    !S_ISDIR(sb.st_mode)) {
+		free(d);
+		return acc_err_set(
+		    err, ACC_EIO, "%.200s is not a saved audit directory", dir);
+	}
+	memcpy(d->dir, dir, strlen(dir) + 1);
+	(void)snprintf(d->name, sizeof d->name, "saved audit %s", dir);
+	src->name = d->name;
+	src->head = saved_head;
+	src->block = saved_block;
+	src->state = saved_state;
+	src->close = saved_close;
+	src->ctx = d;
+	src->bytes_stable = 0;
+	return 0;
+}
+
+/* ---- saving what a source serves (specs/cli.md §8.1) ---- */
+
+struct save_src {
+	struct audit_source inner;
+	char dir[1024];
+	char name[1200];
+};
+
+static int save_path(char *out, size_t n, const struct save_src *s,
+		     const char *rel, struct acc_err *err)
+{
+	if ((size_t)snprintf(out, n, "%s/%s", s->dir, rel) >= n)
+		return acc_err_set(err, ACC_EIO, "path too long");
+	return 0;
+}
+
+static json_t *hash_json(const uint8_t h[HASH_BYTES])
+{
+	char hex[2 * HASH_BYTES + 1];
+	hex_encode(hex, h, HASH_BYTES);
+	return json_string(hex);
+}
+
+static int save_head(void *ctx, struct audit_head *h, struct acc_err *err)
+{
+	struct save_src *s = ctx;
+	char path[1200];
+	int rc = s->inner.head(s->inner.ctx, h, err);
+	if (rc != 0)
+		return rc;
+	json_t *j = json_pack(
+	    "{s:s,s:s,s:o,s:I,s:I,s:o}", "format", SAVED_FORMAT, "source",
+	    s->inner.name, "genesis_hash",
+	    h->has_genesis_hash ? hash_json(h->genesis_hash) : json_null(),
+	    "height", (json_int_t)h->height, "log_size",
+	    (json_int_t)h->log_size, "log_root", hash_json(h->log_root));
+	if (j == NULL)
+		return acc_err_set(err, ACC_ENOMEM, "out of memory");
+	rc = save_path(path, sizeof path, s, "saved.json", err);
+	if (rc == 0)
+		rc = file_json_write(path, j, err);
+	json_decref(j);
+	return rc;
+}
+
+static int save_block(void *ctx, uint64_t height, struct audit_block *b,
+		      struct acc_err *err)
+{
+	struct save_src *s = ctx;
+	char path[1200], rel[64];
+	int rc = s->inner.block(s->inner.ctx, height, b, err);
+	if (rc != 0)
+		return rc;
+	if (b->ids == NULL)
+		return acc_err_set(err, ACC_EDECODE,
+				   "%s files no entry ids: cannot save",
+				   s->inner.name);
+	json_t *j = audit_block_to_json(height, b);
+	if (j == NULL)
+		return acc_err_set(err, ACC_ENOMEM, "out of memory");
+	(void)snprintf(rel, sizeof rel, "blocks/%llu.json",
+		       (unsigned long long)height);
+	rc = save_path(path, sizeof path, s, rel, err);
+	if (rc == 0)
+		rc = file_json_write(path, j, err);
+	json_decref(j);
+	return rc;
+}
+
+static int save_state(void *ctx, struct audit_state *st, struct acc_err *err)
+{
+	struct save_src *s = ctx;
+	char path[1200];
+	int rc = s->inner.state(s->inner.ctx, st, err);
+	if (rc != 0)
+		return rc;
+	json_t *j = json_pack("{s:I,s:o,s:O}", "height", (json_int_t)st->height,
+			      "state_digest", hash_json(st->digest), "rows",
+			      st->rows ? st->rows : json_null());
+	if (j == NULL)
+		return acc_err_set(err, ACC_ENOMEM, "out of memory");
+	rc = save_path(path, sizeof path, s, "state.json", err);
+	if (rc == 0)
+		rc = file_json_write(path, j, err);
+	json_decref(j);
+	return rc;
+}
+
+static void save_close(void *ctx)
+{
+	struct save_src *s = ctx;
+	s->inner.close(s->inner.ctx);
+	free(s);
+}
+
+/* DIR must be absent or empty: a save never mixes two audits. */
+static int dir_make_empty(const char *dir, struct acc_err *err)
+{
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return acc_err_set(err, ACC_EIO, "%s: %s", dir,
+				   strerror(errno));
+	DIR *dh = opendir(dir);
+	if (dh == NULL)
+		return acc_err_set(err, ACC_EIO, "%s: %s", dir,
+				   strerror(errno));
+	struct dirent *de;
+	int empty = 1;
+	while ((de = readdir(dh)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			empty = 0;
+	(void)closedir(dh);
+	if (!empty)
+		return acc_err_set(err, ACC_EDUP,
+				   "%s is not empty: a save never overwrites",
+				   dir);
+	return 0;
+}
+
+int audit_source_save(struct audit_source *src,
+		      const struct audit_source *inner, const char *dir,
+		      struct acc_err *err)
+{
+	char blocks[1100];
+	if (strlen(dir) >= sizeof((struct save_src *)0)->dir)
+		return acc_err_set(err, ACC_EIO, "%.200s: path too long", dir);
+	int rc = dir_make_empty(dir, err);
+	if (rc != 0)
+		return rc;
+	(void)snprintf(blocks, sizeof blocks, "%s/blocks", dir);
+	if (mkdir(blocks, 0755) != 0)
+		return acc_err_set(err, ACC_EIO, "%s: %s", blocks,
+				   strerror(errno));
+	struct save_src *s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return acc_err_set(err, ACC_ENOMEM, "out of memory");
+	s->inner = *inner;
+	memcpy(s->dir, dir, strlen(dir) + 1);
+	(void)snprintf(s->name, sizeof s->name, "%s", inner->name);
+	src->name = s->name;
+	src->head = save_head;
+	src->block = save_block;
+	src->state = inner->state ? save_state : NULL;
+	src->close = save_close;
+	src->ctx = s;
+	src->bytes_stable = inner->bytes_stable;
 	return 0;
 }

@@ -7,37 +7,120 @@
 #include "cli/args.h"
 #include "cli/audit.h"
 #include "cli/cli.h"
+#include "cli/compliance.h"
 #include "common/hex.h"
+#include "ledger/fixed.h"
 #include "ledger/genesis.h"
 
 /* The recomputed compliance (specs/cli.md §8): counts by status and
  * whether the source's state agreed. */
-static void print_compliance(const struct audit_result *res, int node)
+static void print_compliance(FILE *f, const struct audit_result *res,
+			     const char *holder)
 {
 	char dg[2 * HASH_BYTES + 1];
 	if (!res->state_replayed)
 		return;
 	hex_encode(dg, res->state_digest, HASH_BYTES);
-	printf("compliance recomputed from the log: %zu obligation(s)",
+	fprintf(f, "compliance recomputed from the log: %zu obligation(s)",
 	       res->obligations);
 	const char *sep = ": ";
 	for (int st = 1; st <= COMPLIANCE_STATUS_MAX; st++) {
 		if (res->status_count[st] == 0)
 			continue;
-		printf("%s%zu %s", sep, res->status_count[st],
+		fprintf(f, "%s%zu %s", sep, res->status_count[st],
 		       compliance_status_name(st));
 		sep = ", ";
 	}
-	printf("; state digest %.16s…", dg);
+	fprintf(f, "; state digest %.16s…", dg);
 	if (res->state_compared == 2)
-		printf(", the same digest and table as the node serves\n");
+		fprintf(f, ", the same digest and table as the %s\n", holder);
 	else if (res->state_compared == 1)
-		printf(", the same as the %s holds\n",
-		       node ? "node" : "data directory");
+		fprintf(f, ", the same digest as the %s\n", holder);
 	else
-		printf(" (not compared: the %s\n",
-		       node ? "node moved on during the audit)"
-			    : "source holds no state)");
+		fprintf(f, " (not compared: the source moved on during the "
+			   "audit)\n");
+}
+
+/* The rows' party display names from genesis ("party_name", null when
+ * genesis has none), for --format json. */
+static void rows_name(json_t *rows, const struct genesis *g)
+{
+	for (size_t i = 0; i < json_array_size(rows); i++) {
+		json_t *row = json_array_get(rows, i);
+		const char *p = json_string_value(json_object_get(row, "party"));
+		json_t *name = json_null();
+		for (size_t k = 0; p != NULL && k < g->party_count; k++)
+			if (strcmp(g->parties[k].id, p) == 0 &&
+			    g->parties[k].name[0] != '\0')
+				name = json_string(g->parties[k].name);
+		(void)json_object_set_new(row, "party_name", name);
+	}
+}
+
+/* The verified table (issue 10, finding 11): the rows recomputed from the
+ * log, with the head block and its time, in the chosen format. */
+static int print_table(FILE *f, const struct audit_result *res,
+		       const struct genesis *g, const char *source, int csv,
+		       struct acc_err *err)
+{
+	if (csv)
+		return compliance_csv_write(f, res->rows, g, err);
+	char t[TIME_TEXT_BYTES];
+	fixed_time_format(t, res->state_time_s);
+	fprintf(f,
+		"\nverified compliance at block %llu (%s), recomputed from "
+		"the log of %s:\n",
+		(unsigned long long)res->blocks, t, source);
+	return compliance_table_write(f, res->rows, g, err);
+}
+
+static void print_json(const struct audit_result *res, int ok, double rate,
+		       double raw, const struct genesis *g)
+{
+	char root[2 * HASH_BYTES + 1];
+	hex_encode(root, res->log_root, HASH_BYTES);
+	printf("{\"ok\":%s,\"blocks\":%llu,\"entries\":%llu,\"entry_"
+	       "signatures\":%llu,"
+	       "\"certificate_signatures\":%llu,\"log_size\":%llu,"
+	       "\"log_root\":\"%s\","
+	       "\"failures\":%zu,\"seconds\":%.3f,\"signatures_per_"
+	       "second\":%.0f",
+	       ok ? "true" : "false", (unsigned long long)res->blocks,
+	       (unsigned long long)res->entries,
+	       (unsigned long long)res->entry_sigs,
+	       (unsigned long long)res->cert_sigs,
+	       (unsigned long long)res->log_size, root, res->failures,
+	       res->seconds, rate);
+	if (raw > 0)
+		printf(",\"raw_verify_per_second_1thread\":%.0f,"
+		       "\"ratio\":%.3f",
+		       raw, rate / raw);
+	if (res->state_replayed) {
+		char dg[2 * HASH_BYTES + 1], t[TIME_TEXT_BYTES];
+		hex_encode(dg, res->state_digest, HASH_BYTES);
+		fixed_time_format(t, res->state_time_s);
+		printf(",\"compliance\":{\"obligations\":%zu,"
+		       "\"state_digest\":\"%s\",\"compared\":\"%s\","
+		       "\"time\":\"%s\"",
+		       res->obligations, dg,
+		       res->state_compared == 2	  ? "digest and table"
+		       : res->state_compared == 1 ? "digest"
+						  : "none",
+		       t);
+		for (int st = 1; st <= COMPLIANCE_STATUS_MAX; st++)
+			printf(",\"%s\":%zu", compliance_status_name(st),
+			       res->status_count[st]);
+		if (ok && res->rows != NULL) {
+			rows_name(res->rows, g);
+			char *r = json_dumps(res->rows, JSON_COMPACT |
+							    QTY_JSON_DUMP_FLAGS);
+			if (r != NULL)
+				printf(",\"rows\":%s", r);
+			free(r);
+		}
+		printf("}");
+	}
+	printf("}\n");
 }
 
 int cmd_audit(int argc, char **argv)
@@ -49,6 +132,16 @@ int cmd_audit(int argc, char **argv)
 	     "audit what a node serves (GET /v1/blocks/H?full=1)", NULL},
 	    {"data", "DIR",
 	     "audit a (copied) node data directory, opened read only", NULL},
+	    {"from", "DIR",
+	     "audit again, with no node, what an earlier --save kept", NULL},
+	    {"save", "DIR",
+	     "keep everything verified (blocks, certificates, entries, the "
+	     "source's state) in DIR, empty or new, for --from",
+	     NULL},
+	    {"format", "F",
+	     "table (default), json or csv: how the verified compliance "
+	     "table is printed",
+	     NULL},
 	    {"max-failures", "N",
 	     "stop after reporting N failures (default 20)", NULL},
 	    {"threads", "N",
@@ -57,30 +150,38 @@ int cmd_audit(int argc, char **argv)
 	     "also measure the single-thread raw Ed25519 verify rate and "
 	     "compare",
 	     NULL},
-	    {"json", NULL, "print the summary as JSON", NULL},
+	    {"json", NULL, "the same as --format json", NULL},
 	};
 	struct arg_spec s = {
 	    .cmd = "audit",
-	    .usage = "--genesis FILE (--node URL | --data DIR) [--max-failures "
-		     "N] [--rate] [--json]",
-	    .about = "Check, from the genesis file alone, every block 1..head: "
-		     "the header\n"
-		     "decodes and names the chain and height, links to the "
-		     "previous header\n"
-		     "(block 1 to the genesis hash) and the validator set; the "
-		     "certificate\n"
-		     "it carries hashes to last_cert_hash and commits the "
-		     "previous block;\n"
-		     "its own certificate verifies against the genesis "
-		     "validators; every\n"
-		     "entry decodes, every signature verifies, every signer is "
-		     "in genesis,\n"
-		     "every entry hashes to its id; the RFC 9162 root after "
-		     "each block is\n"
-		     "the header's. Exit 0 only if all of it holds; otherwise "
-		     "each failure\n"
-		     "is printed (block, entry, log index, which check) and "
-		     "the exit is 1.",
+	    .usage = "--genesis FILE (--node URL [--save DIR] | --data DIR "
+		     "[--save DIR] | --from DIR) [--format table|json|csv] "
+		     "[--max-failures N] [--threads N] [--rate] [--json]",
+	    .about =
+		"Verify a whole chain from the genesis file alone, then "
+		"recompute compliance\n"
+		"from its log and print the verified table (party, scope, "
+		"pollutant, period,\n"
+		"target, verified value, status, shortfall, compensation).\n"
+		"\n"
+		"For every block 1..head: the header decodes and names the "
+		"chain and height,\n"
+		"links to the previous header (block 1 to the genesis hash) "
+		"and the validator\n"
+		"set; the certificate it carries commits the previous block; "
+		"its own\n"
+		"certificate verifies against the genesis validators; every "
+		"entry decodes,\n"
+		"every signature verifies, every signer is in genesis, every "
+		"entry hashes to\n"
+		"its id; the RFC 9162 root after each block is the header's. "
+		"Every entry is\n"
+		"replayed through the compliance rules at its block's time, "
+		"and the table and\n"
+		"state digest so recomputed must be the source's. Exit 0 only "
+		"if all of it\n"
+		"holds; otherwise each failure is printed and the exit is 1 "
+		"(no table).",
 	    .opts = opts,
 	    .opts_len = sizeof opts / sizeof opts[0],
 	};
@@ -89,11 +190,35 @@ int cmd_audit(int argc, char **argv)
 		return ex;
 	const char *gpath = args_get(&s, "genesis");
 	const char *node = args_get(&s, "node"), *data = args_get(&s, "data");
+	const char *from = args_get(&s, "from"), *save = args_get(&s, "save");
+	const char *format = args_get_or(&s, "format", "table");
 	struct acc_err err = {0};
 	uint64_t failures_max = 0, threads = 0;
-	if (gpath == NULL || (node == NULL) == (data == NULL)) {
-		fprintf(stderr, "accord: audit: give --genesis FILE and "
-				"exactly one of --node URL and --data DIR\n");
+	if (gpath == NULL ||
+	    (node != NULL) + (data != NULL) + (from != NULL) != 1) {
+		fprintf(stderr,
+			"accord: audit: give --genesis FILE and exactly one "
+			"of --node URL, --data DIR and --from DIR\n");
+		return CLI_EXIT_USAGE;
+	}
+	if (save != NULL && from != NULL) {
+		fprintf(stderr, "accord: audit: --save keeps what --node or "
+				"--data serve; --from DIR is already saved\n");
+		return CLI_EXIT_USAGE;
+	}
+	if (args_get(&s, "json"))
+		format = "json";
+	int csv = strcmp(format, "csv") == 0, json = strcmp(format, "json") == 0;
+	if (!csv && !json && strcmp(format, "table") != 0) {
+		fprintf(stderr, "accord: audit: --format is table, json or "
+				"csv\n");
+		return CLI_EXIT_USAGE;
+	}
+	if (args_get(&s, "json") && args_get(&s, "format") &&
+	    strcmp(args_get(&s, "format"), "json") != 0) {
+		fprintf(stderr, "accord: audit: --json and --format %s "
+				"disagree\n",
+			args_get(&s, "format"));
 		return CLI_EXIT_USAGE;
 	}
 	if ((args_get(&s, "max-failures") &&
@@ -113,9 +238,17 @@ int cmd_audit(int argc, char **argv)
 	struct genesis g;
 	if (genesis_load(&g, gpath, &err) != 0)
 		return cli_fail("audit", "genesis %s: %s", gpath, err.msg);
-	struct audit_source src;
-	int rc = node ? audit_source_node(&src, node, &err)
-		      : audit_source_data(&src, data, &err);
+	struct audit_source src, inner;
+	int rc = node   ? audit_source_node(&inner, node, &err)
+		 : data ? audit_source_data(&inner, data, &err)
+			: audit_source_saved(&inner, from, &err);
+	if (rc == 0 && save != NULL) {
+		rc = audit_source_save(&src, &inner, save, &err);
+		if (rc != 0)
+			inner.close(inner.ctx);
+	} else {
+		src = inner;
+	}
 	if (rc != 0) {
 		genesis_free(&g);
 		return cli_fail("audit", "%s", err.msg);
@@ -125,9 +258,11 @@ int cmd_audit(int argc, char **argv)
 	    .failures_max = (size_t)failures_max,
 	    .threads = (size_t)threads,
 	    .out = stderr,
+	    .keep_rows = 1,
 	};
 	struct audit_result res;
-	int src_is_node = args_get(&s, "node") != NULL;
+	char source[1200];
+	(void)snprintf(source, sizeof source, "%s", src.name);
 	rc = audit_run(&o, &src, &res, &err);
 	src.close(src.ctx);
 	double raw = args_get(&s, "rate") ? audit_raw_verify_rate(0.5) : 0;
@@ -136,65 +271,53 @@ int cmd_audit(int argc, char **argv)
 	char root[2 * HASH_BYTES + 1];
 	hex_encode(root, res.log_root, HASH_BYTES);
 	int ok = rc == 0 && res.failures == 0;
-	if (args_get(&s, "json")) {
-		printf("{\"ok\":%s,\"blocks\":%llu,\"entries\":%llu,\"entry_"
-		       "signatures\":%llu,"
-		       "\"certificate_signatures\":%llu,\"log_size\":%llu,"
-		       "\"log_root\":\"%s\","
-		       "\"failures\":%zu,\"seconds\":%.3f,\"signatures_per_"
-		       "second\":%.0f",
-		       ok ? "true" : "false", (unsigned long long)res.blocks,
-		       (unsigned long long)res.entries,
-		       (unsigned long long)res.entry_sigs,
-		       (unsigned long long)res.cert_sigs,
-		       (unsigned long long)res.log_size, root, res.failures,
-		       res.seconds, rate);
-		if (raw > 0)
-			printf(",\"raw_verify_per_second_1thread\":%.0f,"
-			       "\"ratio\":%.3f",
-			       raw, rate / raw);
-		if (res.state_replayed) {
-			char dg[2 * HASH_BYTES + 1];
-			hex_encode(dg, res.state_digest, HASH_BYTES);
-			printf(",\"compliance\":{\"obligations\":%zu,"
-			       "\"state_digest\":\"%s\",\"compared\":\"%s\"",
-			       res.obligations, dg,
-			       res.state_compared == 2	 ? "digest and table"
-			       : res.state_compared == 1 ? "digest"
-							 : "none");
-			for (int st = 1; st <= COMPLIANCE_STATUS_MAX; st++)
-				printf(",\"%s\":%zu", compliance_status_name(st),
-				       res.status_count[st]);
-			printf("}");
-		}
-		printf("}\n");
+	/* With CSV on standard output, the words go to standard error. */
+	FILE *words = csv ? stderr : stdout;
+	if (json) {
+		print_json(&res, ok, rate, raw, &g);
 	} else if (ok) {
-		printf("audit passed: %llu blocks, %llu entries, %llu "
-		       "signatures (%llu entry, %llu "
-		       "certificate) verified in %.3f s (%.0f signatures/s); "
-		       "log size %llu, root %s\n",
-		       (unsigned long long)res.blocks,
-		       (unsigned long long)res.entries,
-		       (unsigned long long)sigs,
-		       (unsigned long long)res.entry_sigs,
-		       (unsigned long long)res.cert_sigs, res.seconds, rate,
-		       (unsigned long long)res.log_size, root);
-		print_compliance(&res, src_is_node);
+		fprintf(words,
+			"audit passed: %llu blocks, %llu entries, %llu "
+			"signatures (%llu entry, %llu "
+			"certificate) verified in %.3f s (%.0f signatures/s); "
+			"log size %llu, root %s\n",
+			(unsigned long long)res.blocks,
+			(unsigned long long)res.entries,
+			(unsigned long long)sigs,
+			(unsigned long long)res.entry_sigs,
+			(unsigned long long)res.cert_sigs, res.seconds, rate,
+			(unsigned long long)res.log_size, root);
+		print_compliance(words, &res,
+				 node	? "node serves"
+				 : data ? "data directory holds"
+					: "saved directory holds (as its node "
+					  "served it)");
 	}
-	if (raw > 0 && !args_get(&s, "json"))
-		printf("raw single-thread Ed25519 verify: %.0f/s; audit rate / "
-		       "raw rate = %.2f\n",
-		       raw, rate / raw);
+	if (raw > 0 && !json)
+		fprintf(words,
+			"raw single-thread Ed25519 verify: %.0f/s; audit rate "
+			"/ raw rate = %.2f\n",
+			raw, rate / raw);
+	if (ok && !json && res.rows != NULL &&
+	    print_table(stdout, &res, &g, source, csv, &err) != 0)
+		ok = cli_fail("audit", "%s", err.msg) == CLI_EXIT_OK;
+	if (ok && save != NULL)
+		fprintf(words,
+			"saved to %s: check it again with no node: accord "
+			"audit --genesis %s --from %s\n",
+			save, gpath, save);
+	json_decref(res.rows);
 	genesis_free(&g);
 	if (!ok) {
-		fprintf(stderr,
-			"accord: audit: FAILED: %zu failure(s)%s in %llu "
-			"block(s) checked\n",
-			res.failures,
-			res.truncated
-			    ? " (stopped at the bound; there may be more)"
-			    : "",
-			(unsigned long long)res.blocks);
+		if (rc != 0 || res.failures != 0)
+			fprintf(stderr,
+				"accord: audit: FAILED: %zu failure(s)%s in "
+				"%llu block(s) checked\n",
+				res.failures,
+				res.truncated ? " (stopped at the bound; "
+						"there may be more)"
+					      : "",
+				(unsigned long long)res.blocks);
 		return CLI_EXIT_FAIL;
 	}
 	return CLI_EXIT_OK;

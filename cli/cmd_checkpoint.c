@@ -13,6 +13,7 @@
 #include "common/hex.h"
 #include "common/merkle.h"
 #include "ledger/checkpoint.h"
+#include "ledger/fixed.h"
 #include "ledger/genesis.h"
 
 int cmd_checkpoint(int argc, char **argv);
@@ -122,21 +123,22 @@ static void print_json(const struct genesis *g,
 		       const struct checkpoint_verdict *v, const char *note,
 		       uint64_t now_size, size_t proof_len)
 {
-	char rh[2 * HASH_BYTES + 1];
+	char rh[2 * HASH_BYTES + 1], when[TIME_TEXT_BYTES];
 	hex_encode(rh, v->cp.root, HASH_BYTES);
+	fixed_time_format(when, v->time_max);
 	json_t *names = json_array();
 	for (size_t i = 0; i < g->validator_count && names != NULL; i++)
 		if (v->signed_by[i])
 			json_array_append_new(
 			    names, json_string(g->validators[i].name));
 	json_t *o = json_pack(
-	    "{s:s,s:I,s:s,s:o*,s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "origin",
+	    "{s:s,s:I,s:s,s:o*,s:I,s:I,s:I,s:s,s:I,s:I,s:I,s:s}", "origin",
 	    v->cp.origin, "size", (json_int_t)v->cp.size, "root", rh,
 	    "cosigners", names, "power", (json_int_t)v->power, "total_power",
-	    (json_int_t)v->total, "time", (json_int_t)v->time_max,
-	    "node_log_size", (json_int_t)now_size, "consistency_proof_hashes",
-	    (json_int_t)proof_len, "validators", (json_int_t)g->validator_count,
-	    "note", note);
+	    (json_int_t)v->total, "time", (json_int_t)v->time_max, "time_utc",
+	    when, "node_log_size", (json_int_t)now_size,
+	    "consistency_proof_hashes", (json_int_t)proof_len, "validators",
+	    (json_int_t)g->validator_count, "note", note);
 	char *t =
 	    o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 	if (t != NULL)
@@ -243,17 +245,17 @@ int cmd_checkpoint(int argc, char **argv)
 	if (args_get(&s, "json")) {
 		print_json(&g, v, r.body, now_size, proof_len);
 	} else {
-		char rh[2 * HASH_BYTES + 1];
+		char rh[2 * HASH_BYTES + 1], t[TIME_TEXT_BYTES];
 		hex_encode(rh, v->cp.root, HASH_BYTES);
+		fixed_time_format(t, v->time_max); /* ISO 8601, UTC */
 		printf("verified: checkpoint of %s at size %llu (root %s) "
 		       "cosigned by %zu of %zu validators (power %llu of "
-		       "%llu) at time %llu; the node's log of size %llu "
+		       "%llu) at %s; the node's log of size %llu "
 		       "extends it (%zu consistency proof hashes)\n",
 		       v->cp.origin, (unsigned long long)v->cp.size, rh,
 		       v->signers, g.validator_count,
 		       (unsigned long long)v->power,
-		       (unsigned long long)v->total,
-		       (unsigned long long)v->time_max,
+		       (unsigned long long)v->total, t,
 		       (unsigned long long)now_size, proof_len);
 	}
 	ret = CLI_EXIT_OK;

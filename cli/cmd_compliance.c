@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/compliance.h"
 #include "ledger/fixed.h"
+#include "ledger/genesis.h"
 
 int cmd_compliance(int argc, char **argv)
 {
@@ -18,11 +19,13 @@ int cmd_compliance(int argc, char **argv)
 	     "only agreement ID (64 hex digits, or a prefix of at least 6)",
 	     NULL},
 	    {"format", "FMT", "table (default), json or csv", NULL},
+	    {"genesis", "FILE",
+	     "name each party as its genesis does (table and csv)", NULL},
 	};
 	struct arg_spec s = {
 	    .cmd = "compliance",
 	    .usage = "[--node URL] [--party P] [--agreement ID] "
-		     "[--format table|json|csv]",
+		     "[--format table|json|csv] [--genesis FILE]",
 	    .about = "Where every obligation stands, as the node computes it "
 		     "at its head\n"
 		     "block (GET /v1/compliance): one row per obligation with "
@@ -55,11 +58,24 @@ int cmd_compliance(int argc, char **argv)
 		fprintf(stderr, "accord: compliance: %s\n", err.msg);
 		return CLI_EXIT_USAGE;
 	}
+	/* Display names only: the rows are the node's either way (audit is
+	 * what checks them against the genesis). */
+	struct genesis g, *gp = NULL;
+	const char *gpath = args_get(&s, "genesis");
+	if (gpath != NULL) {
+		if (genesis_load(&g, gpath, &err) != 0)
+			return cli_fail("compliance", "genesis %s: %s", gpath,
+					err.msg);
+		gp = &g;
+	}
 	struct http_client c = {0};
 	json_t *ans = NULL;
 	int ret = CLI_EXIT_FAIL;
-	if (http_client_init(&c, &err) != 0)
+	if (http_client_init(&c, &err) != 0) {
+		if (gp != NULL)
+			genesis_free(gp);
 		return cli_fail("compliance", "%s", err.msg);
+	}
 	if (compliance_fetch(&c, node, party, agreement, &ans, &err) != 0) {
 		ret = cli_fail("compliance", "%s", err.msg);
 		goto out;
@@ -69,7 +85,7 @@ int cmd_compliance(int argc, char **argv)
 	if (strcmp(fmt, "json") == 0) {
 		rc = compliance_json_print(stdout, rows, &err);
 	} else if (strcmp(fmt, "csv") == 0) {
-		rc = compliance_csv_print(stdout, rows, &err);
+		rc = compliance_csv_write(stdout, rows, gp, &err);
 	} else {
 		json_t *h = json_object_get(ans, "height");
 		const char *t = json_string_value(json_object_get(ans, "time"));
@@ -81,7 +97,7 @@ int cmd_compliance(int argc, char **argv)
 		       json_is_integer(h) ? (long long)json_integer_value(h)
 					  : -1LL,
 		       t ? t : "time unknown", node);
-		rc = compliance_table_print(stdout, rows, &err);
+		rc = compliance_table_write(stdout, rows, gp, &err);
 	}
 	if (rc != 0) {
 		ret = cli_fail("compliance", "%s", err.msg);
@@ -92,5 +108,7 @@ int cmd_compliance(int argc, char **argv)
 out:
 	json_decref(ans);
 	http_client_free(&c);
+	if (gp != NULL)
+		genesis_free(gp);
 	return ret;
 }

@@ -82,6 +82,50 @@ static int views_served(struct http_client *c, const char *node, int *served,
 	return rc;
 }
 
+/* Parties one file may name with --keys (their keys are kept while the
+ * file is built). */
+#define IMPORT_KEYS_MAX 256u
+
+/* --keys DIR: DIR/<party>.key, loaded once per party. */
+struct party_keys {
+	const char *dir;
+	size_t len;
+	struct keyfile kf[IMPORT_KEYS_MAX];
+};
+
+static int party_key(void *ctx, const char *party, const struct keyfile **kf,
+		     struct acc_err *err)
+{
+	struct party_keys *pk = ctx;
+	char path[1200];
+	for (size_t i = 0; i < pk->len; i++)
+		if (strcmp(pk->kf[i].id, party) == 0) {
+			*kf = &pk->kf[i];
+			return 0;
+		}
+	if (pk->len == IMPORT_KEYS_MAX)
+		return acc_err_set(err, ACC_ETOOBIG,
+				   "the file names more than %u parties",
+				   IMPORT_KEYS_MAX);
+	(void)snprintf(path, sizeof path, "%s/%s.key", pk->dir, party);
+	struct acc_err e = {0};
+	int rc = keyfile_load(&pk->kf[pk->len], path, &e);
+	if (rc != 0)
+		return acc_err_set(err, ACC_ENOTFOUND, "party %s: %s", party,
+				   e.msg);
+	/* A key file whose id is not the party's is refused by the build
+	 * (report_csv.h, struct report_signer). */
+	*kf = &pk->kf[pk->len++];
+	return 0;
+}
+
+static void party_keys_free(struct party_keys *pk)
+{
+	for (size_t i = 0; i < pk->len; i++)
+		keyfile_free(&pk->kf[i]);
+	pk->len = 0;
+}
+
 static void where(char *out, size_t n, const char *file, uint64_t line)
 {
 	if (line == 0)
@@ -97,6 +141,10 @@ static int import_reports(int argc, char **argv)
 	    {"csv", "FILE", "the reports, one per row (specs/cli.md §11.2)",
 	     NULL},
 	    {"key", "FILE", "the reporting party's key file", NULL},
+	    {"keys", "DIR",
+	     "sign each row with its party's key, DIR/<party>.key (rows of "
+	     "several parties)",
+	     NULL},
 	    {"node", "URL", "the node (default " CLI_NODE_DEFAULT ")", NULL},
 	    {"wait", NULL, "wait until each report is committed", NULL},
 	    {"dry-run", NULL, "check, build and sign every row; submit nothing",
@@ -108,8 +156,9 @@ static int import_reports(int argc, char **argv)
 	};
 	struct arg_spec s = {
 	    .cmd = "import reports",
-	    .usage = "--csv FILE --key FILE [--node URL] [--wait] [--dry-run] "
-		     "[--chain-id ID]",
+	    .usage =
+		"--csv FILE (--key FILE | --keys DIR) [--node URL] [--wait] "
+		"[--dry-run] [--chain-id ID]",
 	    .about =
 		"Sign and submit one report per row of a CSV file with the "
 		"header\n" REPORT_CSV_HEADER "\n"
@@ -126,17 +175,18 @@ static int import_reports(int argc, char **argv)
 		return ex;
 	const char *node = args_get_or(&s, "node", CLI_NODE_DEFAULT);
 	const char *file = args_get(&s, "csv");
-	const char *keyp = args_get(&s, "key");
+	const char *keyp = args_get(&s, "key"), *keys = args_get(&s, "keys");
 	int dry = args_get(&s, "dry-run") != NULL;
 	int wait = args_get(&s, "wait") != NULL;
 	const char *chain_opt = args_get(&s, "chain-id");
-	if (file == NULL || keyp == NULL) {
-		fprintf(stderr, "accord: import reports: --csv FILE and --key "
-				"FILE are required\n");
+	if (file == NULL || (keyp == NULL) == (keys == NULL)) {
+		fprintf(stderr, "accord: import reports: --csv FILE and one of "
+				"--key FILE and --keys DIR are required\n");
 		return CLI_EXIT_USAGE;
 	}
 	struct acc_err err = {0};
 	struct keyfile kf;
+	struct party_keys *pk = NULL;
 	struct http_client c = {0};
 	struct report_batch b;
 	struct views *vs = NULL;
@@ -144,8 +194,15 @@ static int import_reports(int argc, char **argv)
 	size_t len = 0;
 	int ret = CLI_EXIT_FAIL;
 	memset(&b, 0, sizeof b);
-	if (keyfile_load(&kf, keyp, &err) != 0)
+	memset(&kf, 0, sizeof kf);
+	if (keyp != NULL && keyfile_load(&kf, keyp, &err) != 0)
 		return cli_fail("import", "%s", err.msg);
+	if (keys != NULL) {
+		pk = calloc(1, sizeof *pk);
+		if (pk == NULL)
+			return cli_fail("import", "out of memory");
+		pk->dir = keys;
+	}
 	if (cli_file_read(file, REPORT_CSV_FILE_BYTES_MAX, &text, &len, &err) !=
 	    0) {
 		ret = cli_fail("import", "%s", err.msg);
@@ -181,9 +238,14 @@ static int import_reports(int argc, char **argv)
 			"/v1/agreements; rows are not matched to obligations "
 			"before submitting\n",
 			node);
-	int rc =
-	    report_csv_build(&b, text, len, &kf, chain, cli_now_ms() / 1000u,
-			     served ? view_lookup : NULL, vs, &err);
+	struct report_signer sg = {
+	    .kf = &kf,
+	    .key_for = pk ? party_key : NULL,
+	    .key_ctx = pk,
+	};
+	int rc = report_csv_build_signed(&b, text, len, &sg, chain,
+					 cli_now_ms() / 1000u,
+					 served ? view_lookup : NULL, vs, &err);
 	if (rc == ACC_EINVAL) {
 		char w[1100];
 		for (size_t i = 0; i < b.bad_len; i++) {
@@ -266,6 +328,9 @@ out:
 	free(text);
 	http_client_free(&c);
 	keyfile_free(&kf);
+	if (pk != NULL)
+		party_keys_free(pk);
+	free(pk);
 	return ret;
 }
 

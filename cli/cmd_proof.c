@@ -5,11 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
+#include <errno.h>
+#include <sys/stat.h>
+
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/client.h"
+#include "cli/evidence.h"
 #include "common/hex.h"
 #include "common/merkle.h"
+#include "ledger/checkpoint.h"
+#include "ledger/entry.h"
+#include "ledger/fixed.h"
+#include "ledger/genesis.h"
 
 /* Decode the "proof" array of hashes; ACC_EDECODE / ACC_ETOOBIG. */
 static int proof_hashes(const json_t *j, uint8_t (*out)[MERKLE_HASH_BYTES],
@@ -43,6 +52,124 @@ static void json_print(const json_t *j)
 	free(t);
 }
 
+/* Make dir, or take it when it exists and is empty: evidence is never
+ * written over other files. ACC_EIO, ACC_EDUP. */
+static int evidence_dir_make(const char *dir, struct acc_err *err)
+{
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return acc_err_set(err, ACC_EIO, "%s: %s", dir,
+				   strerror(errno));
+	DIR *dh = opendir(dir);
+	if (dh == NULL)
+		return acc_err_set(err, ACC_EIO, "%s: %s", dir,
+				   strerror(errno));
+	struct dirent *de;
+	int empty = 1;
+	while ((de = readdir(dh)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			empty = 0;
+	(void)closedir(dh);
+	if (!empty)
+		return acc_err_set(err, ACC_EDUP,
+				   "%s is not empty: evidence is saved into "
+				   "a new or empty directory",
+				   dir);
+	return 0;
+}
+
+static int evidence_file_write(const char *dir, const char *name, const void *p,
+			       size_t n, struct acc_err *err)
+{
+	char path[1200];
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >=
+	    sizeof path)
+		return acc_err_set(err, ACC_EIO, "%s: path too long", dir);
+	FILE *f = fopen(path, "wbx");
+	if (f == NULL)
+		return acc_err_set(err, ACC_EIO, "%s: %s", path,
+				   strerror(errno));
+	int bad = fwrite(p, 1, n, f) != n;
+	bad |= fclose(f) != 0;
+	return bad ? acc_err_set(err, ACC_EIO, "%s: cannot write", path) : 0;
+}
+
+/*
+ * --save (specs/cli.md §7.1): the node's checkpoint note, read first so
+ * that the proof is asked for the size its validators cosigned; its text
+ * is parsed here only for the size (proof verify checks the cosignatures
+ * against genesis).
+ */
+static int checkpoint_fetch(struct http_client *c, const char *node,
+			    struct http_resp *r, uint64_t *size,
+			    struct acc_err *err)
+{
+	char url[HTTP_URL_BYTES_MAX];
+	struct note *n = NULL;
+	struct checkpoint cp;
+	int rc;
+	memset(r, 0, sizeof *r);
+	if (http_url(url, node, "/v1/checkpoint") != 0)
+		return acc_err_set(err, ACC_EINVAL, "node URL too long");
+	if ((rc = http_request(c, "GET", url, "text/plain", NULL, NULL, 0, r,
+			       err)) != 0)
+		return rc;
+	if (r->status != 200)
+		return http_resp_error(r, err);
+	if (r->len > NOTE_BYTES_MAX || (n = malloc(sizeof *n)) == NULL)
+		return acc_err_set(err, ACC_ETOOBIG,
+				   "the checkpoint is too large");
+	struct acc_err e = {0};
+	rc = note_parse(n, r->body, r->len, &e);
+	if (rc == 0)
+		rc = checkpoint_text_parse(&cp, n->text, n->text_len, &e);
+	free(n);
+	if (rc != 0)
+		return acc_err_set(err, rc, "the node's checkpoint: %s", e.msg);
+	if (cp.size == 0)
+		return acc_err_set(err, ACC_ERANGE,
+				   "the node's checkpoint is of the empty log");
+	*size = cp.size;
+	return 0;
+}
+
+/* Write the four files of specs/cli.md §7.1. The genesis hash is the
+ * node's (GET /v1/status): proof verify compares it with the genesis file
+ * it is given. */
+static int evidence_save(struct http_client *c, const char *node,
+			 const char *dir, const struct http_resp *note,
+			 uint64_t index, uint64_t size,
+			 const uint8_t leaf[HASH_BYTES],
+			 const uint8_t root[HASH_BYTES],
+			 uint8_t (*proof)[MERKLE_HASH_BYTES], size_t count,
+			 const struct http_resp *entry, struct acc_err *err)
+{
+	struct node_status st;
+	char gh[2 * HASH_BYTES + 2], *pj = NULL;
+	size_t pjl = 0;
+	int rc = client_status(c, node, &st, err);
+	if (rc != 0)
+		return rc;
+	hex_encode(gh, st.genesis_hash, HASH_BYTES);
+	gh[2 * HASH_BYTES] = '\n';
+	gh[2 * HASH_BYTES + 1] = '\0';
+	rc = evidence_proof_format(index, size, leaf, root,
+				   (const uint8_t(*)[MERKLE_HASH_BYTES])proof,
+				   count, &pj, &pjl);
+	if (rc != 0)
+		return acc_err_set(err, rc, "%s", acc_strerror(rc));
+	if ((rc = evidence_file_write(dir, EVIDENCE_NOTE, note->body, note->len,
+				      err)) == 0 &&
+	    (rc = evidence_file_write(dir, EVIDENCE_PROOF, pj, pjl, err)) ==
+		0 &&
+	    (rc = evidence_file_write(dir, EVIDENCE_ENTRY, entry->body,
+				      entry->len, err)) == 0)
+		rc = evidence_file_write(dir, EVIDENCE_GENESIS, gh,
+					 2 * HASH_BYTES + 1, err);
+	free(pj);
+	return rc;
+}
+
 static int cmd_inclusion(int argc, char **argv)
 {
 	struct arg_opt opts[] = {
@@ -56,17 +183,27 @@ static int cmd_inclusion(int argc, char **argv)
 	     "expected root of the tree of that size (default: the node's)",
 	     NULL},
 	    {"json", NULL, "print the proof JSON once it verifies", NULL},
+	    {"save", "DIR",
+	     "prove against the node's cosigned checkpoint and keep the "
+	     "evidence in DIR (new or empty) for proof verify",
+	     NULL},
 	};
 	struct arg_spec s = {
 	    .cmd = "proof inclusion",
-	    .usage = "(--index I | --id HEX) [--size N] [--root HEX] [--node "
-		     "URL] [--json]",
+	    .usage = "(--index I | --id HEX) [--size N | --save DIR] [--root "
+		     "HEX] [--node URL] [--json]",
 	    .about = "Fetch an RFC 9162 inclusion proof and verify it locally "
 		     "(§2.1.3.2);\n"
 		     "also fetch the raw entry and check that its bytes hash "
 		     "to the proven\n"
 		     "leaf. Prints \"verified\" and exits 0, or says what "
-		     "failed and exits 1.",
+		     "failed and exits 1.\n"
+		     "With --save DIR the proof is for the size of the node's "
+		     "checkpoint, and\n"
+		     "DIR keeps " EVIDENCE_NOTE ", " EVIDENCE_PROOF
+		     ", " EVIDENCE_ENTRY " and " EVIDENCE_GENESIS ":\n"
+		     "`accord proof verify DIR --genesis FILE` checks them "
+		     "later with no node.",
 	    .opts = opts,
 	    .opts_len = sizeof opts / sizeof opts[0],
 	};
@@ -77,6 +214,7 @@ static int cmd_inclusion(int argc, char **argv)
 	const char *idx_s = args_get(&s, "index"), *id_s = args_get(&s, "id");
 	const char *size_s = args_get(&s, "size"),
 		   *root_s = args_get(&s, "root");
+	const char *save = args_get(&s, "save");
 	struct acc_err err = {0};
 	uint64_t index = 0, size = 0;
 	uint8_t want_id[HASH_BYTES], want_root[HASH_BYTES];
@@ -98,12 +236,26 @@ static int cmd_inclusion(int argc, char **argv)
 				"64 hex digits\n");
 		return CLI_EXIT_USAGE;
 	}
+	if (save != NULL && size_s != NULL) {
+		fprintf(stderr, "accord: proof inclusion: with --save the size "
+				"is the checkpoint's: no --size\n");
+		return CLI_EXIT_USAGE;
+	}
 	struct http_client c;
 	if (http_client_init(&c, &err) != 0)
 		return cli_fail("proof inclusion", "%s", err.msg);
 	int ret = CLI_EXIT_FAIL;
 	json_t *j = NULL;
+	struct http_resp note = {0}, r = {0};
 	char url[HTTP_URL_BYTES_MAX], sizeq[40] = "";
+	if (save != NULL) {
+		if (evidence_dir_make(save, &err) != 0 ||
+		    checkpoint_fetch(&c, node, &note, &size, &err) != 0) {
+			ret = cli_fail("proof inclusion", "%s", err.msg);
+			goto out;
+		}
+		size_s = "checkpoint";
+	}
 	if (size_s)
 		(void)snprintf(sizeq, sizeof sizeq, "&size=%llu",
 			       (unsigned long long)size);
@@ -164,7 +316,6 @@ static int cmd_inclusion(int argc, char **argv)
 	/* The leaf is the entry: its raw bytes must hash to the proven leaf. */
 	char ref[32];
 	(void)snprintf(ref, sizeof ref, "%llu", (unsigned long long)p_index);
-	struct http_resp r;
 	if (client_entry_raw(&c, node, ref, &r, &err) != 0) {
 		ret = cli_fail("proof inclusion", "fetching entry %s: %s", ref,
 			       err.msg);
@@ -172,13 +323,18 @@ static int cmd_inclusion(int argc, char **argv)
 	}
 	uint8_t got[HASH_BYTES];
 	merkle_leaf_hash(got, r.body, r.len);
-	http_resp_free(&r);
 	if (memcmp(got, leaf, HASH_BYTES) != 0) {
 		ret = cli_fail(
 		    "proof inclusion",
 		    "NOT verified: the bytes of entry %s do not hash to "
 		    "the proven leaf",
 		    ref);
+		goto out;
+	}
+	if (save != NULL &&
+	    evidence_save(&c, node, save, &note, p_index, p_size, leaf, root,
+			  proof, count, &r, &err) != 0) {
+		ret = cli_fail("proof inclusion", "--save: %s", err.msg);
 		goto out;
 	}
 	if (args_get(&s, "json")) {
@@ -192,9 +348,15 @@ static int cmd_inclusion(int argc, char **argv)
 		       "(%zu proof hashes; entry bytes hash to the leaf)\n",
 		       (unsigned long long)p_index, lh,
 		       (unsigned long long)p_size, rh, count);
+		if (save != NULL)
+			printf("evidence saved in %s: check it with no node: "
+			       "accord proof verify %s --genesis FILE\n",
+			       save, save);
 	}
 	ret = CLI_EXIT_OK;
 out:
+	http_resp_free(&note);
+	http_resp_free(&r);
 	json_decref(j);
 	http_client_free(&c);
 	return ret;
@@ -326,6 +488,126 @@ out:
 	return ret;
 }
 
+/* Read DIR/name of at most max bytes into *out (owned). */
+static int evidence_file_read(const char *dir, const char *name, size_t max,
+			      char **out, size_t *len, struct acc_err *err)
+{
+	char path[1200];
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >=
+	    sizeof path)
+		return acc_err_set(err, ACC_EIO, "%s: path too long", dir);
+	return cli_file_read(path, max, out, len, err);
+}
+
+static int cmd_verify(int argc, char **argv)
+{
+	struct arg_opt opts[] = {
+	    {"genesis", "FILE",
+	     "the consortium's genesis file: the only thing trusted", NULL},
+	    {"json", NULL, "print what was verified as JSON", NULL},
+	};
+	struct arg_spec s = {
+	    .cmd = "proof verify",
+	    .usage = "DIR --genesis FILE [--json]",
+	    .about =
+		"Check evidence saved by `accord proof inclusion --save DIR`, "
+		"with no node:\n"
+		"the genesis hash it names is the genesis file's; the "
+		"checkpoint is cosigned\n"
+		"by validators of that genesis holding more than 2/3 of the "
+		"power; the\n"
+		"inclusion proof leads from the entry's leaf hash to the "
+		"cosigned root; the\n"
+		"entry's signatures verify and its signers are in genesis. "
+		"Every file must\n"
+		"be exactly as saved: one changed byte fails. Exit 0 when it "
+		"all holds.",
+	    .opts = opts,
+	    .opts_len = sizeof opts / sizeof opts[0],
+	    .pos_min = 1,
+	    .pos_max = 1,
+	};
+	int ex = args_run(&s, argc, argv);
+	if (ex >= 0)
+		return ex;
+	const char *gpath = args_get(&s, "genesis"), *dir = s.pos[0];
+	if (gpath == NULL) {
+		fprintf(stderr,
+			"accord: proof verify: --genesis FILE is required\n");
+		return CLI_EXIT_USAGE;
+	}
+	struct acc_err err = {0};
+	struct genesis g;
+	if (genesis_load(&g, gpath, &err) != 0)
+		return cli_fail("proof verify", "genesis %s: %s", gpath,
+				err.msg);
+	char *note = NULL, *proof = NULL, *entry = NULL, *gh = NULL;
+	size_t nl = 0, pl = 0, el = 0, gl = 0;
+	int ret = CLI_EXIT_FAIL;
+	struct evidence_verdict *v = malloc(sizeof *v);
+	if (v == NULL) {
+		ret = cli_fail("proof verify", "out of memory");
+		goto out;
+	}
+	if (evidence_file_read(dir, EVIDENCE_NOTE, NOTE_BYTES_MAX, &note, &nl,
+			       &err) != 0 ||
+	    evidence_file_read(dir, EVIDENCE_PROOF, EVIDENCE_PROOF_BYTES_MAX,
+			       &proof, &pl, &err) != 0 ||
+	    evidence_file_read(dir, EVIDENCE_ENTRY, ENTRY_BYTES_MAX, &entry,
+			       &el, &err) != 0 ||
+	    evidence_file_read(dir, EVIDENCE_GENESIS, 256, &gh, &gl, &err) !=
+		0) {
+		ret = cli_fail("proof verify", "%s", err.msg);
+		goto out;
+	}
+	struct incl_evidence ev = {
+	    .note = note,
+	    .note_len = nl,
+	    .proof = proof,
+	    .proof_len = pl,
+	    .entry = (const uint8_t *)entry,
+	    .entry_len = el,
+	    .genesis_hash = gh,
+	    .genesis_hash_len = gl,
+	};
+	if (evidence_check(&g, &ev, v, &err) != 0) {
+		ret = cli_fail("proof verify", "NOT verified: %s/%s", dir,
+			       err.msg);
+		goto out;
+	}
+	char lh[2 * HASH_BYTES + 1], rh[2 * HASH_BYTES + 1], t[TIME_TEXT_BYTES];
+	hex_encode(lh, v->leaf, HASH_BYTES);
+	hex_encode(rh, v->cp.cp.root, HASH_BYTES);
+	fixed_time_format(t, v->cp.time_max);
+	if (args_get(&s, "json"))
+		printf("{\"verified\":true,\"index\":%llu,\"id\":\"%s\","
+		       "\"kind\":\"%s\",\"origin\":\"%s\",\"size\":%llu,"
+		       "\"root\":\"%s\",\"cosigners\":%zu,\"validators\":%zu,"
+		       "\"time\":\"%s\",\"proof_hashes\":%zu}\n",
+		       (unsigned long long)v->index, lh,
+		       entry_kind_name(v->kind), v->cp.cp.origin,
+		       (unsigned long long)v->cp.cp.size, rh, v->cp.signers,
+		       g.validator_count, t, v->proof_hashes);
+	else
+		printf("verified with no node: %s entry %llu (id %s) is in the "
+		       "log of %s of size %llu with root %s, cosigned at %s by "
+		       "%zu of %zu validators (%zu proof hashes; entry bytes "
+		       "hash to the leaf; its signatures verify)\n",
+		       entry_kind_name(v->kind), (unsigned long long)v->index,
+		       lh, v->cp.cp.origin, (unsigned long long)v->cp.cp.size,
+		       rh, t, v->cp.signers, g.validator_count,
+		       v->proof_hashes);
+	ret = CLI_EXIT_OK;
+out:
+	free(v);
+	free(note);
+	free(proof);
+	free(entry);
+	free(gh);
+	genesis_free(&g);
+	return ret;
+}
+
 int cmd_proof(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
@@ -333,6 +615,8 @@ int cmd_proof(int argc, char **argv)
 	     "prove an entry is in the log, and verify"},
 	    {"consistency", cmd_consistency,
 	     "prove a log extends an older one, and verify"},
+	    {"verify", cmd_verify,
+	     "check saved inclusion evidence with no node"},
 	};
 	return cli_sub_run("proof", subs, sizeof subs / sizeof subs[0], argc,
 			   argv);

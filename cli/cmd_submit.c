@@ -69,7 +69,8 @@ int cmd_submit(int argc, char **argv)
 	};
 	struct arg_spec s = {
 	    .cmd = "submit",
-	    .usage = "--key FILE [--node URL] [--wait] [--json] ENTRY.json",
+	    .usage = "--key FILE [--node URL] [--wait] [--chain-id ID] "
+		     "[--sign-only] [--json] ENTRY.json",
 	    .about =
 		"Read an entry in its JSON form (specs/encoding.md; unsigned "
 		"or already\n"
@@ -79,7 +80,11 @@ int cmd_submit(int argc, char **argv)
 		"input.\n"
 		"With --sign-only the signed JSON is printed so that another "
 		"signer can\n"
-		"add theirs (resolutions and governance entries take several).",
+		"add theirs (resolutions and governance entries take "
+		"several); an entry\n"
+		"that already carries the key's signature is refused, so "
+		"that one signer\n"
+		"never counts twice by mistake.",
 	    .opts = opts,
 	    .opts_len = sizeof opts / sizeof opts[0],
 	    .pos_min = 1,
@@ -125,6 +130,20 @@ int cmd_submit(int argc, char **argv)
 		}
 		memcpy(chain, st.chain_id, sizeof chain);
 	}
+	/* specs/cli.md §5: each signer signs once; signing again with the
+	 * same key would replace the signature and hide that another signer
+	 * is still missing. */
+	for (size_t i = 0; i < e.sig_count; i++)
+		if (memcmp(e.sigs[i].key, kf.key.pk, PUBKEY_BYTES) == 0) {
+			char kh[2 * PUBKEY_BYTES + 1];
+			hex_encode(kh, kf.key.pk, PUBKEY_BYTES);
+			ret = cli_fail("submit",
+				       "%s already carries a signature by this "
+				       "key (%.16s…, %s): each signer signs "
+				       "once",
+				       s.pos[0], kh, kf.id);
+			goto out;
+		}
 	if (entry_sign(&e, &kf.key, chain, &err) != 0) {
 		ret = cli_fail("submit", "signing: %s", err.msg);
 		goto out;

@@ -9,6 +9,7 @@
 
 #include "cli/csv.h"
 #include "ledger/fixed.h"
+#include "ledger/genesis.h"
 
 /* One row of GET /v1/compliance, read and type-checked (specs/cli.md
  * §11.3 lists which members a row must have). Strings are borrowed from
@@ -16,7 +17,15 @@
 struct crow {
 	const char *agreement, *title, *party, *scope, *pollutant, *metric,
 	    *unit, *period_start, *period_end, *deadline, *status,
-	    *notation_key, *report, *currency, *payer, *payee;
+	    *notation_key, *report, *currency, *payer, *payee, *closes,
+	    *assessed, *corr_report, *corr_notation_key;
+	/* The compensation's payees when the payer is the payee (§6.3). */
+	const json_t *payees;
+	int capped, has_corr, has_corr_value, has_corr_att, has_default;
+	int64_t default_value, corr_value;
+	json_int_t corr_attestations;
+	/* The party's display name from genesis, or NULL. */
+	const char *party_name;
 	int has_grace, has_byear, has_bvalue, has_reported, has_late, has_att,
 	    has_att_req, has_shortfall, has_comp, late;
 	json_int_t grace_days, baseline_year, attestations,
@@ -94,7 +103,11 @@ static int row_read(const json_t *row, size_t i, struct crow *r,
 	    (rc = get_str(row, i, "deadline", 0, &r->deadline, err)) ||
 	    (rc = get_str(row, i, "notation_key", 0, &r->notation_key, err)) ||
 	    (rc = get_str(row, i, "report", 0, &r->report, err)) ||
+	    (rc = get_str(row, i, "reporting_closes", 0, &r->closes, err)) ||
+	    (rc = get_str(row, i, "assessed", 0, &r->assessed, err)) ||
 	    (rc = get_qty(row, i, "target", 1, &has, &r->target, err)) ||
+	    (rc = get_qty(row, i, "default_value", 0, &r->has_default,
+			  &r->default_value, err)) ||
 	    (rc = get_qty(row, i, "baseline_value", 0, &r->has_bvalue,
 			  &r->baseline_value, err)) ||
 	    (rc = get_qty(row, i, "reported", 0, &r->has_reported, &r->reported,
@@ -130,8 +143,50 @@ static int row_read(const json_t *row, size_t i, struct crow *r,
 		    (rc = get_str(c, i, "payer", 0, &r->payer, err)) ||
 		    (rc = get_str(c, i, "payee", 0, &r->payee, err)))
 			return rc;
+		const json_t *p = json_object_get(c, "payees");
+		if (p != NULL && !json_is_null(p)) {
+			if (!json_is_array(p))
+				return bad(err, i, "payees", "is not an array");
+			for (size_t k = 0; k < json_array_size(p); k++)
+				if (!json_is_string(json_array_get(p, k)))
+					return bad(err, i, "payees",
+						   "holds a non-string");
+			r->payees = p;
+		}
+		const json_t *cap = json_object_get(c, "capped");
+		if (cap != NULL && !json_is_null(cap)) {
+			if (!json_is_boolean(cap))
+				return bad(err, i, "capped",
+					   "is not a boolean");
+			r->capped = json_is_true(cap);
+		}
+	}
+	/* A correction awaiting verification (specs/compliance.md §6.1). */
+	c = json_object_get(row, "correction");
+	if (c != NULL && !json_is_null(c)) {
+		if (!json_is_object(c))
+			return bad(err, i, "correction", "is not an object");
+		if ((rc = get_str(c, i, "report", 1, &r->corr_report, err)) ||
+		    (rc = get_qty(c, i, "reported", 0, &r->has_corr_value,
+				  &r->corr_value, err)) ||
+		    (rc = get_str(c, i, "notation_key", 0,
+				  &r->corr_notation_key, err)) ||
+		    (rc = get_int(c, i, "attestations", &r->has_corr_att,
+				  &r->corr_attestations, err)))
+			return rc;
+		r->has_corr = 1;
 	}
 	return 0;
+}
+
+/* The display name genesis gives a party, or NULL. */
+static const char *party_name(const struct genesis *g, const char *id)
+{
+	for (size_t k = 0; g != NULL && k < g->party_count; k++)
+		if (strcmp(g->parties[k].id, id) == 0)
+			return g->parties[k].name[0] ? g->parties[k].name
+						     : NULL;
+	return NULL;
 }
 
 size_t compliance_text_cols(const char *s)
@@ -199,14 +254,16 @@ enum {
 	T_STATUS,
 	T_SHORTFALL,
 	T_COMPENSATION,
+	T_NOTES, /* only when a row has a note */
 	T_COLS
 };
 static const char *const t_head[T_COLS] = {
-    "agreement", "party",    "scope", "pollutant", "metric",	"period",
-    "target",	 "reported", "att.",  "status",	   "shortfall", "compensation",
+    "agreement", "party",	 "scope",    "pollutant", "metric",
+    "period",	 "target",	 "reported", "att.",	  "status",
+    "shortfall", "compensation", "notes",
 };
 /* Numbers are right-aligned. */
-static const int t_right[T_COLS] = {0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 1, 1};
+static const int t_right[T_COLS] = {0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 1, 1, 0};
 
 /* Bytes of a cell: COMPLIANCE_CELL_COLS_MAX characters of up to 4 bytes,
  * the "…" and a NUL. */
@@ -215,7 +272,7 @@ static const int t_right[T_COLS] = {0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 1, 1};
 /* Copy s into out[CELL_BYTES] for a terminal: control characters (C0,
  * DEL, C1) become '?', and text wider than max columns is cut at a
  * character boundary and ends in "…". */
-static void cell_set(char *out, const char *s, size_t max)
+static void cell_set_n(char *out, size_t cap, const char *s, size_t max)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t o = 0, cols = 0;
@@ -236,7 +293,7 @@ static void cell_set(char *out, const char *s, size_t max)
 			n = 2;
 		}
 		size_t w = compliance_text_cols(ch);
-		if (cols + w > max || o + strlen(ch) + 4 >= CELL_BYTES) {
+		if (cols + w > max || o + strlen(ch) + 4 >= cap) {
 			/* Make room for the ellipsis within max columns. */
 			while (o > 0 && cols + 1 > max) {
 				do
@@ -255,6 +312,11 @@ static void cell_set(char *out, const char *s, size_t max)
 		p += n;
 	}
 	out[o] = '\0';
+}
+
+static void cell_set(char *out, const char *s, size_t max)
+{
+	cell_set_n(out, CELL_BYTES, s, max);
 }
 
 static void cellf(char *out, const char *fmt, ...)
@@ -310,7 +372,11 @@ static void row_cells(const struct crow *r, char cells[T_COLS][CELL_BYTES])
 {
 	char a[128], b[128];
 	cellf(cells[T_AGREEMENT], "%.12s", r->agreement);
-	cell_set(cells[T_PARTY], r->party, COMPLIANCE_CELL_COLS_MAX);
+	if (r->party_name != NULL)
+		cellf(cells[T_PARTY], "%.32s (%.100s)", r->party,
+		      r->party_name);
+	else
+		cell_set(cells[T_PARTY], r->party, COMPLIANCE_CELL_COLS_MAX);
 	cell_set(cells[T_SCOPE], r->scope[0] ? r->scope : "-",
 		 COMPLIANCE_CELL_COLS_MAX);
 	cell_set(cells[T_POLLUTANT], r->pollutant, COMPLIANCE_CELL_COLS_MAX);
@@ -342,7 +408,14 @@ static void row_cells(const struct crow *r, char cells[T_COLS][CELL_BYTES])
 		cellf(cells[T_ATT], "%lld", (long long)r->attestations);
 	else
 		cellf(cells[T_ATT], "-");
-	cellf(cells[T_STATUS], "%.32s%s", r->status, r->late ? " (late)" : "");
+	/* A pending row says until when: after the close of reporting it
+	 * is not_reported, assessed at the default (compliance.md §6.1). */
+	if (strcmp(r->status, "pending") == 0 && r->closes != NULL)
+		cellf(cells[T_STATUS], "pending%s until %.10s",
+		      r->late ? " (late)" : "", r->closes);
+	else
+		cellf(cells[T_STATUS], "%.32s%s", r->status,
+		      r->late ? " (late)" : "");
 	if (r->has_shortfall)
 		qty_unit(a, sizeof a, r->shortfall, r->unit);
 	else
@@ -352,13 +425,115 @@ static void row_cells(const struct crow *r, char cells[T_COLS][CELL_BYTES])
 	if (r->has_comp && r->comp_amount != 0) {
 		char v[QTY_TEXT_BYTES_MAX];
 		fixed_milli_format(v, r->comp_amount);
-		(void)snprintf(b, sizeof b, "%s %.8s%s%.32s", v, r->currency,
-			       r->payee ? " to " : "",
-			       r->payee ? r->payee : "");
+		/* Capped amounts are at least what is shown; shared ones
+		 * name how many share them (the notes list who). */
+		if (r->payees != NULL)
+			(void)snprintf(b, sizeof b, "%s%s %.8s shared by %zu",
+				       r->capped ? "≥ " : "", v, r->currency,
+				       json_array_size(r->payees));
+		else
+			(void)snprintf(b, sizeof b, "%s%s %.8s%s%.32s",
+				       r->capped ? "≥ " : "", v, r->currency,
+				       r->payee ? " to " : "",
+				       r->payee ? r->payee : "");
 	} else {
 		(void)snprintf(b, sizeof b, "-");
 	}
 	cell_set(cells[T_COMPENSATION], b, COMPLIANCE_CELL_COLS_MAX);
+	cells[T_NOTES][0] = '\0';
+}
+
+/* Kinds of note a row can carry, in the order they are listed. */
+enum { N_CORRECTION, N_DEFAULT, N_SHARED, N_CAPPED, N_KINDS };
+
+static int note_has(const struct crow *r, int kind)
+{
+	switch (kind) {
+	case N_CORRECTION:
+		return r->has_corr;
+	case N_DEFAULT:
+		return r->assessed != NULL &&
+		       strcmp(r->assessed, "default") == 0;
+	case N_SHARED:
+		return r->has_comp && r->comp_amount != 0 && r->payees != NULL;
+	default:
+		return r->has_comp && r->capped;
+	}
+}
+
+/* The text of one note (specs/cli.md §11.3), for a terminal. */
+static void note_text(char *out, size_t n, const struct crow *r, int kind)
+{
+	char a[QTY_TEXT_BYTES_MAX + 24], t[600];
+	size_t o = 0;
+	switch (kind) {
+	case N_CORRECTION:
+		if (r->has_corr_value)
+			qty_unit(a, sizeof a, r->corr_value, r->unit);
+		else
+			(void)snprintf(a, sizeof a, "%.16s",
+				       r->corr_notation_key
+					   ? r->corr_notation_key
+					   : "no value");
+		(void)snprintf(t, sizeof t,
+			       "a correction awaiting verification: %s "
+			       "(report %.12s…, %lld attestation%s); the row "
+			       "follows the verified report until a verifier "
+			       "attests it",
+			       a, r->corr_report,
+			       (long long)r->corr_attestations,
+			       r->corr_attestations == 1 ? "" : "s");
+		break;
+	case N_DEFAULT:
+		if (r->has_default)
+			qty_unit(a, sizeof a, r->default_value, r->unit);
+		else
+			(void)snprintf(a, sizeof a, "?");
+		(void)snprintf(t, sizeof t,
+			       "no verified figure when reporting closed%s%.20s"
+			       "%s: assessed at the default, %s%s",
+			       r->closes ? " (" : "",
+			       r->closes ? r->closes : "", r->closes ? ")" : "",
+			       a,
+			       strcmp(r->status, "unverified") == 0
+				   ? ", or the party's own unverified figure "
+				     "if worse"
+				   : "");
+		break;
+	case N_SHARED:
+		o = (size_t)snprintf(t, sizeof t,
+				     "the payer is the payee and never owes "
+				     "itself: owed in equal shares to");
+		for (size_t k = 0;
+		     k < json_array_size(r->payees) && o < sizeof t - 40; k++)
+			o += (size_t)snprintf(
+			    t + o, sizeof t - o, "%s %.32s", k ? "," : "",
+			    json_string_value(json_array_get(r->payees, k)));
+		break;
+	default:
+		(void)snprintf(t, sizeof t,
+			       "capped at 10^12: the amount computed is "
+			       "larger");
+		break;
+	}
+	char scope[4 * 40 + 8];
+	cell_set_n(scope, sizeof scope, r->scope, 40);
+	char body[4 * 300 + 8];
+	cell_set_n(body, sizeof body, t, 300);
+	(void)snprintf(out, n, "%.12s %.32s%s%s: %s", r->agreement, r->party,
+		       r->scope[0] ? " " : "", r->scope[0] ? scope : "", body);
+}
+
+/* Set the notes cell "[k][k+1]…" of a row whose first note is number
+ * *next; advances *next. */
+static void notes_cell(char *cell, const struct crow *r, size_t *next)
+{
+	size_t o = 0;
+	cell[0] = '\0';
+	for (int k = 0; k < N_KINDS; k++)
+		if (note_has(r, k) && o + 16 < CELL_BYTES)
+			o += (size_t)snprintf(cell + o, CELL_BYTES - o, "[%zu]",
+					      (*next)++);
 }
 
 static void pad(FILE *f, size_t n)
@@ -368,9 +543,12 @@ static void pad(FILE *f, size_t n)
 }
 
 static void line_print(FILE *f, char cells[T_COLS][CELL_BYTES],
-		       const size_t *width)
+		       const size_t *width, size_t ncols)
 {
-	for (size_t c = 0; c < T_COLS; c++) {
+	/* A row without notes ends at its compensation. */
+	if (ncols == T_COLS && cells[T_NOTES][0] == '\0')
+		ncols--;
+	for (size_t c = 0; c < ncols; c++) {
 		size_t w = compliance_text_cols(cells[c]);
 		size_t gap = width[c] > w ? width[c] - w : 0;
 		if (c > 0)
@@ -379,7 +557,7 @@ static void line_print(FILE *f, char cells[T_COLS][CELL_BYTES],
 			pad(f, gap);
 		fputs(cells[c], f);
 		/* No trailing blanks at the end of a line. */
-		if (!t_right[c] && c + 1 < T_COLS)
+		if (!t_right[c] && c + 1 < ncols)
 			pad(f, gap);
 	}
 	fputc('\n', f);
@@ -391,9 +569,21 @@ static const char *const statuses[] = {
     "disputed", "not_reported", "superseded",
 };
 
-int compliance_table_print(FILE *f, const json_t *rows, struct acc_err *err)
+/* Read row i and name its party from genesis. */
+static int row_get(const json_t *rows, size_t i, const struct genesis *g,
+		   struct crow *r, struct acc_err *err)
 {
-	size_t n = json_array_size(rows), width[T_COLS];
+	int rc = row_read(json_array_get(rows, i), i, r, err);
+	if (rc == 0)
+		r->party_name = party_name(g, r->party);
+	return rc;
+}
+
+int compliance_table_write(FILE *f, const json_t *rows, const struct genesis *g,
+			   struct acc_err *err)
+{
+	size_t n = json_array_size(rows), width[T_COLS], next = 1;
+	size_t ncols = T_COLS - 1;
 	struct crow r;
 	int rc = 0;
 	if (!json_is_array(rows))
@@ -407,9 +597,12 @@ int compliance_table_print(FILE *f, const json_t *rows, struct acc_err *err)
 	for (size_t c = 0; c < T_COLS; c++)
 		width[c] = compliance_text_cols(t_head[c]);
 	for (size_t i = 0; i < n; i++) {
-		if ((rc = row_read(json_array_get(rows, i), i, &r, err)) != 0)
+		if ((rc = row_get(rows, i, g, &r, err)) != 0)
 			goto out;
 		row_cells(&r, cells);
+		notes_cell(cells[T_NOTES], &r, &next);
+		if (cells[T_NOTES][0] != '\0')
+			ncols = T_COLS;
 		for (size_t c = 0; c < T_COLS; c++) {
 			size_t w = compliance_text_cols(cells[c]);
 			if (w > width[c])
@@ -418,11 +611,13 @@ int compliance_table_print(FILE *f, const json_t *rows, struct acc_err *err)
 	}
 	for (size_t c = 0; c < T_COLS; c++)
 		cell_set(cells[c], t_head[c], COMPLIANCE_CELL_COLS_MAX);
-	line_print(f, cells, width);
+	line_print(f, cells, width, ncols);
+	next = 1;
 	for (size_t i = 0; i < n; i++) {
-		(void)row_read(json_array_get(rows, i), i, &r, err);
+		(void)row_get(rows, i, g, &r, err);
 		row_cells(&r, cells);
-		line_print(f, cells, width);
+		notes_cell(cells[T_NOTES], &r, &next);
+		line_print(f, cells, width, ncols);
 	}
 	if (n == 0) {
 		fputs("(no obligations)\n", f);
@@ -431,7 +626,7 @@ int compliance_table_print(FILE *f, const json_t *rows, struct acc_err *err)
 	/* The titles, once per agreement, in order of first appearance. */
 	fputc('\n', f);
 	for (size_t i = 0; i < n; i++) {
-		(void)row_read(json_array_get(rows, i), i, &r, err);
+		(void)row_get(rows, i, g, &r, err);
 		int seen = 0;
 		for (size_t k = 0; k < i && !seen; k++) {
 			const char *a = json_string_value(json_object_get(
@@ -441,12 +636,27 @@ int compliance_table_print(FILE *f, const json_t *rows, struct acc_err *err)
 		if (seen)
 			continue;
 		char t[4 * 100 + 8];
-		cell_set(t, r.title ? r.title : "", 100);
+		cell_set_n(t, sizeof t, r.title ? r.title : "", 100);
 		fprintf(f, "%.12s  %s\n", r.agreement, t);
+	}
+	/* The notes, numbered as in the notes column. */
+	if (ncols == T_COLS) {
+		fputc('\n', f);
+		next = 1;
+		for (size_t i = 0; i < n; i++) {
+			(void)row_get(rows, i, g, &r, err);
+			for (int k = 0; k < N_KINDS; k++) {
+				char t[2048];
+				if (!note_has(&r, k))
+					continue;
+				note_text(t, sizeof t, &r, k);
+				fprintf(f, "[%zu] %s\n", next++, t);
+			}
+		}
 	}
 	size_t count[sizeof statuses / sizeof statuses[0]] = {0}, other = 0;
 	for (size_t i = 0; i < n; i++) {
-		(void)row_read(json_array_get(rows, i), i, &r, err);
+		(void)row_get(rows, i, g, &r, err);
 		size_t s = 0;
 		while (s < sizeof statuses / sizeof statuses[0] &&
 		       strcmp(statuses[s], r.status) != 0)
@@ -471,6 +681,11 @@ out:
 	return rc;
 }
 
+int compliance_table_print(FILE *f, const json_t *rows, struct acc_err *err)
+{
+	return compliance_table_write(f, rows, NULL, err);
+}
+
 static void csv_qty(FILE *f, int has, int64_t milli)
 {
 	char v[QTY_TEXT_BYTES_MAX] = "";
@@ -487,7 +702,19 @@ static void csv_int(FILE *f, int has, json_int_t v)
 	csv_field_write_sep(f, t, 0);
 }
 
-int compliance_csv_print(FILE *f, const json_t *rows, struct acc_err *err)
+/* The payees joined by ';', or "" (into out[n]). */
+static void payees_join(char *out, size_t n, const json_t *payees)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (size_t k = 0; k < json_array_size(payees) && o + 1 < n; k++)
+		o += (size_t)snprintf(
+		    out + o, n - o, "%s%s", k ? ";" : "",
+		    json_string_value(json_array_get(payees, k)));
+}
+
+int compliance_csv_write(FILE *f, const json_t *rows, const struct genesis *g,
+			 struct acc_err *err)
 {
 	struct crow r;
 	int rc;
@@ -495,12 +722,13 @@ int compliance_csv_print(FILE *f, const json_t *rows, struct acc_err *err)
 		return acc_err_set(err, ACC_EDECODE,
 				   "compliance: \"rows\" is not an array");
 	for (size_t i = 0; i < json_array_size(rows); i++)
-		if ((rc = row_read(json_array_get(rows, i), i, &r, err)) != 0)
+		if ((rc = row_get(rows, i, g, &r, err)) != 0)
 			return rc;
 	fputs(COMPLIANCE_CSV_HEADER, f);
 	csv_record_end(f);
 	for (size_t i = 0; i < json_array_size(rows); i++) {
-		(void)row_read(json_array_get(rows, i), i, &r, err);
+		char payees[64 * 34];
+		(void)row_get(rows, i, g, &r, err);
 		csv_field_write_sep(f, r.agreement, 1);
 		csv_field_write_sep(f, r.title, 0);
 		csv_field_write_sep(f, r.party, 0);
@@ -528,9 +756,27 @@ int compliance_csv_print(FILE *f, const json_t *rows, struct acc_err *err)
 		csv_field_write_sep(f, r.currency, 0);
 		csv_field_write_sep(f, r.payer, 0);
 		csv_field_write_sep(f, r.payee, 0);
+		/* The columns of issue 10 (specs/cli.md §11.3). */
+		payees_join(payees, sizeof payees, r.payees);
+		csv_field_write_sep(f, payees, 0);
+		csv_field_write_sep(
+		    f, r.has_comp ? (r.capped ? "true" : "false") : "", 0);
+		csv_field_write_sep(f, r.closes, 0);
+		csv_qty(f, r.has_default, r.default_value);
+		csv_field_write_sep(f, r.assessed, 0);
+		csv_field_write_sep(f, r.corr_report, 0);
+		csv_qty(f, r.has_corr_value, r.corr_value);
+		csv_field_write_sep(f, r.corr_notation_key, 0);
+		csv_int(f, r.has_corr_att, r.corr_attestations);
+		csv_field_write_sep(f, r.party_name, 0);
 		csv_record_end(f);
 	}
 	return 0;
+}
+
+int compliance_csv_print(FILE *f, const json_t *rows, struct acc_err *err)
+{
+	return compliance_csv_write(f, rows, NULL, err);
 }
 
 int compliance_json_print(FILE *f, const json_t *j, struct acc_err *err)

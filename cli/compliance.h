@@ -12,13 +12,18 @@
 #include "cli/http.h"
 #include "common/error.h"
 
+struct genesis;
+
 /* The CSV header of compliance rows (specs/cli.md §11.3). */
 #define COMPLIANCE_CSV_HEADER                                             \
 	"agreement,title,party,scope,pollutant,metric,unit,period_start," \
 	"period_end,deadline,grace_days,baseline_year,baseline_value,"    \
 	"target,reported,notation_key,report,late,attestations,"          \
 	"attestations_required,status,shortfall,compensation_amount,"     \
-	"compensation_currency,compensation_payer,compensation_payee"
+	"compensation_currency,compensation_payer,compensation_payee,"    \
+	"compensation_payees,compensation_capped,reporting_closes,"       \
+	"default_value,assessed,correction_report,correction_reported,"   \
+	"correction_notation_key,correction_attestations,party_name"
 
 /* Widest a table cell gets, in terminal columns; longer text is cut and
  * ends in "…". */
@@ -56,10 +61,19 @@ int compliance_fetch(struct http_client *c, const char *node, const char *party,
  */
 int compliance_table_print(FILE *f, const json_t *rows, struct acc_err *err);
 
+/* The same, with the display name genesis g gives each party next to its
+ * id (g may be NULL: ids only). g is borrowed for the call. */
+int compliance_table_write(FILE *f, const json_t *rows, const struct genesis *g,
+			   struct acc_err *err);
+
 /* Print rows as CSV: COMPLIANCE_CSV_HEADER, then one record per row
  * (quantities as exact decimals, null as an empty field). Errors as for
  * the table. */
 int compliance_csv_print(FILE *f, const json_t *rows, struct acc_err *err);
+
+/* The same, with the party_name column filled from g (may be NULL). */
+int compliance_csv_write(FILE *f, const json_t *rows, const struct genesis *g,
+			 struct acc_err *err);
 
 /* Print j indented, quantities in their short form, and a newline. */
 int compliance_json_print(FILE *f, const json_t *j, struct acc_err *err);

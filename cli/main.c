@@ -25,6 +25,7 @@ static const struct cli_sub commands[] = {
      "where every obligation stands: table, JSON or CSV"},
     {"import", cmd_import, "sign and submit reports from a CSV file"},
     {"export", cmd_export, "agreements, reports or compliance as CSV/JSON"},
+    {"genesis", cmd_genesis, "the hash of a genesis file, as published"},
 };
 
 static void usage(FILE *f)

@@ -321,7 +321,7 @@ static int row_parse(struct entry *e, const struct colmap *m,
 	if (p < 0)
 		problem(msg,
 			"pollutant \"%s\" is not one of PM2.5 PM10 SO2 NO2 O3 "
-			"NOx VOCs CO2",
+			"NOx VOCs CO2 CO2e CH4 N2O HFCs PFCs SF6",
 			shown(shownbuf, s));
 	else
 		r->pollutant = (uint8_t)p;
@@ -379,12 +379,17 @@ static int row_parse(struct entry *e, const struct colmap *m,
 	s = trimmed(word, sizeof word, col(m, rec, C_UNIT));
 	int u = unit_parse(s);
 	if (u < 0)
-		problem(msg, "unit \"%s\" is not one of µg/m³ (or ug/m3) t %%",
+		problem(msg,
+			"unit \"%s\" is not one of µg/m³ (or ug/m3) t %% "
+			"t CO2e, kt CO2e, Mt CO2e",
 			shown(shownbuf, s));
-	else if (mt >= 0 && metric_unit(mt) != u)
-		problem(msg, "unit %s does not match metric %s (expected %s)",
-			unit_name(u), metric_name(mt),
-			unit_name(metric_unit(mt)));
+	/* specs/encoding.md §3.1: the units a pollutant and metric take. */
+	else if (mt >= 0 && p >= 0 && !report_unit_valid(p, mt, u))
+		problem(msg,
+			"unit %s does not match metric %s of %s (expected "
+			"%s)",
+			unit_name(u), metric_name(mt), pollutant_name(p),
+			unit_name(obligation_unit(p, mt)));
 	else
 		r->unit = (uint8_t)u;
 
@@ -522,7 +527,7 @@ static int superseded_at(const json_t *view, report_agreement_lookup_fn lookup,
 /*
  * specs/cli.md §11.2 "matched before submitting": the rules of
  * specs/compliance.md a report must pass (R12 active, R13 an obligation,
- * R14 not superseded, R16 window open), as far as the node's views of
+ * R14 not superseded; R16 refuses nothing), as far as the node's views of
  * the agreements let the client see them. Problems go to msg; a lookup
  * failure is returned.
  */
@@ -601,19 +606,44 @@ static int agreement_match(const json_t *view, const struct report *r,
 			hex, ts);
 		return 0;
 	}
-	/* R16: a report is accepted until deadline + grace_days·86400
-	 * inclusive (late after the deadline). */
-	uint64_t closes = deadline + (uint64_t)grace * 86400u;
-	if (closes > TIME_MAX)
-		closes = TIME_MAX;
-	if (time_s > closes) {
-		fixed_time_format(ts, closes);
-		problem(msg,
-			"the reporting window of this obligation closed at %s "
-			"(deadline %s + %lld days of grace)",
-			ts, d, (long long)grace);
-	}
+	/* R16: no window refuses a report; one after the deadline is
+	 * recorded as late (specs/compliance.md §6.5). */
+	(void)time_s;
 	return 0;
+}
+
+/*
+ * The key that signs a row (specs/cli.md §11.2, --keys): the signer's one
+ * key, or the key of the row's party. NULL with a problem recorded when
+ * the party has none, or a key that is not that party's; *rc set when the
+ * lookup itself failed (the build stops).
+ */
+static const struct keyfile *row_key(const struct report_signer *sg,
+				     const char *party, struct rowmsg *msg,
+				     int *rc, struct acc_err *err)
+{
+	const struct keyfile *kf = NULL;
+	struct acc_err kerr = {0};
+	*rc = 0;
+	if (sg->key_for == NULL)
+		return sg->kf;
+	int krc = sg->key_for(sg->key_ctx, party, &kf, &kerr);
+	if (krc == ACC_ENOTFOUND) {
+		problem(msg, "%s", kerr.msg);
+		return NULL;
+	}
+	if (krc != 0) {
+		*rc = acc_err_set(err, krc, "%s", kerr.msg);
+		return NULL;
+	}
+	if (strcmp(kf->role, "party") != 0 || strcmp(kf->id, party) != 0) {
+		problem(msg,
+			"party %s: its key file is %s's (role %s); a report "
+			"is signed by the party it is about",
+			party, kf->id, kf->role);
+		return NULL;
+	}
+	return kf;
 }
 
 int report_csv_build(struct report_batch *b, const char *text, size_t len,
@@ -621,6 +651,18 @@ int report_csv_build(struct report_batch *b, const char *text, size_t len,
 		     uint64_t time_s, report_agreement_lookup_fn lookup,
 		     void *lookup_ctx, struct acc_err *err)
 {
+	struct report_signer sg = {.kf = kf};
+	return report_csv_build_signed(b, text, len, &sg, chain_id, time_s,
+				       lookup, lookup_ctx, err);
+}
+
+int report_csv_build_signed(struct report_batch *b, const char *text,
+			    size_t len, const struct report_signer *sg,
+			    const char *chain_id, uint64_t time_s,
+			    report_agreement_lookup_fn lookup, void *lookup_ctx,
+			    struct acc_err *err)
+{
+	const struct keyfile *kf = sg->key_for ? NULL : sg->kf;
 	struct csv_reader rd;
 	struct csv_record rec;
 	struct colmap map;
@@ -714,8 +756,16 @@ int report_csv_build(struct report_batch *b, const char *text, size_t len,
 		}
 		/* Sign and encode even when an earlier row was bad: encoding
 		 * checks the bounds (lengths, UTF-8) this row may break. */
-		if (msg.count == 0 && kf != NULL &&
-		    entry_sign(&row.e, &kf->key, chain_id, &cerr) != 0)
+		const struct keyfile *rk = NULL;
+		if (msg.count == 0) {
+			rk = row_key(sg, row.e.report.party, &msg, &rc, err);
+			if (rc != 0) {
+				entry_free(&row.e);
+				goto fail;
+			}
+		}
+		if (msg.count == 0 && rk != NULL &&
+		    entry_sign(&row.e, &rk->key, chain_id, &cerr) != 0)
 			problem(&msg, "%s", cerr.msg);
 		if (msg.count == 0 &&
 		    entry_encode(&row.e, &row.bytes, &row.len, &cerr) != 0)

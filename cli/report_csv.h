@@ -88,6 +88,31 @@ int report_csv_build(struct report_batch *b, const char *text, size_t len,
 		     uint64_t time_s, report_agreement_lookup_fn lookup,
 		     void *lookup_ctx, struct acc_err *err);
 
+/*
+ * The key of a row's party (accord import --keys DIR): 0 with *kf borrowed
+ * until report_csv_build_signed returns; ACC_ENOTFOUND when the party has
+ * no key (the row is bad; err says why); any other code stops the build.
+ */
+typedef int (*report_key_lookup_fn)(void *ctx, const char *party,
+				    const struct keyfile **kf,
+				    struct acc_err *err);
+
+/* Who signs the rows: one key file (kf), or with key_for the key of each
+ * row's party, which must be a party key with that party's id. */
+struct report_signer {
+	const struct keyfile *kf;
+	report_key_lookup_fn key_for;
+	void *key_ctx;
+};
+
+/* report_csv_build with the signer sg: each row signed by its party's key
+ * when sg->key_for is set (rows of several parties in one file). */
+int report_csv_build_signed(struct report_batch *b, const char *text,
+			    size_t len, const struct report_signer *sg,
+			    const char *chain_id, uint64_t time_s,
+			    report_agreement_lookup_fn lookup, void *lookup_ctx,
+			    struct acc_err *err);
+
 void report_batch_free(struct report_batch *b);
 
 /* Write REPORT_CSV_HEADER and CRLF. */

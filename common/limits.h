@@ -10,7 +10,7 @@
 #define NAME_BYTES_MAX 128u              /* names, scopes, units, methods */
 #define URI_BYTES_MAX 1024u              /* legal text URI, data sources */
 #define LIST_ITEMS_MAX 256u              /* any list inside one entry */
-#define OBLIGATIONS_MAX 256u             /* obligations in one agreement */
+#define OBLIGATIONS_MAX 1024u /* obligations in one agreement (encoding §2.4) */
 #define GENESIS_BYTES_MAX (1024u * 1024u) /* the genesis JSON file */
 #define PARTIES_MAX 256u
 #define VALIDATORS_MAX 128u

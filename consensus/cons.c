@@ -44,6 +44,7 @@ struct slot {
 	bool prevote_timer;   /* rule 34 fired */
 	bool precommit_timer; /* rule 47 fired */
 	bool rule36_done;     /* rule 36 fired */
+	bool proposal_evidenced; /* a conflicting proposal was reported */
 	struct vote_rec *votes[2]; /* [PREVOTES], [PRECOMMITS]: n each */
 };
 
@@ -416,7 +417,24 @@ static void height_enter(struct cons *s, uint64_t height)
 		slot_clear(s, &s->slots[i]);
 	memset(s->seen_round, 0, s->n * sizeof *s->seen_round);
 	s->round = 0;
+	/* Entering the height we last signed in (at a restart, or again
+	 * after re-deciding blocks the stored chain lost): resume its round
+	 * with our lock (spec "Signing state"). Dropping the lock could make
+	 * a correct node prevote against it. validValue restarts at the
+	 * lock. */
+	const struct cons_signstate *rec = &s->rec;
+	if (rec->step != 0 && rec->height == height) {
+		s->round = rec->round;
+		s->locked_round = rec->locked_round;
+		memcpy(s->locked_hash, rec->locked_hash, HASH_BYTES);
+		if (rec->has_polka)
+			s->polka = rec->polka;
+		s->valid_round = rec->locked_round;
+		memcpy(s->valid_hash, rec->locked_hash, HASH_BYTES);
+	}
 }
+
+static void record_recount(struct cons *s);
 
 /* Rule 49-54 (and a verified catch-up certificate): decide, then go to
  * the next height, StartRound(0). */
@@ -431,7 +449,8 @@ static void decide(struct cons *s, const struct cons_cert *cert)
 	a->height = c->height;
 	a->round = c->round;
 	height_enter(s, s->height + 1);
-	start_round(s, 0);
+	start_round(s, s->round);
+	record_recount(s);
 	s->replay_due = s->future_len > 0;
 }
 
@@ -676,11 +695,21 @@ static int msg_accept(struct cons *s, const struct cons_msg *m, bool valid,
 
 	if (m->type == CONS_MSG_PROPOSAL) {
 		/* The first proposal of a round stands; a second one from an
-		 * equivocating proposer is ignored. */
+		 * equivocating proposer is ignored, and reported once (spec
+		 * "Evidence"). */
 		if (!sl->has_proposal) {
 			sl->has_proposal = true;
 			sl->proposal = *m;
 			sl->proposal_valid = valid;
+		} else if (!sl->proposal_evidenced &&
+			   (memcmp(sl->proposal.hash, m->hash, HASH_BYTES) != 0 ||
+			    sl->proposal.valid_round != m->valid_round)) {
+			struct cons_action *a = emit(s, CONS_ACT_EVIDENCE, true);
+			if (a != NULL) {
+				sl->proposal_evidenced = true;
+				a->msg = sl->proposal;
+				a->msg2 = *m;
+			}
 		}
 		return 0;
 	}
@@ -845,8 +874,14 @@ static void on_tick(struct cons *s)
 static void on_start(struct cons *s)
 {
 	start_round(s, s->round);
-	/* After a restart, what we signed at this height counts again and
-	 * is re-sent by gossip. */
+	record_recount(s);
+}
+
+/* After a restart, what we signed at this height counts again and is
+ * re-sent by gossip; so do the prevotes behind our lock, which others may
+ * need (spec "Signing state"). */
+static void record_recount(struct cons *s)
+{
 	for (int k = 0; k < 3; k++)
 		if (s->rec.has[k] && s->rec.last[k].height == s->height)
 			(void)msg_accept(s, &s->rec.last[k], true, true);
@@ -1007,24 +1042,14 @@ int cons_init(struct cons **out, const struct cons_config *cfg,
 	s->max_ms = cfg->timeout_max_ms;
 	s->unsafe_majority = cfg->unsafe_majority;
 
-	height_enter(s, height);
 	s->rec.locked_round = -1;
-	if (rec != NULL) {
+	if (rec != NULL)
 		s->rec = *rec;
-		/* Restart inside the height we last signed in: resume its
-		 * round with our lock (spec "Signing state"). The lock is
-		 * part of the record because dropping it could make a correct
-		 * node prevote against it. validValue restarts at the lock. */
-		if (rec->height == height && rec->step != 0) {
-			s->round = rec->round;
-			s->locked_round = rec->locked_round;
-			memcpy(s->locked_hash, rec->locked_hash, HASH_BYTES);
-			if (rec->has_polka)
-				s->polka = rec->polka;
-			s->valid_round = rec->locked_round;
-			memcpy(s->valid_hash, rec->locked_hash, HASH_BYTES);
-		}
-	}
+	/* A record ahead of height (the stored chain lost its unsynced
+	 * tail) is kept: nothing is signed below its height, and
+	 * height_enter resumes its round and lock when the core gets there
+	 * again (spec "Signing state", "Durable before what"). */
+	height_enter(s, height);
 	*out = s;
 	return 0;
 }

@@ -95,13 +95,18 @@ enum cons_action_kind {
 	CONS_ACT_PERSIST,       /* write signstate, sync, then PERSISTED(seq) */
 	CONS_ACT_GET_VALUE,     /* we propose at (height, round): feed VALUE */
 	CONS_ACT_COMMIT,        /* the block cert->hash is decided */
-	CONS_ACT_EVIDENCE,      /* msg and msg2: one signer, two votes */
+	CONS_ACT_EVIDENCE,      /* msg and msg2: one signer, two conflicting
+				   votes (same type, height, round) or two
+				   conflicting proposals (same height and
+				   round, different hash or valid round);
+				   once per signer, height, round and type */
 };
 
 struct cons_action {
 	enum cons_action_kind kind;
-	struct cons_msg msg;  /* BROADCAST; EVIDENCE: the vote seen first */
-	struct cons_msg msg2; /* EVIDENCE: the conflicting vote */
+	struct cons_msg msg;  /* BROADCAST; EVIDENCE: the vote or proposal
+				 seen first */
+	struct cons_msg msg2; /* EVIDENCE: the conflicting one (same type) */
 	enum cons_timeout timeout; /* TIMER */
 	uint64_t height;           /* TIMER, GET_VALUE */
 	uint32_t round;            /* TIMER, GET_VALUE */
@@ -119,8 +124,11 @@ struct cons; /* opaque */
 /*
  * Allocate a core for cfg at height (the first undecided height: last
  * committed + 1). rec is the signing state read back from disk, or NULL
- * if this validator never signed. All memory is allocated here; steps
- * never allocate. Returns 0, ACC_ECONFIG or ACC_ENOMEM.
+ * if this validator never signed. rec may be ahead of height (the stored
+ * chain lost blocks the record outlived): the core signs nothing below
+ * rec's height and resumes rec's round and lock when it gets there
+ * (specs/consensus.md, "Durable before what"). All memory is allocated
+ * here; steps never allocate. Returns 0, ACC_ECONFIG or ACC_ENOMEM.
  */
 int cons_init(struct cons **out, const struct cons_config *cfg,
 	      uint64_t height, const struct cons_signstate *rec);

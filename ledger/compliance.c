@@ -141,11 +141,12 @@ static int standing_find(const struct kv *kv, const struct state_agreement *a,
 	}
 }
 
-/* §6.3: shortfall and compensation of value v into row, capped. */
+/* §6.3: shortfall and compensation of value v into row, capped. others
+ * holds LIST_ITEMS_MAX pointers: it receives the parties but the payer
+ * when they share the amount. */
 static void assess(const struct state_agreement *a,
 		   const struct state_obligation *o, int64_t v, int how,
-		   const char *const *others, size_t other_count,
-		   struct compliance_row *row)
+		   const char **others, struct compliance_row *row)
 {
 	int64_t shortfall = shortfall_of(o->metric, o->target, v);
 	row->assessed = how;
@@ -168,31 +169,41 @@ static void assess(const struct state_agreement *a,
 	}
 	row->currency = a->currency;
 	row->payer = o->party;
-	/* A party never owes itself: the other parties share it. */
-	if (strcmp(a->payee, o->party) == 0) {
+	/* A party never owes itself: the other parties share it, as they
+	 * do when the rule names no payee. A payee that is not a listed
+	 * party is a fund of genesis (R4). */
+	bool listed = false;
+	for (size_t i = 0; i < a->party_count; i++)
+		listed = listed || strcmp(a->parties[i], a->payee) == 0;
+	if (a->payee[0] == 0 || strcmp(a->payee, o->party) == 0) {
+		size_t n = 0;
+		for (size_t i = 0; i < a->party_count; i++)
+			if (strcmp(a->parties[i], o->party) != 0)
+				others[n++] = a->parties[i];
 		row->payee = NULL;
 		row->payees = others;
-		row->payee_count = other_count;
+		row->payee_count = n;
 	} else {
 		row->payee = a->payee;
+		row->payee_fund = !listed;
 	}
 }
 
 /*
  * §6.1: the status of obligation o of agreement a at time t, given its
  * reports st, into row (whose other fields the caller fills). others
- * lists a's parties but the payee (§6.3).
+ * is room for the parties that share a compensation (§6.3).
  */
 static void status_eval(const struct state_agreement *a,
 			const struct state_obligation *o,
 			const struct standing *st, uint64_t t,
-			const char *const *others, size_t other_count,
-			struct compliance_row *row)
+			const char **others, struct compliance_row *row)
 {
 	uint64_t close =
 	    o->deadline + (uint64_t)a->grace_days * SECONDS_PER_DAY;
 	if (o->has_reopened && o->reopened > close)
 		close = o->reopened;
+	row->closes = close;
 
 	/* 1. superseded */
 	if (a->superseded && a->superseded_at <= t &&
@@ -209,7 +220,7 @@ static void status_eval(const struct state_agreement *a,
 	/* 3. met / missed */
 	if (st->has_v) {
 		assess(a, o, st->v_value, COMPLIANCE_ASSESSED_REPORT, others,
-		       other_count, row);
+		       row);
 		return;
 	}
 	/* 4. pending */
@@ -227,7 +238,7 @@ static void status_eval(const struct state_agreement *a,
 	} else {
 		row->status = COMPLIANCE_NOT_REPORTED;
 	}
-	assess(a, o, v, COMPLIANCE_ASSESSED_DEFAULT, others, other_count, row);
+	assess(a, o, v, COMPLIANCE_ASSESSED_DEFAULT, others, row);
 }
 
 struct eval {
@@ -240,8 +251,7 @@ struct eval {
 	struct state_agreement *a; /* cached: the rows come by agreement */
 	bool have_a;
 	uint8_t aid[HASH_BYTES];
-	const char *others[LIST_ITEMS_MAX]; /* a's parties but the payee */
-	size_t other_count;
+	const char *others[LIST_ITEMS_MAX]; /* a row's sharing parties */
 };
 
 /* Cache agreement aid in ev (the rows of one agreement come together). */
@@ -259,16 +269,19 @@ static int eval_agreement(struct eval *ev, const uint8_t aid[HASH_BYTES])
 		return rc;
 	memcpy(ev->aid, aid, HASH_BYTES);
 	ev->have_a = true;
-	ev->other_count = 0;
-	for (size_t i = 0; i < ev->a->party_count; i++)
-		if (strcmp(ev->a->parties[i], ev->a->payee) != 0)
-			ev->others[ev->other_count++] = ev->a->parties[i];
 	return 0;
 }
 
 static void row_report(struct compliance_row *row, const uint8_t id[HASH_BYTES],
 		       const struct state_report *r)
 {
+	row->reported_at = r->block_time;
+	/* §7: how late, in whole days rounded up. */
+	row->days_late =
+	    r->block_time > row->deadline
+		? (r->block_time - row->deadline + SECONDS_PER_DAY - 1) /
+		      SECONDS_PER_DAY
+		: 0;
 	row->has_report = true;
 	memcpy(row->report, id, HASH_BYTES);
 	row->has_value = r->has_value;
@@ -338,7 +351,7 @@ static int eval_cb(void *ctx, const uint8_t *key, size_t klen,
 		    st.latest.has_value ? NULL : st.latest.notation_key;
 		row.correction_attestations = st.latest.positive;
 	}
-	status_eval(a, &o, &st, ev->t, ev->others, ev->other_count, &row);
+	status_eval(a, &o, &st, ev->t, ev->others, &row);
 	return ev->fn(ev->ctx, &row);
 }
 
@@ -395,11 +408,13 @@ json_t *compliance_row_to_json(const struct compliance_row *r)
 	field_set_str(o, "scope", r->scope, &ok);
 	field_set_str(o, "pollutant", pollutant_name(r->pollutant), &ok);
 	field_set_str(o, "metric", metric_name(r->metric), &ok);
-	field_set_str(o, "unit", unit_name(metric_unit(r->metric)), &ok);
+	field_set_str(o, "unit",
+		      unit_name(obligation_unit(r->pollutant, r->metric)), &ok);
 	field_set_time(o, "period_start", r->period_start, &ok);
 	field_set_time(o, "period_end", r->period_end, &ok);
 	field_set_time(o, "deadline", r->deadline, &ok);
 	field_set_uint(o, "grace_days", r->grace_days, &ok);
+	field_set_time(o, "reporting_closes", r->closes, &ok);
 	if (r->has_baseline) {
 		field_set_uint(o, "baseline_year", r->baseline_year, &ok);
 		field_set_milli(o, "baseline_value", r->baseline_value, &ok);
@@ -422,6 +437,13 @@ json_t *compliance_row_to_json(const struct compliance_row *r)
 	else
 		set_null(o, "report", &ok);
 	field_set(o, "late", json_boolean(r->late), &ok);
+	if (r->has_report) {
+		field_set_time(o, "reported_at", r->reported_at, &ok);
+		field_set_uint(o, "days_late", r->days_late, &ok);
+	} else {
+		set_null(o, "reported_at", &ok);
+		set_null(o, "days_late", &ok);
+	}
 	field_set_uint(o, "attestations", r->attestations, &ok);
 	field_set_uint(o, "attestations_required", r->attestations_required,
 		       &ok);
@@ -447,6 +469,8 @@ json_t *compliance_row_to_json(const struct compliance_row *r)
 			if (r->payee != NULL) {
 				field_set_str(c, "payee", r->payee, &ok);
 				set_null(c, "payees", &ok);
+				field_set(c, "fund", json_boolean(r->payee_fund),
+					  &ok);
 			} else {
 				json_t *p = json_array();
 				if (p == NULL)
@@ -457,6 +481,7 @@ json_t *compliance_row_to_json(const struct compliance_row *r)
 						     &ok);
 				set_null(c, "payee", &ok);
 				field_set(c, "payees", p, &ok);
+				field_set(c, "fund", json_false(), &ok);
 			}
 			field_set(c, "capped", json_boolean(r->capped), &ok);
 			field_set(o, "compensation", c, &ok);

@@ -47,6 +47,9 @@ struct compliance_row {
 	uint64_t period_end;
 	uint64_t deadline;
 	uint32_t grace_days;
+	/* The close of reporting C = max(deadline + grace, reopened) (§6.1):
+	 * a pending row becomes not_reported after it. */
+	uint64_t closes;
 	bool has_baseline;
 	uint16_t baseline_year;
 	int64_t baseline_value;
@@ -59,6 +62,9 @@ struct compliance_row {
 	int64_t reported;	  /* when has_value */
 	const char *notation_key; /* when has_report && !has_value */
 	bool late;
+	uint64_t reported_at; /* the report's block time, when has_report */
+	/* Whole days after the deadline, rounded up (§7); 0 when on time. */
+	uint64_t days_late;
 	uint32_t attestations; /* counted positive attestations */
 	uint8_t attestations_required;
 	int status; /* enum compliance_status */
@@ -75,9 +81,12 @@ struct compliance_row {
 	bool capped;	      /* shortfall or compensation capped (§6.3) */
 	const char *currency;
 	const char *payer; /* the obligation's party */
-	/* The rule's payee; NULL when it is the payer: then the amount is
-	 * owed to payees[0..payee_count) in equal shares (§6.3). */
+	/* The rule's payee (a party or a fund); NULL when it is the payer
+	 * or the rule names none: then the amount is owed to
+	 * payees[0..payee_count), the other parties, in equal shares
+	 * (§6.3). */
 	const char *payee;
+	bool payee_fund; /* payee is a consortium fund of genesis */
 	const char *const *payees;
 	size_t payee_count;
 	/* A correction awaiting verification (§6.1): the latest report, when

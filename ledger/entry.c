@@ -22,7 +22,8 @@ static const char *const kind_names[] = {
     "challenge",   "resolution", "governance",  "evidence",
 };
 static const char *const pollutant_names[] = {
-    NULL, "PM2.5", "PM10", "SO2", "NO2", "O3", "NOx", "VOCs", "CO2",
+    NULL, "PM2.5", "PM10", "SO2", "NO2",  "O3",   "NOx", "VOCs",
+    "CO2", "CO2e",  "CH4",  "N2O", "HFCs", "PFCs", "SF6",
 };
 static const char *const metric_names[] = {
     NULL,
@@ -30,8 +31,8 @@ static const char *const metric_names[] = {
     "total_emissions",
     "percent_reduction",
 };
-static const char *const unit_names[] = {NULL, "\xc2\xb5g/m\xc2\xb3", "t",
-					 "%"};
+static const char *const unit_names[] = {
+    NULL, "\xc2\xb5g/m\xc2\xb3", "t", "%", "t CO2e", "kt CO2e", "Mt CO2e"};
 static const char *const frequency_names[] = {NULL, "annual", "quarterly",
 					      "monthly"};
 static const char *const opinion_names[] = {
@@ -94,6 +95,73 @@ int metric_unit(int metric)
 	default:
 		return -1;
 	}
+}
+
+bool pollutant_is_ghg(int p)
+{
+	return p >= POLLUTANT_CO2E && p <= POLLUTANT_SF6;
+}
+
+int obligation_unit(int pollutant, int metric)
+{
+	if (metric == METRIC_TOTAL_EMISSIONS && pollutant_is_ghg(pollutant))
+		return UNIT_T_CO2E;
+	return metric_unit(metric);
+}
+
+/* §3.1: IPCC Fifth Assessment Report (AR5, 2014), WG I, table 8.7,
+ * 100-year global warming potentials without climate-carbon feedbacks;
+ * 0 for a basket or family that has no single GWP. */
+static int64_t gwp100_ar5(int p)
+{
+	switch (p) {
+	case POLLUTANT_CO2:
+		return 1;
+	case POLLUTANT_CH4:
+		return 28;
+	case POLLUTANT_N2O:
+		return 265;
+	case POLLUTANT_SF6:
+		return 23500;
+	default:
+		return 0;
+	}
+}
+
+static bool unit_is_co2e(int u)
+{
+	return u == UNIT_T_CO2E || u == UNIT_KT_CO2E || u == UNIT_MT_CO2E;
+}
+
+bool report_unit_valid(int pollutant, int metric, int u)
+{
+	if (metric == METRIC_TOTAL_EMISSIONS && unit_is_co2e(u))
+		return pollutant == POLLUTANT_CO2 || pollutant_is_ghg(pollutant);
+	if (u != metric_unit(metric))
+		return false;
+	/* A mass in t: of one gas; a basket or a family has none. */
+	return metric != METRIC_TOTAL_EMISSIONS ||
+	       (pollutant != POLLUTANT_CO2E && pollutant != POLLUTANT_HFCS &&
+		pollutant != POLLUTANT_PFCS);
+}
+
+int report_value_convert(int pollutant, int metric, int u, int64_t v,
+			 int64_t *out)
+{
+	int64_t f = 1;
+	if (!report_unit_valid(pollutant, metric, u))
+		return ACC_EINVAL;
+	if (u == UNIT_KT_CO2E)
+		f = 1000;
+	else if (u == UNIT_MT_CO2E)
+		f = 1000000;
+	else if (u == UNIT_T && pollutant_is_ghg(pollutant))
+		f = gwp100_ar5(pollutant);
+	/* |v| <= QTY_MILLI_MAX (10^15) and f <= 10^6: no overflow. */
+	if (v > QTY_MILLI_MAX / f || v < -(QTY_MILLI_MAX / f))
+		return ACC_ERANGE;
+	*out = v * f;
+	return 0;
 }
 
 bool entry_kind_multisig(int kind)
@@ -287,8 +355,11 @@ static int validate_agreement(const struct agreement *a, struct acc_err *err)
 	if (a->has_compensation) {
 		CK(check_milli(a->compensation_rate, "compensation.rate", err));
 		CK(check_currency(a->currency, err));
-		CK(field_str_check(a->payee, PARTY_ID_BYTES_MAX, FIELD_ID,
-				   "compensation.payee", err));
+		/* "" (or NULL): the other parties share it (§5.1). */
+		if (a->payee != NULL && a->payee[0] != 0)
+			CK(field_str_check(a->payee, PARTY_ID_BYTES_MAX,
+					   FIELD_ID, "compensation.payee",
+					   err));
 	}
 	CK(field_str_check(a->legal_text_uri, URI_BYTES_MAX, FIELD_TEXT,
 			   "legal_text_uri", err));

@@ -53,8 +53,15 @@ enum pollutant {
 	POLLUTANT_NOX = 6,  /* "NOx" */
 	POLLUTANT_VOCS = 7, /* "VOCs" */
 	POLLUTANT_CO2 = 8,  /* "CO2" */
+	/* Greenhouse gases (§3.1): their emissions are counted in CO2e. */
+	POLLUTANT_CO2E = 9,  /* "CO2e": a basket, already in CO2e */
+	POLLUTANT_CH4 = 10,  /* "CH4" */
+	POLLUTANT_N2O = 11,  /* "N2O" */
+	POLLUTANT_HFCS = 12, /* "HFCs": a family, reported in CO2e */
+	POLLUTANT_PFCS = 13, /* "PFCs": a family, reported in CO2e */
+	POLLUTANT_SF6 = 14,  /* "SF6" */
 };
-#define POLLUTANT_MAX 8
+#define POLLUTANT_MAX 14
 
 enum metric {
 	METRIC_ANNUAL_MEAN_CONCENTRATION = 1, /* unit µg/m³ */
@@ -67,8 +74,11 @@ enum unit {
 	UNIT_UG_M3 = 1,   /* "µg/m³" ("ug/m3" accepted on input) */
 	UNIT_T = 2,       /* "t" */
 	UNIT_PERCENT = 3, /* "%" */
+	UNIT_T_CO2E = 4,  /* "t CO2e" */
+	UNIT_KT_CO2E = 5, /* "kt CO2e" = 1000 t CO2e */
+	UNIT_MT_CO2E = 6, /* "Mt CO2e" = 1,000,000 t CO2e */
 };
-#define UNIT_MAX 3
+#define UNIT_MAX 6
 
 enum frequency {
 	FREQUENCY_ANNUAL = 1,
@@ -381,7 +391,37 @@ int opinion_parse(const char *s);
 int outcome_parse(const char *s);
 int gov_action_parse(const char *s);
 
-/* The unit a metric is measured in (enum unit). */
+/* The unit a metric is measured in (enum unit). For total_emissions
+ * this is t, the mass of the pollutant; a greenhouse gas's obligation is
+ * in t CO2e (obligation_unit). */
 int metric_unit(int metric);
+
+/* Whether pollutant p is a greenhouse gas counted in CO2e (CO2e, CH4,
+ * N2O, HFCs, PFCs, SF6; §3.1). CO2 itself is measured in t, which is
+ * t CO2e. */
+bool pollutant_is_ghg(int p);
+
+/* The unit of an obligation's target and of the row that shows it
+ * (§3.1): t CO2e for the total emissions of a greenhouse gas, else
+ * metric_unit(metric). -1 for an unknown metric. */
+int obligation_unit(int pollutant, int metric);
+
+/*
+ * Whether a report on (pollutant, metric) may state its value in unit u
+ * (§3.1): the metric's unit; for total emissions of CO2, CH4, N2O and SF6
+ * also t CO2e, kt CO2e and Mt CO2e; for CO2e, HFCs and PFCs only those
+ * three (a basket or a family has no single mass).
+ */
+bool report_unit_valid(int pollutant, int metric, int u);
+
+/*
+ * The value v (milli, in unit u) of a report on pollutant p converted to
+ * obligation_unit(p, metric) (§3.1): kt x 1000, Mt x 10^6, and the mass
+ * of CH4, N2O or SF6 in t times its IPCC AR5 100-year GWP (28, 265,
+ * 23,500). 0, or ACC_ERANGE when the result's magnitude passes
+ * QTY_MILLI_MAX; ACC_EINVAL when report_unit_valid is false.
+ */
+int report_value_convert(int pollutant, int metric, int u, int64_t v,
+			 int64_t *out);
 
 #endif

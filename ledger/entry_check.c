@@ -211,7 +211,8 @@ static int check_obligation(const struct obligation *o, size_t i,
 	return 0;
 }
 
-static int check_agreement(const struct agreement *a, struct acc_err *err)
+static int check_agreement(const struct agreement *a, const struct genesis *g,
+			   struct acc_err *err)
 {
 	if (a->party_count == 0)
 		return rule(err, "%sagreement lists no parties", "");
@@ -268,15 +269,23 @@ static int check_agreement(const struct agreement *a, struct acc_err *err)
 	if (a->has_compensation) {
 		if (a->compensation_rate < 0)
 			return rule(err, "%scompensation.rate is negative", "");
-		if (!in_list(a->parties, a->party_count, a->payee))
+		/* §5.1: a listed party, a genesis fund, or nobody named
+		 * (the other parties share it). */
+		bool named = a->payee != NULL && a->payee[0] != 0;
+		bool fund = named && genesis_fund_by_id(g, a->payee) >= 0;
+		if (named && !fund &&
+		    !in_list(a->parties, a->party_count, a->payee))
 			return rule(err,
-				    "compensation.payee %s is not a party",
+				    "compensation.payee %s is neither a party "
+				    "nor a fund of genesis",
 				    a->payee);
-		/* compliance §6.3: a party never owes itself. */
-		if (a->party_count < 2)
+		/* compliance §6.3: a party never owes itself; only a fund
+		 * can be paid by a one-party agreement. */
+		if (!fund && a->party_count < 2)
 			return rule(err,
 				    "%scompensation needs at least two "
-				    "parties: a party never owes itself",
+				    "parties, or a fund as payee: a party "
+				    "never owes itself",
 				    "");
 	}
 	return 0;
@@ -284,12 +293,25 @@ static int check_agreement(const struct agreement *a, struct acc_err *err)
 
 static int check_report(const struct report *r, struct acc_err *err)
 {
-	if (metric_unit(r->metric) != r->unit)
+	int64_t converted;
+	if (!report_unit_valid(r->pollutant, r->metric, r->unit))
 		return acc_err_set(err, ACC_ERULE,
-				   "unit %s does not match metric %s "
-				   "(expected %s)",
-				   unit_name(r->unit), metric_name(r->metric),
-				   unit_name(metric_unit(r->metric)));
+				   "unit %s does not fit %s %s (expected %s)",
+				   unit_name(r->unit),
+				   pollutant_name(r->pollutant),
+				   metric_name(r->metric),
+				   unit_name(obligation_unit(r->pollutant,
+							     r->metric)));
+	/* §3.1: the value in the obligation's unit must be a quantity. */
+	if (r->has_value && report_value_convert(r->pollutant, r->metric,
+						 r->unit, r->value,
+						 &converted) != 0)
+		return acc_err_set(err, ACC_ERULE,
+				   "value %s converted to %s is beyond 10^12: "
+				   "not a measurement",
+				   unit_name(r->unit),
+				   unit_name(obligation_unit(r->pollutant,
+							     r->metric)));
 	if (r->period_start >= r->period_end)
 		return rule(err, "%speriod_start must be before period_end",
 			    "");
@@ -441,7 +463,7 @@ static int check_kind(const struct entry *e, const struct genesis *g,
 {
 	switch (e->kind) {
 	case ENTRY_AGREEMENT:
-		return check_agreement(&e->agreement, err);
+		return check_agreement(&e->agreement, g, err);
 	case ENTRY_REPORT:
 		return check_report(&e->report, err);
 	case ENTRY_ATTESTATION:

@@ -242,7 +242,8 @@ static int agreement_from_json(struct agreement *a, const json_t *j,
 			return acc_err_set(
 			    err, ACC_EDECODE,
 			    "compensation.currency: expected 3 letters A-Z");
-		CK(field_json_str(v, "compensation.", "payee", true, NULL,
+		/* Absent: the other parties share it (§5.1). */
+		CK(field_json_str(v, "compensation.", "payee", false, NULL,
 				  &a->payee, PARTY_ID_BYTES_MAX, FIELD_ID,
 				  err));
 	}
@@ -647,7 +648,8 @@ static void agreement_to_json(json_t *j, const struct agreement *a, bool *ok)
 		if (c != NULL) {
 			field_set_milli(c, "rate", a->compensation_rate, ok);
 			field_set_str(c, "currency", a->currency, ok);
-			field_set_str(c, "payee", a->payee, ok);
+			if (a->payee != NULL && a->payee[0] != 0)
+				field_set_str(c, "payee", a->payee, ok);
 		}
 		field_set(j, "compensation", c, ok);
 	}

@@ -69,6 +69,7 @@ void genesis_free(struct genesis *g)
 	free(g->parties);
 	free(g->validators);
 	free(g->verifiers);
+	free(g->funds);
 	memset(g, 0, sizeof *g);
 }
 
@@ -114,6 +115,14 @@ long genesis_verifier_by_id(const struct genesis *g, const char *id)
 {
 	for (size_t i = 0; i < g->verifier_count; i++)
 		if (strcmp(g->verifiers[i].id, id) == 0)
+			return (long)i;
+	return -1;
+}
+
+long genesis_fund_by_id(const struct genesis *g, const char *id)
+{
+	for (size_t i = 0; i < g->fund_count; i++)
+		if (strcmp(g->funds[i].id, id) == 0)
 			return (long)i;
 	return -1;
 }
@@ -242,6 +251,22 @@ int genesis_validate(struct genesis *g, struct acc_err *err)
 			return acc_err_set(err, ACC_ECONFIG,
 					   "%s.key: key listed twice", p);
 	}
+	if (g->fund_count > FUNDS_MAX)
+		return acc_err_set(err, ACC_ECONFIG, "funds: %zu, at most %u",
+				   g->fund_count, FUNDS_MAX);
+	for (size_t i = 0; i < g->fund_count; i++) {
+		const struct genesis_fund *f = &g->funds[i];
+		field_path_index(p, "", "funds", i);
+		if (!genesis_id_valid(f->id, strlen(f->id)))
+			return acc_err_set(err, ACC_EDECODE, "%s.id: not an id",
+					   p);
+		CK(check_name(f->name, NAME_BYTES_MAX, p, err));
+		if (genesis_fund_by_id(g, f->id) != (long)i ||
+		    genesis_party_by_id(g, f->id) >= 0 ||
+		    genesis_verifier_by_id(g, f->id) >= 0)
+			return acc_err_set(err, ACC_ECONFIG,
+					   "%s: duplicate id %s", p, f->id);
+	}
 	uint64_t total = 0;
 	for (size_t i = 0; i < g->validator_count; i++) {
 		const struct genesis_validator *v = &g->validators[i];
@@ -345,6 +370,15 @@ int genesis_encode(const struct genesis *g, uint8_t **bytes, size_t *len,
 	wbuf_u32(&w, pa->timeout_delta_ms);
 	wbuf_u32(&w, pa->grace_days_default);
 	wbuf_u32(&w, g->governance_threshold);
+	/* §4: funds are appended only when there are some, so that a
+	 * genesis without funds keeps the encoding (and hash) it had. */
+	if (g->fund_count > 0) {
+		wbuf_u16(&w, (uint16_t)g->fund_count);
+		for (size_t i = 0; i < g->fund_count; i++) {
+			field_str_write(&w, g->funds[i].id);
+			field_str_write(&w, g->funds[i].name);
+		}
+	}
 	int rc = wbuf_error(&w);
 	if (rc != 0) {
 		wbuf_free(&w);
@@ -373,13 +407,14 @@ int genesis_hash_update(struct genesis *g, struct acc_err *err)
 
 static const char *const top_keys[] = {
     "chain_id",   "genesis_time", "parties",
-    "validators", "verifiers",    "params",
-    "governance_threshold", NULL};
+    "validators", "verifiers",    "funds",
+    "params",     "governance_threshold", NULL};
 static const char *const party_keys[] = {"id", "name", "keys", NULL};
 static const char *const validator_keys[] = {"name",    "party", "key",
 					     "address", "http",  "power",
 					     NULL};
 static const char *const verifier_keys[] = {"id", "name", "key", NULL};
+static const char *const fund_keys[] = {"id", "name", NULL};
 static const char *const param_keys[] = {
     "block_interval_ms",  "block_entries_max",    "timeout_propose_ms",
     "timeout_prevote_ms", "timeout_precommit_ms", "timeout_delta_ms",
@@ -526,6 +561,28 @@ static int from_json(struct genesis *g, const json_t *j, struct acc_err *err)
 				  err));
 	}
 
+	if (json_object_get(j, "funds") != NULL) {
+		CK(field_json_array(j, "", "funds", FUNDS_MAX, &arr, err));
+		n = json_array_size(arr);
+	} else {
+		arr = NULL;
+		n = 0;
+	}
+	g->funds = calloc(n ? n : 1, sizeof *g->funds);
+	if (g->funds == NULL)
+		return acc_err_set(err, ACC_ENOMEM, "funds");
+	g->fund_count = n;
+	for (size_t i = 0; i < n; i++) {
+		const json_t *o = json_array_get(arr, i);
+		struct genesis_fund *f = &g->funds[i];
+		snprintf(p, sizeof p, "funds[%zu].", i);
+		CK(field_json_keys(o, fund_keys, p, err));
+		CK(str_into(o, p, "id", true, f->id, PARTY_ID_BYTES_MAX,
+			    FIELD_ID, err));
+		CK(str_into(o, p, "name", true, f->name, NAME_BYTES_MAX,
+			    FIELD_NONEMPTY, err));
+	}
+
 	CK(params_from_json(&g->params, json_object_get(j, "params"), err));
 	CK(field_json_uint(j, "", "governance_threshold", false, &present, 1,
 			   PARTIES_MAX, &u, err));
@@ -653,6 +710,22 @@ json_t *genesis_to_json(const struct genesis *g)
 		field_append(vers, o, &ok);
 	}
 	field_set(j, "verifiers", vers, &ok);
+	/* Optional (§2): written only when there are funds. */
+	if (g->fund_count > 0) {
+		json_t *funds = json_array();
+		if (funds == NULL)
+			ok = false;
+		for (size_t i = 0; funds != NULL && i < g->fund_count; i++) {
+			json_t *o = json_object();
+			if (o != NULL) {
+				field_set_str(o, "id", g->funds[i].id, &ok);
+				field_set_str(o, "name", g->funds[i].name,
+					      &ok);
+			}
+			field_append(funds, o, &ok);
+		}
+		field_set(j, "funds", funds, &ok);
+	}
 	const struct genesis_params *pa = &g->params;
 	field_set_uint(params, "block_interval_ms", pa->block_interval_ms, &ok);
 	field_set_uint(params, "block_entries_max", pa->block_entries_max, &ok);

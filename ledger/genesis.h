@@ -41,6 +41,14 @@ struct genesis_verifier {
 	uint8_t key[PUBKEY_BYTES];
 };
 
+/* A consortium fund account: a payee of compensation that is not a
+ * party (specs/genesis.md §2; compliance §6.3). It signs nothing. */
+struct genesis_fund {
+	char id[PARTY_ID_BYTES_MAX + 1];
+	char name[NAME_BYTES_MAX + 1];
+};
+#define FUNDS_MAX 64u
+
 /* Consensus and ledger parameters; every one has a default (§3). */
 struct genesis_params {
 	uint32_t block_interval_ms;
@@ -62,6 +70,8 @@ struct genesis {
 	struct genesis_validator *validators;
 	size_t verifier_count;
 	struct genesis_verifier *verifiers;
+	size_t fund_count; /* 0..FUNDS_MAX; optional (§2) */
+	struct genesis_fund *funds;
 	struct genesis_params params;
 	uint32_t governance_threshold; /* distinct parties, 1..party_count */
 	/* SHA-256("accord/genesis/v1" ‖ 0x00 ‖ canonical encoding), set by
@@ -139,6 +149,7 @@ long genesis_validator_by_key(const struct genesis *g,
 			      const uint8_t pk[PUBKEY_BYTES]);
 long genesis_party_by_id(const struct genesis *g, const char *id);
 long genesis_verifier_by_id(const struct genesis *g, const char *id);
+long genesis_fund_by_id(const struct genesis *g, const char *id);
 
 /* Sum of the validators' power (never overflows: bounded by §2). */
 uint64_t genesis_total_power(const struct genesis *g);

@@ -118,12 +118,6 @@ static int agreement_need(const struct kv *kv, const uint8_t id[HASH_BYTES],
 
 /* ---- agreement (R1-R6, R34, R35) ---- */
 
-/* Close of an obligation's reporting window without reopening: G. */
-static uint64_t window_close(uint64_t deadline, uint32_t grace_days)
-{
-	return deadline + (uint64_t)grace_days * SECONDS_PER_DAY;
-}
-
 /* R10 (b): how many distinct parties of s consented to a, the agreement
  * superseding it: those listed in a that endorsed it, and a's amenders. */
 static unsigned amendment_consents(const struct state_agreement *a,
@@ -305,11 +299,13 @@ static int apply_agreement(struct kv *kv, const struct genesis *g,
 					   "R3: verifier %s is not a genesis "
 					   "verifier",
 					   a->verifiers[i]);
-	/* R4 */
-	if (a->has_compensation &&
-	    !strv_has(a->parties, a->party_count, a->payee))
+	/* R4: a listed party, a genesis fund, or none (the others). */
+	if (a->has_compensation && S(a->payee)[0] != 0 &&
+	    !strv_has(a->parties, a->party_count, a->payee) &&
+	    genesis_fund_by_id(g, a->payee) < 0)
 		return acc_err_set(err, ACC_ERULE,
-				   "R4: compensation payee %s is not a party",
+				   "R4: compensation payee %s is neither a "
+				   "party nor a fund of genesis",
 				   a->payee);
 	/* R35 (also encoding §7.2): the reporter never attests its own. */
 	size_t attesters = a->verifier_count +
@@ -327,31 +323,9 @@ static int apply_agreement(struct kv *kv, const struct genesis *g,
 		return acc_err_set(err, ACC_ERULE,
 				   "R1: agreement fails entry_check's "
 				   "consistency rules");
-	/* R34 */
-	for (size_t i = 0; i < a->obligation_count; i++) {
-		const struct obligation *o = &a->obligations[i];
-		uint64_t close = window_close(o->deadline, a->grace_days);
-		if (t > close) {
-			char c[TIME_TEXT_BYTES], b[TIME_TEXT_BYTES],
-			    ps[TIME_TEXT_BYTES];
-			fixed_time_format(c, close <= TIME_MAX ? close
-							       : TIME_MAX);
-			fixed_time_format(b, t);
-			fixed_time_format(ps, o->period_start);
-			return acc_err_set(
-			    err, ACC_ERULE,
-			    "R34: obligations[%zu] (%s %s %s from %s) closed "
-			    "its reporting window at %s, before this agreement "
-			    "(block time %s)",
-			    i, S(o->party),
-			    pollutant_name(o->pollutant)
-				? pollutant_name(o->pollutant)
-				: "?",
-			    metric_name(o->metric) ? metric_name(o->metric)
-						   : "?",
-			    ps, c, b);
-		}
-	}
+	/* R34: an obligation whose reporting window closed before this
+	 * block is a historical record: accepted; its reports are late
+	 * (R16) and its silence is assessed at the default (§6.4). */
 	if ((rec = agreement_alloc(err)) == NULL)
 		return ACC_ENOMEM;
 	/* R5 */
@@ -544,20 +518,13 @@ static int no_obligation(const struct kv *kv, const struct report *r,
 	return acc_err_set(err, ACC_ERULE, "%s", msg);
 }
 
-/* Close of reporting for o: C = max(G, reopened) (R16, R30). */
-static uint64_t reporting_close(const struct state_obligation *o,
-				uint32_t grace_days)
-{
-	uint64_t g = window_close(o->deadline, grace_days);
-	return o->has_reopened && o->reopened > g ? o->reopened : g;
-}
-
 /* The report rules read only the agreement's terms (not its 17 KiB of
  * lists): every report of a bench or a real log goes through here. */
 static int report_check(const struct kv *kv, const struct genesis *g,
-			const struct entry *e, uint64_t t,
+			const struct entry *e,
 			struct state_agreement_terms *a, uint16_t *oi,
-			struct state_obligation *o, struct acc_err *err)
+			struct state_obligation *o, int64_t *value,
+			struct acc_err *err)
 {
 	const struct report *r = &e->report;
 	uint8_t k[STATE_KEY_BYTES_MAX];
@@ -601,22 +568,20 @@ static int report_check(const struct kv *kv, const struct genesis *g,
 				   "R14: the obligation was superseded by "
 				   "agreement %s",
 				   hx(a->superseded_by).s);
-	/* R15 */
-	if (r->unit != metric_unit(o->metric))
+	/* R15 (encoding §3.1) */
+	if (!report_unit_valid(o->pollutant, o->metric, r->unit) ||
+	    (r->has_value && report_value_convert(o->pollutant, o->metric,
+						  r->unit, r->value,
+						  value) != 0))
 		return acc_err_set(
 		    err, ACC_EMISMATCH,
-		    "R15: unit %s does not match the "
-		    "obligation's metric %s (unit %s)",
+		    "R15: unit %s does not fit the obligation's %s %s (unit "
+		    "%s)",
 		    unit_name(r->unit) ? unit_name(r->unit) : "?",
-		    metric_name(o->metric), unit_name(metric_unit(o->metric)));
-	/* R16 */
-	uint64_t close = reporting_close(o, a->grace_days);
-	if (t > close) {
-		char c[TIME_TEXT_BYTES];
-		fixed_time_format(c, close <= TIME_MAX ? close : TIME_MAX);
-		return acc_err_set(err, ACC_ERULE,
-				   "R16: reporting window closed at %s", c);
-	}
+		    pollutant_name(o->pollutant), metric_name(o->metric),
+		    unit_name(obligation_unit(o->pollutant, o->metric)));
+	/* R16: no window refuses a report; one after the deadline is
+	 * recorded as late (apply_report). */
 	/* R18 (also encoding §7.2); other amounts are capped, §6.3. */
 	if (r->has_value && o->metric == METRIC_PERCENT_REDUCTION &&
 	    r->value > 100000 /* 100 %, milli */)
@@ -637,7 +602,8 @@ static int apply_report(struct kv *kv, const struct genesis *g,
 	uint16_t oi = 0;
 
 	CK(absent(kv, STATE_KEY_REPORT, id, "report", err));
-	CK(report_check(kv, g, e, t, &a, &oi, &o, err));
+	int64_t value = 0;
+	CK(report_check(kv, g, e, &a, &oi, &o, &value, err));
 
 	/* R17: the new report is the deciding one; the previous one stays
 	 * linked behind it as the fallback. */
@@ -649,8 +615,9 @@ static int apply_report(struct kv *kv, const struct genesis *g,
 	rec.block_time = t;
 	rec.late = t > o.deadline;
 	rec.has_value = r->has_value;
+	/* R15: in the obligation's unit (t CO2e for greenhouse gases). */
 	if (r->has_value)
-		rec.value = r->value;
+		rec.value = value;
 	else
 		copy_str(rec.notation_key, sizeof rec.notation_key,
 			 r->notation_key);

@@ -363,6 +363,7 @@ enum str_class {
 	STR_ID,	  /* party/verifier id syntax */
 	STR_NAME, /* non-empty UTF-8 without NUL */
 	STR_TEXT, /* UTF-8 without NUL, may be empty */
+	STR_ID_OR_EMPTY, /* id syntax, or empty */
 };
 
 /* A u8-length string of at most cap - 1 bytes into out, NUL-terminated. */
@@ -382,6 +383,9 @@ static void rd_str8(struct rd *d, char *out, size_t cap, enum str_class cls,
 	switch (cls) {
 	case STR_ID:
 		ok = genesis_id_valid((const char *)p, n);
+		break;
+	case STR_ID_OR_EMPTY:
+		ok = n == 0 || genesis_id_valid((const char *)p, n);
 		break;
 	case STR_NAME:
 		ok = n > 0 && field_utf8_valid(p, n);
@@ -472,7 +476,8 @@ static int agreement_rd(struct state_agreement_terms *t,
 			if (t->currency[i] < 'A' || t->currency[i] > 'Z')
 				rd_fail(&d, "compensation.currency");
 		t->currency[3] = 0;
-		rd_str8(&d, t->payee, sizeof t->payee, STR_ID,
+		/* Empty: the other parties share it (compliance §6.3). */
+		rd_str8(&d, t->payee, sizeof t->payee, STR_ID_OR_EMPTY,
 			"compensation.payee");
 	}
 	t->has_supersedes = rd_opt_hash(&d, t->supersedes, "supersedes");

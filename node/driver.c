@@ -33,6 +33,8 @@
 #define SYNC_LAG_MS 1500u
 /* §7.7: a block request unanswered this long is asked elsewhere. */
 #define SYNC_TIMEOUT_MS 5000u
+/* §7.7: blocks above this size are asked for one at a time. */
+#define SYNC_BIG_BLOCK_BYTES (1024u * 1024u)
 /* §7.7: more than this many heights behind, a validator stops voting. */
 #define SYNC_VOTE_GAP 2u
 /* Candidate blocks kept (this height and the next). */
@@ -134,12 +136,16 @@ struct driver {
 	uint64_t req_end;	  /* last height asked */
 	uint64_t req_sent_ms;	  /* monotonic */
 	uint64_t behind_since_ms; /* monotonic; 0 = not behind */
+	uint32_t sync_batch;	  /* blocks asked per request */
 
 	/* Gossip (§7.5). */
 	uint64_t gossip_seq;	/* highest mempool seq considered */
 	size_t admits_inflight; /* also counted in handles_open */
 
-	struct cosign *cosign; /* checkpoint cosignatures (§7.9) */
+	struct cosign *cosign;	  /* checkpoint cosignatures (§7.9) */
+	uint64_t cosigned_height; /* the head head_changed last saw */
+	int has_cosig;		  /* my_cosig is this validator's, for it */
+	uint8_t my_cosig[COSIG_BYTES];
 
 	uv_timer_t tick;
 	struct wbuf w; /* scratch encoder, loop thread */
@@ -557,7 +563,6 @@ static void evidence_submit(struct driver *d, const struct cons_action *a)
 			 acc_errname(rc));
 }
 
-/* §7.2 BROADCAST: votes as they are; a proposal with its block. */
 /* Whether the block of hash went to peer on this link less than
  * RESEND_BLOCK_MS ago; if not, it is recorded as going now. */
 static int block_sent_recently(struct peer *pe, const uint8_t *hash,
@@ -593,8 +598,8 @@ static void equivocate(struct driver *d, const struct cons_msg *m)
 	struct cons_msg twin = *m;
 	for (size_t i = 0; i < HASH_BYTES; i++)
 		twin.hash[i] = (uint8_t)~m->hash[i];
-	if (vote_sign(twin.sig, &n->key.key, n->genesis->chain_id,
-		      VOTE_PREVOTE, twin.height, twin.round, twin.hash) != 0)
+	if (vote_sign(twin.sig, &n->key.key, n->genesis->chain_id, VOTE_PREVOTE,
+		      twin.height, twin.round, twin.hash) != 0)
 		return;
 	wbuf_reset(&d->w);
 	netmsg_consensus_encode(&d->w, &twin);
@@ -642,6 +647,18 @@ static void broadcast(struct driver *d, const struct cons_msg *m)
 	}
 }
 
+/* §7.9: this validator's cosignature of its head, to every peer; sent
+ * again on each TICK for a peer that was behind when it first went. */
+static void cosig_send(struct driver *d)
+{
+	if (!d->has_cosig)
+		return;
+	wbuf_reset(&d->w);
+	netmsg_cosig_encode(&d->w, d->cosigned_height,
+			    (uint16_t)d->n->cfg.validator, d->my_cosig);
+	send_all(d, 0);
+}
+
 /* §7.9: the head moved: a validator cosigns its checkpoint and sends the
  * cosignature to every peer; cosignatures held for it now count. */
 static void head_changed(struct driver *d)
@@ -654,12 +671,13 @@ static void head_changed(struct driver *d)
 	pthread_mutex_unlock(&n->mu);
 	if (head.height == 0)
 		return;
+	d->cosigned_height = head.height;
 	int self =
 	    n->cfg.role == NODE_ROLE_VALIDATOR ? (int)n->cfg.validator : -1;
-	if (cosign_head(d->cosign, &head, self, mine) == 1) {
-		wbuf_reset(&d->w);
-		netmsg_cosig_encode(&d->w, head.height, (uint16_t)self, mine);
-		send_all(d, 0);
+	d->has_cosig = cosign_head(d->cosign, &head, self, mine) == 1;
+	if (d->has_cosig) {
+		memcpy(d->my_cosig, mine, COSIG_BYTES);
+		cosig_send(d);
 	}
 }
 
@@ -857,8 +875,8 @@ static void proposal_feed(struct driver *d, const struct cons_msg *m,
 		  (unsigned long long)m->height, (unsigned)m->round,
 		  valid ? "valid" : "invalid",
 		  (unsigned long long)(node_now_ms() - t0));
-	/* §7.6 proposer-based time: a fresh proposal's time must be near
-	 * this node's clock; a re-proposal keeps the time it had. */
+	/* §7.3, specs/consensus.md "Block time": a fresh proposal's time must
+	 * be near this node's clock; a re-proposal keeps the time it had. */
 	if (valid && m->valid_round == -1 &&
 	    !driver_time_timely(c->time_ms, recv_ms, m->round)) {
 		long long skew = (long long)c->time_ms - (long long)recv_ms;
@@ -1126,6 +1144,13 @@ static void on_block(struct driver *d, size_t peer, const struct netmsg *m)
 	if (node_health_commit_ok(&n->health))
 		LOG_INFO("block commits recovered");
 	head_changed(d);
+	/* Big blocks take the loop a while to verify (every signature):
+	 * ask for fewer at once, so that it keeps answering its peers
+	 * (keepalives, votes) between them. */
+	d->sync_batch = m->len > SYNC_BIG_BLOCK_BYTES ? 1u
+			: m->len > SYNC_BIG_BLOCK_BYTES / 16u
+			    ? 4u
+			    : NETMSG_BLOCKS_GET_MAX;
 	if (m->height >= d->req_end)
 		d->req_active = 0;
 	status_send(d, SIZE_MAX);
@@ -1190,8 +1215,7 @@ static void on_message(void *ctx, size_t peer, const uint8_t *msg, size_t len)
  * peer, or to every validator peer when peer is SIZE_MAX. Never called
  * with node.mu held: p2p_send may report a link down (on_peer), which
  * takes it. Stops sending to a peer whose queue is full. */
-static void batch_send(struct driver *d, const struct wbuf *batch,
-		       size_t peer)
+static void batch_send(struct driver *d, const struct wbuf *batch, size_t peer)
 {
 	for (size_t i = 0; i < d->n_peers; i++) {
 		if (peer != SIZE_MAX && i != peer)
@@ -1201,7 +1225,8 @@ static void batch_send(struct driver *d, const struct wbuf *batch,
 		size_t off = 0;
 		while (off + 4 <= batch->len && d->peers[i].up) {
 			size_t len = be32_get(batch->data + off);
-			if (p2p_send(d->p2p, i, batch->data + off + 4, len) != 0)
+			if (p2p_send(d->p2p, i, batch->data + off + 4, len) !=
+			    0)
 				break;
 			off += 4 + len;
 		}
@@ -1281,37 +1306,53 @@ static void on_peer(void *ctx, size_t peer, bool up)
 
 /* ---- sync (§7.7) ---- */
 
-/* The height that validator peers holding more than a third of the power
- * report at least (the (f+1)-th highest, by power): one lying validator
- * cannot make the others stop voting (§7.7). head when they hold less. */
-static uint64_t height_of_a_third(struct driver *d, uint64_t head)
+uint64_t driver_height_of_a_third(const uint64_t *heights,
+				  const uint64_t *power, size_t n,
+				  uint64_t total_power, uint64_t head)
 {
-	const struct genesis *g = d->n->genesis;
-	uint64_t total = genesis_total_power(g), seen = 0;
-	uint64_t cut = UINT64_MAX;
-	for (;;) {
-		/* The highest reported height below cut, and the power of the
-		 * validators reporting it. */
+	uint64_t seen = 0, cut = UINT64_MAX;
+	/* Heights from the highest down; each pass takes the next one and
+	 * the power of the peers reporting it. At most n passes. */
+	for (size_t pass = 0; pass < n; pass++) {
 		uint64_t h = 0, p = 0;
-		for (size_t i = 0; i < d->n_peers; i++) {
-			const struct peer *pe = &d->peers[i];
-			if (pe->validator < 0 || !pe->up || !pe->has_status ||
-			    pe->st.height >= cut)
+		for (size_t i = 0; i < n; i++) {
+			if (heights[i] >= cut)
 				continue;
-			if (pe->st.height > h) {
-				h = pe->st.height;
+			if (heights[i] > h) {
+				h = heights[i];
 				p = 0;
 			}
-			if (pe->st.height == h)
-				p += g->validators[pe->validator].power;
+			if (heights[i] == h)
+				p += power[i];
 		}
 		if (h <= head)
 			return head;
 		seen += p;
-		if (3u * seen > total)
+		if (3u * seen > total_power)
 			return h;
 		cut = h;
 	}
+	return head;
+}
+
+/* The height validator peers holding more than a third of the power
+ * report at least (§7.7): one lying validator cannot make the others stop
+ * voting. */
+static uint64_t height_of_a_third(struct driver *d, uint64_t head)
+{
+	const struct genesis *g = d->n->genesis;
+	uint64_t heights[PEERS_MAX], power[PEERS_MAX];
+	size_t k = 0;
+	for (size_t i = 0; i < d->n_peers; i++) {
+		const struct peer *pe = &d->peers[i];
+		if (pe->validator < 0 || !pe->up || !pe->has_status)
+			continue;
+		heights[k] = pe->st.height;
+		power[k] = g->validators[pe->validator].power;
+		k++;
+	}
+	return driver_height_of_a_third(heights, power, k,
+					genesis_total_power(g), head);
 }
 
 static void sync_consider(struct driver *d)
@@ -1383,8 +1424,8 @@ static void sync_consider(struct driver *d)
 	}
 	if (fetch && !d->req_active) {
 		uint64_t count = best - head;
-		if (count > NETMSG_BLOCKS_GET_MAX)
-			count = NETMSG_BLOCKS_GET_MAX;
+		if (count > d->sync_batch)
+			count = d->sync_batch;
 		wbuf_reset(&d->w);
 		netmsg_blocks_get_encode(&d->w, head + 1, (uint32_t)count);
 		if (wbuf_error(&d->w) == 0 &&
@@ -1429,6 +1470,15 @@ static void tick_cb(uv_timer_t *t)
 		struct cons_event ev = {.kind = CONS_EV_TICK};
 		core_feed(d, &ev);
 	}
+	/* A validator that commits alone (the producer) moves the head
+	 * without the driver: its followers learn of it here. */
+	pthread_mutex_lock(&d->n->mu);
+	uint64_t head = d->n->head.height;
+	pthread_mutex_unlock(&d->n->mu);
+	if (head != d->cosigned_height)
+		head_changed(d);
+	else
+		cosig_send(d);
 	status_send(d, SIZE_MAX);
 	sync_consider(d);
 }
@@ -1526,6 +1576,7 @@ int driver_open(struct driver **out, struct node *n, uv_loop_t *loop,
 		return acc_err_set(err, ACC_ENOMEM, "out of memory");
 	d->n = n;
 	d->loop = loop;
+	d->sync_batch = NETMSG_BLOCKS_GET_MAX;
 	wbuf_init(&d->w, MSG_BYTES_MAX);
 	if ((rc = peers_setup(d, err)) != 0)
 		goto fail;

@@ -288,9 +288,16 @@ def f8_periods():
 
 
 def f9_closed_window():
+    # Issue 12: a historical record (R34). Silent, it is assessed at its
+    # default; a report is accepted, late (R16), and decides by its value.
     a = agreement("attacks: closed", ["CN-SD"], [obligation("CN-SD", 35, 50)], grace=90,
                   res=1)
-    submit(a, "CN-SD", refuse="R34:")
+    aid = submit(a, "CN-SD")
+    expect("f9 silent", aid, "CN-SD", "not_reported", 15, None)
+    rid = submit(report(aid, "CN-SD", 30), "CN-SD")
+    submit(attest(rid), "CNEMC")
+    r = expect("f9 reported late", aid, "CN-SD", "met", 0, None, late=True)
+    assert r["days_late"] > 0, r
 
 
 def refused_before():

@@ -25,7 +25,8 @@ expect() {
 }
 
 for c in keygen "devnet init" "devnet start" "devnet stop" submit "get entry" "get block" \
-	"proof inclusion" "proof consistency" audit "bench load" "bench verify" demo; do
+	"proof inclusion" "proof consistency" "proof verify" audit "bench load" "bench verify" demo \
+	"genesis hash" "import reports"; do
 	# shellcheck disable=SC2086
 	expect 0 $c --help
 	grep -q '^usage: accord' "$TMP/out" || fail "accord $c --help: no usage line"
@@ -42,6 +43,14 @@ expect 2 keygen --out a --out b
 expect 2 proof inclusion --index 1 --id 00
 expect 2 proof inclusion --index -1
 expect 2 proof consistency
+expect 2 proof verify "$TMP"
+expect 2 proof inclusion --index 1 --size 2 --save "$TMP/ev"
+expect 2 audit --genesis g.json --from d --save s
+expect 2 audit --genesis g.json --from d --format xml
+expect 1 proof verify "$TMP/none" --genesis "$TMP/none.json"
+expect 1 genesis hash "$TMP/none.json"
+expect 2 genesis hash
+expect 2 import reports --csv f.csv --key k --keys d
 expect 2 get entry not-a-ref
 expect 2 get block -3
 expect 2 bench load --entries 0

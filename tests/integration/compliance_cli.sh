@@ -38,17 +38,21 @@ want = sorted([
     ("Beijing-Tian", "CN-HE", "", "PM2.5", "2017", "met"),
     ("Beijing-Tian", "CN-HE", "Shijiazhuang", "PM10", "2017", "missed"),
     ("Beijing-Tian", "CN-SD", "", "PM2.5", "2035", "superseded"),
-    ("Shandong: Ji", "CN-SD", "Jinan", "PM10", "2017", "pending"),
+    ("Shandong: Ji", "CN-SD", "Jinan", "PM10", "2017", "not_reported"),
 ] + [("Beijing-Tian", p, "", "PM2.5", "2035", "pending") for p in ("CN-BJ", "CN-TJ", "CN-HE", "CN-SD")])
 assert got == want, got
 missed = [r for r in end if r["status"] == "missed"][0]
 assert missed["shortfall"] == 84 and missed["reported"] == 154, missed
-assert missed["compensation"] == {"amount": 33600000, "currency": "CNY", "payer": "CN-HE", "payee": "CN-BJ", "payees": None, "capped": False}, missed
-assert all(r["late"] for r in end if r["status"] == "met")
+assert missed["compensation"] == {"amount": 33600000, "currency": "CNY", "payer": "CN-HE", "payee": "CN-BJ", "payees": None, "fund": False, "capped": False}, missed
+# The 2013 plan's real deadline: every 2017 figure filed years late, and
+# shown with how late (specs/compliance.md R16, R34, §6.5).
+assert all(r["late"] and r["days_late"] > 3000 for r in end if r["status"] in ("met", "missed")), end
+jinan = [r for r in end if r["scope"] == "Jinan"][0]
+assert jinan["assessed"] == "default" and jinan["shortfall"] == 129 and jinan["report"] is None, jinan
 PY
 expect 0 demo --keys "$NET" --dry-run
 grep -q "missed (late)     84 µg/m³  33600000 CNY to CN-BJ" "$TMP/out" || fail "no missed row in the dry run's table: $(cat "$TMP/out")"
-grep -q "^10 obligations: 3 met, 1 missed, 5 pending, 1 superseded$" "$TMP/out" ||
+grep -q "^10 obligations: 3 met, 1 missed, 4 pending, 1 not_reported, 1 superseded$" "$TMP/out" ||
 	fail "dry run's count line: $(cat "$TMP/out")"
 
 # 2. Usage errors (exit 2) and failures (exit 1) without a node.

@@ -1,15 +1,22 @@
 #!/bin/sh
 # short.sh - the short simulator campaign run by `make test`: a few hundred
-# seeds over every fault kind, a few with real Ed25519, the unsafe-quorum
-# canary (it must find a violation), and a replay check (one seed run twice
-# gives the same trace hash). BUILD names the build directory.
+# seeds over every attack and configuration (large enough to find the
+# mutant r22-lock-ignored of tests/mutants), a few with real Ed25519, the
+# unsafe-quorum canary (it must find a violation), and a replay check (one
+# seed run twice gives the same trace hash). BUILD names the build
+# directory; SIM overrides the simulator binary (tests/mutants uses it).
 set -eu
 BUILD=${BUILD:-build}
-SIM="$BUILD/bin/sim"
+SIM=${SIM:-"$BUILD/bin/sim"}
 
-"$SIM" --seeds 200 --validators 4 --byzantine 1
-"$SIM" --seeds 60 --validators 7 --byzantine 2
-"$SIM" --seeds 20 --validators 13 --byzantine 4
+"$SIM" --seeds 1000 --validators 4 --byzantine 1 --attack lock
+"$SIM" --seeds 300 --validators 4 --byzantine 1 --attack forge
+"$SIM" --seeds 300 --validators 4 --byzantine 1
+"$SIM" --seeds 200 --validators 7 --byzantine 2 --attack lock
+"$SIM" --seeds 120 --validators 7 --byzantine 2
+"$SIM" --seeds 30 --validators 13 --byzantine 4
+"$SIM" --seeds 200 --validators 5 --byzantine 1 --random-power
+"$SIM" --seeds 60 --validators 10 --byzantine 3 --random-power
 "$SIM" --seeds 10 --validators 4 --byzantine 1 --real-crypto
 "$SIM" --seeds 20 --validators 4 --byzantine 0 --no-faults
 

@@ -17,11 +17,28 @@ struct sim_opts {
 	bool unsafe;      /* canary: simple-majority quorum */
 	bool real_crypto; /* Ed25519 instead of the keyed-hash stand-in */
 	bool trace;       /* print every event and action to stdout */
+	/* Adversary (specs/consensus.md, "Simulator"): SIM_ATTACK_ANY picks
+	 * one per seed. */
+	int attack;
+	bool random_power; /* unequal voting power (Byzantine < 1/3) */
+	bool rule_checks;  /* the rule checkers (timers, polka, votes) */
+};
+
+enum sim_attack {
+	SIM_ATTACK_ANY = 0, /* one of the below, chosen by the seed */
+	SIM_ATTACK_MIX,     /* each liar equivocates (split-brain), votes
+			       at random or stays silent */
+	SIM_ATTACK_LOCK,    /* the coalition: lock-breaker with re-proposals */
+	SIM_ATTACK_FORGE,   /* forged certificates, bad signatures, proposals
+			       out of turn, future rounds and heights */
+	SIM_ATTACK_COUNT,
 };
 
 struct sim_result {
 	int safety;   /* safety violations found (0 or 1: a run stops) */
 	int liveness; /* liveness violations found (0 or 1) */
+	int rule;     /* rule-check violations found (0 or 1: a run stops) */
+	int attack;   /* the attack the run used (enum sim_attack) */
 	char what[256];
 	uint64_t trace_hash; /* FNV-1a over the whole run: replay check */
 	uint64_t heights;    /* heights decided in the run */

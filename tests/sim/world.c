@@ -1,5 +1,6 @@
-/* world.c - one simulated run: nodes, network, disk, clock, Byzantine
- * behaviour and the checkers (specs/consensus.md, "Simulator"). */
+/* world.c - one simulated run: nodes, network, disk, clock and the run
+ * itself (specs/consensus.md, "Simulator"); the checkers are in check.c,
+ * the Byzantine validators in byz.c. */
 #include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,114 +13,11 @@
 #include "common/vote.h"
 #include "consensus/cons.h"
 #include "consensus/msg.h"
-#include "tests/sim/sim.h"
+#include "tests/sim/world.h"
 
-#define CHAIN_ID "accord-sim"
-#define EVENTS_MAX 4000000u      /* a run that needs more is stuck */
-#define LIVE_BOUND_MS 90000u     /* after the heal, time to make progress */
-#define TICK_MS 400u             /* gossip period of each node */
-#define CATCHUP_GAP_MS 50u       /* at most one commit reply per peer */
-#define WRITES_MAX 16u           /* signing-state writes in flight */
-#define PAIRS 1024u              /* Byzantine proposals remembered */
-
-enum { BYZ_NONE, BYZ_EQUIVOCATE, BYZ_RANDOM, BYZ_SILENT };
 static const char *const byz_name[] = {"correct", "equivocate", "random",
-				       "silent"};
-
-enum {
-	EV_DELIVER = 1,
-	EV_TIMER,
-	EV_PERSIST,
-	EV_VALUE,
-	EV_TICK,
-	EV_CRASH,
-	EV_RESTART,
-	EV_NET,
-	EV_HEAL,
-};
-
-struct ev {
-	uint64_t t, seq;
-	uint8_t kind, node, from, tk;
-	uint32_t inc; /* incarnation of node the event belongs to */
-	uint64_t h;
-	uint32_t r;
-	uint64_t pseq;
-	uint8_t *bytes; /* EV_DELIVER: owned wire bytes */
-	uint32_t len;
-};
-
-struct write {
-	uint64_t seq;
-	size_t len;
-	uint8_t bytes[CONS_SIGNSTATE_BYTES_MAX];
-};
-
-struct block {
-	uint8_t hash[HASH_BYTES];
-	uint8_t *cert; /* encoded commit message, owned */
-	size_t cert_len;
-};
-
-struct node {
-	struct cons *core;
-	bool up;
-	uint32_t inc;
-	int byz;
-	struct key key; /* real crypto only */
-	struct cons_crypto crypto;
-	/* Disk: the signing record and the committed chain survive crashes. */
-	uint8_t disk[CONS_SIGNSTATE_BYTES_MAX];
-	size_t disk_len;
-	struct write writes[WRITES_MAX];
-	size_t writes_len;
-	struct block *chain; /* chain[h - 1] */
-	uint64_t chain_len, chain_cap;
-	uint64_t catchup_ms[SIM_NODES_MAX];
-	uint32_t values;
-};
-
-struct pair {
-	bool used;
-	uint64_t h;
-	uint32_t r;
-	uint8_t v1[HASH_BYTES], v2[HASH_BYTES];
-};
-
-struct signed_key { /* double-sign checker: what a correct node signed */
-	uint64_t h;
-	uint32_t r;
-	uint8_t type, node, used;
-	uint8_t hash[HASH_BYTES];
-};
-
-struct world {
-	const struct sim_opts *o;
-	struct sim_result *res;
-	uint64_t rng;
-	uint64_t now, seq;
-	struct ev *heap;
-	size_t heap_len, heap_cap;
-	struct node nodes[SIM_NODES_MAX];
-	int n;
-	uint64_t secret[SIM_NODES_MAX]; /* fake crypto keys */
-	uint64_t value_key;
-	uint8_t pubkeys[SIM_NODES_MAX][PUBKEY_BYTES];
-	bool in_a[SIM_NODES_MAX]; /* the side Byzantine nodes lie to first */
-	/* Network. */
-	bool blocked[SIM_NODES_MAX][SIM_NODES_MAX];
-	unsigned loss_pm, dup_pm, spike_pm;
-	bool healed;
-	uint64_t heal_ms, target;
-	/* Checkers. */
-	uint8_t (*decided)[HASH_BYTES];
-	bool *decided_set;
-	uint64_t decided_cap;
-	struct signed_key *signed_tab;
-	size_t signed_cap;
-	struct pair pairs[PAIRS];
-	uint64_t trace;
-};
+				       "silent", "coalition", "forger"};
+static const char *const attack_name[] = {"any", "mix", "lock", "forge"};
 
 struct signer {
 	struct world *w;
@@ -129,7 +27,7 @@ static struct signer signers[SIM_NODES_MAX];
 
 /* ---- PRNG, hashing ----------------------------------------------------- */
 
-static uint64_t mix64(uint64_t x)
+uint64_t mix64(uint64_t x)
 {
 	x += 0x9e3779b97f4a7c15ull;
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -137,7 +35,7 @@ static uint64_t mix64(uint64_t x)
 	return x ^ (x >> 31);
 }
 
-static uint64_t rnd(struct world *w)
+uint64_t rnd(struct world *w)
 {
 	w->rng += 0x9e3779b97f4a7c15ull;
 	uint64_t x = w->rng;
@@ -146,7 +44,7 @@ static uint64_t rnd(struct world *w)
 	return x ^ (x >> 31);
 }
 
-static uint64_t below(struct world *w, uint64_t n)
+uint64_t below(struct world *w, uint64_t n)
 {
 	return n == 0 ? 0 : rnd(w) % n;
 }
@@ -156,7 +54,7 @@ static bool chance_pm(struct world *w, unsigned pm)
 	return below(w, 1000) < pm;
 }
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
+uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
 	const uint8_t *b = p;
 	for (size_t i = 0; i < n; i++)
@@ -202,7 +100,7 @@ static int fake_verify(void *ctx, uint16_t validator,
 }
 
 /* Sign m as node i, the way a Byzantine node forges its own messages. */
-static void msg_sign(struct world *w, int i, struct cons_msg *m)
+void msg_sign(struct world *w, int i, struct cons_msg *m)
 {
 	uint8_t payload[CONS_PROPOSAL_PAYLOAD_BYTES];
 	const char *context;
@@ -218,7 +116,7 @@ static void msg_sign(struct world *w, int i, struct cons_msg *m)
 	}
 }
 
-static bool msg_ok(struct world *w, const struct cons_msg *m)
+bool msg_ok(struct world *w, const struct cons_msg *m)
 {
 	if (m->validator >= w->n)
 		return false;
@@ -236,8 +134,8 @@ static bool msg_ok(struct world *w, const struct cons_msg *m)
 
 /* A block is named by its hash; a valid one carries a keyed check over
  * its height, so validity is a pure function every node agrees on. */
-static void value_make(struct world *w, uint64_t h, int proposer,
-		       uint32_t ctr, uint8_t out[HASH_BYTES])
+void value_make(struct world *w, uint64_t h, int proposer, uint32_t ctr,
+		uint8_t out[HASH_BYTES])
 {
 	memset(out, 0, HASH_BYTES);
 	be64_put(out, h);
@@ -249,8 +147,7 @@ static void value_make(struct world *w, uint64_t h, int proposer,
 	be64_put(out + 24, x);
 }
 
-static bool value_valid(const struct world *w, const uint8_t v[HASH_BYTES],
-			uint64_t h)
+bool value_valid(const struct world *w, const uint8_t v[HASH_BYTES], uint64_t h)
 {
 	uint64_t x = w->value_key;
 	for (int k = 0; k < 3; k++)
@@ -258,7 +155,7 @@ static bool value_valid(const struct world *w, const uint8_t v[HASH_BYTES],
 	return be64_get(v + 24) == x && be64_get(v) == h;
 }
 
-static void value_random(struct world *w, uint8_t out[HASH_BYTES])
+void value_random(struct world *w, uint8_t out[HASH_BYTES])
 {
 	for (int k = 0; k < 4; k++)
 		be64_put(out + 8 * k, rnd(w) | 1u);
@@ -310,7 +207,7 @@ static struct ev ev_pop(struct world *w)
 	return top;
 }
 
-static void at(struct world *w, uint64_t delay, struct ev e)
+void at(struct world *w, uint64_t delay, struct ev e)
 {
 	e.t = w->now + delay;
 	ev_push(w, e);
@@ -318,8 +215,49 @@ static void at(struct world *w, uint64_t delay, struct ev e)
 
 /* ---- network ---------------------------------------------------------- */
 
-static void net_send(struct world *w, int from, int to, const uint8_t *p,
-		     size_t len)
+/* The scheduler holds e until the heal, or the next change of the
+ * network (until): any reordering within the bound. */
+void hold(struct world *w, struct ev e, uint8_t until)
+{
+	if (w->held_len == w->held_cap) {
+		w->held_cap = w->held_cap ? 2 * w->held_cap : 256;
+		w->held = realloc(w->held, w->held_cap * sizeof *w->held);
+		assert(w->held != NULL);
+	}
+	e.until = until;
+	w->held[w->held_len++] = e;
+}
+
+/* Let go of the held messages whose event came (all of them at the
+ * heal), in a shuffled order. */
+static void release(struct world *w, bool all)
+{
+	size_t keep = 0;
+	for (size_t k = 0; k < w->held_len; k++) {
+		struct ev e = w->held[k];
+		if (!all && e.until != HOLD_NET) {
+			w->held[keep++] = e;
+			continue;
+		}
+		at(w, 1 + below(w, 40), e);
+	}
+	w->held_len = keep;
+}
+
+struct ev deliver_ev(int from, int to, const uint8_t *p, size_t len)
+{
+	struct ev e = {0};
+	e.kind = EV_DELIVER;
+	e.node = (uint8_t)to;
+	e.from = (uint8_t)from;
+	e.bytes = malloc(len);
+	assert(e.bytes != NULL);
+	memcpy(e.bytes, p, len);
+	e.len = (uint32_t)len;
+	return e;
+}
+
+void net_send(struct world *w, int from, int to, const uint8_t *p, size_t len)
 {
 	if (from == to || w->blocked[from][to])
 		return;
@@ -327,219 +265,35 @@ static void net_send(struct world *w, int from, int to, const uint8_t *p,
 		return;
 	int copies = !w->healed && chance_pm(w, w->dup_pm) ? 2 : 1;
 	for (int c = 0; c < copies; c++) {
+		struct ev e = deliver_ev(from, to, p, len);
+		if (!w->healed && w->victim[from]) {
+			hold(w, e, HOLD_HEAL); /* the coalition's victims */
+			continue;
+		}
+		if (!w->healed && chance_pm(w, w->hold_pm)) {
+			hold(w, e, below(w, 2) ? HOLD_HEAL : HOLD_NET);
+			continue;
+		}
 		uint64_t delay = 1 + below(w, 30);
 		if (!w->healed && chance_pm(w, w->spike_pm))
 			delay += below(w, 1500);
-		struct ev e = {0};
-		e.kind = EV_DELIVER;
-		e.node = (uint8_t)to;
-		e.from = (uint8_t)from;
-		e.bytes = malloc(len);
-		assert(e.bytes != NULL);
-		memcpy(e.bytes, p, len);
-		e.len = (uint32_t)len;
 		at(w, delay, e);
 	}
 }
 
-static void send_msg(struct world *w, int from, int to,
-		     const struct cons_msg *m)
+void send_msg(struct world *w, int from, int to, const struct cons_msg *m)
 {
 	uint8_t buf[CONS_PROPOSAL_WIRE_BYTES];
 	struct wbuf b;
 	wbuf_init(&b, sizeof buf);
 	cons_msg_encode(m, &b);
-	assert(wbuf_error(&b) == 0);
-	net_send(w, from, to, b.data, b.len);
-	wbuf_free(&b);
-}
-
-/* ---- checkers ----------------------------------------------------------- */
-
-static void violation(struct world *w, bool safety, const char *fmt,
-		      uint64_t a, uint64_t b)
-{
-	if (w->res->safety || w->res->liveness)
-		return;
-	if (safety)
-		w->res->safety = 1;
+	if (wbuf_error(&b) != 0)
+		violation(w, true, "encoding: node %" PRIu64
+				   " emitted a message it cannot encode at height %" PRIu64,
+			  (uint64_t)from, m->height);
 	else
-		w->res->liveness = 1;
-	snprintf(w->res->what, sizeof w->res->what, fmt, a, b);
-	if (w->o->trace)
-		printf("VIOLATION %s\n", w->res->what);
-}
-
-static bool cert_ok(struct world *w, const struct cons_cert *c)
-{
-	uint64_t nsig = 0;
-	for (uint16_t i = 0; i < c->count; i++) {
-		struct cons_msg m = {0};
-		if (c->index[i] >= w->n || (i > 0 && c->index[i] <= c->index[i - 1]))
-			return false;
-		m.type = CONS_MSG_PRECOMMIT;
-		m.validator = c->index[i];
-		m.height = c->height;
-		m.round = c->round;
-		memcpy(m.hash, c->hash, HASH_BYTES);
-		memcpy(m.sig, c->sig[i], SIG_BYTES);
-		if (!msg_ok(w, &m))
-			return false;
-		nsig++;
-	}
-	if (w->o->unsafe)
-		return nsig * 2 > (uint64_t)w->n;
-	return nsig * 3 > (uint64_t)w->n * 2;
-}
-
-/* Agreement, validity and certificate checks on one commit. */
-static void check_commit(struct world *w, int i, const struct cons_cert *c)
-{
-	uint64_t h = c->height;
-	if (!value_valid(w, c->hash, h))
-		violation(w, true, "validity: node %" PRIu64
-				   " committed an unproposed block at %" PRIu64,
-			  (uint64_t)i, h);
-	if (!cert_ok(w, c))
-		violation(w, true, "certificate: node %" PRIu64
-				   " bad certificate at height %" PRIu64,
-			  (uint64_t)i, h);
-	if (h >= w->decided_cap) {
-		uint64_t cap = 2 * h + 16;
-		w->decided = realloc(w->decided, cap * HASH_BYTES);
-		w->decided_set = realloc(w->decided_set, cap);
-		assert(w->decided && w->decided_set);
-		memset(w->decided_set + w->decided_cap, 0, cap - w->decided_cap);
-		w->decided_cap = cap;
-	}
-	if (!w->decided_set[h]) {
-		w->decided_set[h] = true;
-		memcpy(w->decided[h], c->hash, HASH_BYTES);
-		w->res->heights++;
-	} else if (memcmp(w->decided[h], c->hash, HASH_BYTES) != 0) {
-		violation(w, true, "agreement: node %" PRIu64
-				   " committed a different block at height %" PRIu64,
-			  (uint64_t)i, h);
-	}
-}
-
-/* A correct node never signs two different messages for one (height,
- * round, type), even across restarts. */
-static void check_signed(struct world *w, int i, const struct cons_msg *m)
-{
-	uint64_t k = mix64(m->height * 131 + m->round * 7 + m->type + 1000u * (uint64_t)i);
-	for (size_t probe = 0; probe < w->signed_cap; probe++) {
-		struct signed_key *s = &w->signed_tab[(k + probe) % w->signed_cap];
-		if (!s->used) {
-			s->used = 1;
-			s->h = m->height;
-			s->r = m->round;
-			s->type = m->type;
-			s->node = (uint8_t)i;
-			memcpy(s->hash, m->hash, HASH_BYTES);
-			return;
-		}
-		if (s->h == m->height && s->r == m->round && s->type == m->type &&
-		    s->node == i) {
-			if (memcmp(s->hash, m->hash, HASH_BYTES) != 0)
-				violation(w, true, "double sign: node %" PRIu64
-						   " at height %" PRIu64,
-					  (uint64_t)i, m->height);
-			return;
-		}
-	}
-	/* Table full: grow and rehash. */
-	size_t old_cap = w->signed_cap;
-	struct signed_key *old = w->signed_tab;
-	w->signed_cap = old_cap * 2;
-	w->signed_tab = calloc(w->signed_cap, sizeof *w->signed_tab);
-	assert(w->signed_tab != NULL);
-	for (size_t j = 0; j < old_cap; j++) {
-		struct cons_msg o = {0};
-		o.height = old[j].h;
-		o.round = old[j].r;
-		o.type = old[j].type;
-		memcpy(o.hash, old[j].hash, HASH_BYTES);
-		check_signed(w, old[j].node, &o);
-	}
-	free(old);
-	check_signed(w, i, m);
-}
-
-static void check_evidence(struct world *w, int i, const struct cons_action *a)
-{
-	const struct cons_msg *x = &a->msg, *y = &a->msg2;
-	w->res->evidence++;
-	if (!msg_ok(w, x) || !msg_ok(w, y) || x->validator != y->validator ||
-	    x->height != y->height || x->round != y->round ||
-	    x->type != y->type || memcmp(x->hash, y->hash, HASH_BYTES) == 0)
-		violation(w, true, "evidence: node %" PRIu64
-				   " reported invalid evidence at %" PRIu64,
-			  (uint64_t)i, x->height);
-	else if (w->nodes[x->validator].byz == BYZ_NONE)
-		violation(w, true, "evidence: against correct node %" PRIu64
-				   " at height %" PRIu64,
-			  (uint64_t)x->validator, x->height);
-}
-
-/* ---- Byzantine behaviour ---------------------------------------------- */
-
-static struct pair *pair_slot(struct world *w, uint64_t h, uint32_t r)
-{
-	return &w->pairs[(h * 31u + r) % PAIRS];
-}
-
-static void byz_broadcast(struct world *w, int i, const struct cons_msg *m)
-{
-	struct node *nd = &w->nodes[i];
-	if (nd->byz == BYZ_SILENT)
-		return;
-	if (m->validator != i) { /* relaying someone else's: pass it on */
-		for (int j = 0; j < w->n; j++)
-			send_msg(w, i, j, m);
-		return;
-	}
-	struct cons_msg a = *m, b = *m;
-	if (nd->byz == BYZ_RANDOM) {
-		for (int j = 0; j < w->n; j++) {
-			if (below(w, 2))
-				continue;
-			if (m->type == CONS_MSG_PROPOSAL || below(w, 2))
-				value_random(w, a.hash);
-			else
-				memset(a.hash, 0, HASH_BYTES);
-			msg_sign(w, i, &a);
-			send_msg(w, i, j, &a);
-		}
-		return;
-	}
-	/* Equivocate: side A hears one thing, side B another. Colluding
-	 * Byzantine nodes vote for the two proposals of a Byzantine
-	 * proposer the same way. */
-	struct pair *p = pair_slot(w, m->height, m->round);
-	if (m->type == CONS_MSG_PROPOSAL) {
-		value_make(w, m->height, i, 0x40000000u + m->round, b.hash);
-		b.valid_round = -1;
-		p->used = true;
-		p->h = m->height;
-		p->r = m->round;
-		memcpy(p->v1, a.hash, HASH_BYTES);
-		memcpy(p->v2, b.hash, HASH_BYTES);
-	} else if (p->used && p->h == m->height && p->r == m->round) {
-		memcpy(a.hash, p->v1, HASH_BYTES);
-		memcpy(b.hash, p->v2, HASH_BYTES);
-	} else {
-		static const uint8_t nil[HASH_BYTES];
-		if (memcmp(m->hash, nil, HASH_BYTES) != 0)
-			memset(b.hash, 0, HASH_BYTES);
-		else
-			value_make(w, m->height, i, 0x50000000u + m->round,
-				   b.hash);
-	}
-	msg_sign(w, i, &a);
-	msg_sign(w, i, &b);
-	for (int j = 0; j < w->n; j++)
-		send_msg(w, i, j, w->in_a[j] ? &a : &b);
+		net_send(w, from, to, b.data, b.len);
+	wbuf_free(&b);
 }
 
 /* ---- driver: carry out a core's actions ------------------------------ */
@@ -557,12 +311,16 @@ static void trace_msg(struct world *w, const char *what, int i,
 	       m->hash[24], m->hash[25]);
 }
 
-static void chain_add(struct world *w, struct node *nd,
-		      const struct cons_cert *c)
+static void chain_add(struct world *w, int i, const struct cons_cert *c)
 {
+	struct node *nd = &w->nodes[i];
 	struct wbuf b;
-	(void)w;
-	assert(c->height == nd->chain_len + 1);
+	if (c->height != nd->chain_len + 1) {
+		violation(w, true, "commit: node %" PRIu64
+				   " committed height %" PRIu64 " out of order",
+			  (uint64_t)i, c->height);
+		return;
+	}
 	if (nd->chain_len == nd->chain_cap) {
 		nd->chain_cap = nd->chain_cap ? 2 * nd->chain_cap : 16;
 		nd->chain = realloc(nd->chain, nd->chain_cap * sizeof *nd->chain);
@@ -570,9 +328,20 @@ static void chain_add(struct world *w, struct node *nd,
 	}
 	struct block *bl = &nd->chain[nd->chain_len++];
 	memcpy(bl->hash, c->hash, HASH_BYTES);
+	/* The block reaches the disk a little later (group commit); a crash
+	 * before that loses it. */
+	struct ev e = {0};
+	e.kind = EV_SYNC;
+	e.node = (uint8_t)i;
+	e.inc = nd->inc;
+	e.h = nd->chain_len;
+	at(w, below(w, CHAIN_SYNC_MS), e);
 	wbuf_init(&b, CONS_WIRE_BYTES_MAX);
 	cons_commit_encode(c, &b);
-	assert(wbuf_error(&b) == 0);
+	if (wbuf_error(&b) != 0)
+		violation(w, true, "certificate: node %" PRIu64
+				   " cannot encode its certificate of height %" PRIu64,
+			  (uint64_t)i, c->height);
 	bl->cert = wbuf_take(&b, &bl->cert_len);
 }
 
@@ -580,6 +349,8 @@ static void apply(struct world *w, int i, const struct cons_action *acts,
 		  size_t n)
 {
 	struct node *nd = &w->nodes[i];
+	if (nd->byz == BYZ_FORGER && n > 0 && below(w, 2) == 0)
+		forge(w, i);
 	for (size_t k = 0; k < n; k++) {
 		const struct cons_action *a = &acts[k];
 		struct ev e = {0};
@@ -595,12 +366,19 @@ static void apply(struct world *w, int i, const struct cons_action *acts,
 				byz_broadcast(w, i, &a->msg);
 				break;
 			}
-			if (a->msg.validator == i)
+			if (a->msg.validator == i) {
 				check_signed(w, i, &a->msg);
+				seen_add(w, i, &a->msg);
+				check_precommit(w, i, &a->msg);
+			}
 			for (int j = 0; j < w->n; j++)
 				send_msg(w, i, j, &a->msg);
 			break;
 		case CONS_ACT_TIMER:
+			if (nd->byz == BYZ_NONE)
+				check_timer(w, i, a);
+			if (nd->byz == BYZ_NONE && a->timeout == CONS_TIMEOUT_PROPOSE)
+				race(w, i, a->height, a->round);
 			e.kind = EV_TIMER;
 			e.tk = (uint8_t)a->timeout;
 			e.h = a->height;
@@ -609,12 +387,33 @@ static void apply(struct world *w, int i, const struct cons_action *acts,
 			break;
 		case CONS_ACT_PERSIST: {
 			struct wbuf b;
-			assert(nd->writes_len < WRITES_MAX);
+			struct cons_signstate back;
+			if (nd->writes_len == WRITES_MAX) {
+				violation(w, true, "record: node %" PRIu64
+						   " has more than %" PRIu64 " writes in flight",
+					  (uint64_t)i, (uint64_t)WRITES_MAX);
+				break;
+			}
 			struct write *wr = &nd->writes[nd->writes_len++];
 			wbuf_init(&b, sizeof wr->bytes);
 			cons_signstate_encode(a->signstate, &b);
-			assert(wbuf_error(&b) == 0);
+			/* A record that does not read back is a restart that
+			 * cannot happen: report it, with the seed. */
+			if (wbuf_error(&b) != 0 || b.len > sizeof wr->bytes ||
+			    cons_signstate_decode(b.data, b.len, &back) != 0) {
+				violation(w, true, "record: node %" PRIu64
+						   " wrote a signing record that does not decode (height %" PRIu64 ")",
+					  (uint64_t)i, a->signstate->height);
+				wbuf_free(&b);
+				nd->writes_len--;
+				break;
+			}
 			memcpy(wr->bytes, b.data, b.len);
+			/* What the node signed counts for it from now on (a
+			 * restart counts it again from the record). */
+			for (int t = 0; t < 3; t++)
+				if (a->signstate->has[t])
+					seen_add(w, i, &a->signstate->last[t]);
 			wr->len = b.len;
 			wr->seq = a->seq;
 			wbuf_free(&b);
@@ -637,7 +436,7 @@ static void apply(struct world *w, int i, const struct cons_action *acts,
 				       a->cert->round, a->cert->hash[8],
 				       a->cert->hash[13], a->cert->count);
 			w->trace = fnv(w->trace, a->cert->hash, HASH_BYTES);
-			chain_add(w, nd, a->cert);
+			chain_add(w, i, a->cert);
 			if (nd->byz == BYZ_NONE)
 				check_commit(w, i, a->cert);
 			break;
@@ -673,6 +472,7 @@ static void node_start(struct world *w, int i)
 	cfg.chain_id = CHAIN_ID;
 	cfg.n = (uint16_t)w->n;
 	cfg.pubkeys = (const uint8_t(*)[PUBKEY_BYTES])w->pubkeys;
+	cfg.power = w->power;
 	cfg.self = i;
 	cfg.key = &nd->key;
 	cfg.crypto = w->o->real_crypto ? NULL : &nd->crypto;
@@ -683,14 +483,19 @@ static void node_start(struct world *w, int i)
 	cfg.timeout_max_ms = 3000;
 	cfg.unsafe_majority = w->o->unsafe;
 	bool have = nd->disk_len > 0;
-	if (have) {
-		int rc = cons_signstate_decode(nd->disk, nd->disk_len, &rec);
-		assert(rc == 0);
-		(void)rc;
+	if (have && cons_signstate_decode(nd->disk, nd->disk_len, &rec) != 0) {
+		violation(w, true, "record: node %" PRIu64
+				   " cannot read its signing record back (%" PRIu64 " bytes)",
+			  (uint64_t)i, (uint64_t)nd->disk_len);
+		return;
 	}
 	int rc = cons_init(&nd->core, &cfg, nd->chain_len + 1, have ? &rec : NULL);
-	assert(rc == 0);
-	(void)rc;
+	if (rc != 0) {
+		violation(w, true, "restart: node %" PRIu64
+				   " cannot start from its disk (error %" PRIu64 ")",
+			  (uint64_t)i, (uint64_t)(-(int64_t)rc));
+		return;
+	}
 	nd->up = true;
 	nd->inc++;
 	nd->writes_len = 0;
@@ -720,12 +525,28 @@ static void node_crash(struct world *w, int i)
 		nd->disk_len = nd->writes[keep - 1].len;
 	}
 	nd->writes_len = 0;
+	/* The stored chain loses its unsynced tail, at a random point; the
+	 * signing record may then be ahead of it. The last copy that correct
+	 * nodes hold of a block is never lost (spec "Durable before what"). */
+	uint64_t others = 0, len = nd->chain_len;
+	for (int j = 0; j < w->n; j++)
+		if (j != i && w->nodes[j].byz == BYZ_NONE &&
+		    w->nodes[j].chain_len > others)
+			others = w->nodes[j].chain_len;
+	if (nd->chain_len <= others && nd->chain_synced < nd->chain_len) {
+		uint64_t cut = nd->chain_synced +
+			       below(w, nd->chain_len - nd->chain_synced + 1);
+		while (nd->chain_len > cut)
+			free(nd->chain[--nd->chain_len].cert);
+	}
 	cons_free(nd->core);
 	nd->core = NULL;
 	nd->up = false;
 	nd->inc++; /* timers and acks of the old life are void */
 	if (w->o->trace)
-		printf("%8" PRIu64 " n%d CRASH (kept %zu writes)\n", w->now, i, keep);
+		printf("%8" PRIu64 " n%d CRASH (kept %zu writes, %" PRIu64
+		       " of %" PRIu64 " blocks)\n",
+		       w->now, i, keep, nd->chain_len, len);
 }
 
 static void on_persist(struct world *w, const struct ev *e)
@@ -747,6 +568,13 @@ static void on_persist(struct world *w, const struct ev *e)
 	feed(w, e->node, &ev);
 }
 
+/* The coalition does not hand out the block of the height it attacks. */
+static bool coal_hides(const struct world *w, int i, uint64_t h)
+{
+	return w->nodes[i].byz == BYZ_COALITION && w->coal.active &&
+	       w->coal.h == h && !w->healed;
+}
+
 static void on_deliver(struct world *w, const struct ev *e)
 {
 	static struct cons_cert cert; /* large; the simulator is one thread */
@@ -756,8 +584,16 @@ static void on_deliver(struct world *w, const struct ev *e)
 	if (!nd->up)
 		return;
 	int rc = cons_wire_decode(e->bytes, e->len, &type, &ev.msg, &cert);
-	assert(rc == 0); /* the simulated network does not corrupt bytes */
-	(void)rc;
+	if (rc != 0) {
+		/* The simulated network does not corrupt bytes: a correct
+		 * node sent something undecodable. Byzantine garbage is
+		 * dropped, as a node would. */
+		if (w->nodes[e->from].byz == BYZ_NONE)
+			violation(w, true, "decode: node %" PRIu64
+					   " sent an undecodable message to node %" PRIu64,
+				  (uint64_t)e->from, (uint64_t)e->node);
+		return;
+	}
 	if (type == CONS_MSG_COMMIT) {
 		ev.kind = CONS_EV_COMMIT;
 		ev.cert = &cert;
@@ -767,10 +603,31 @@ static void on_deliver(struct world *w, const struct ev *e)
 		return;
 	}
 	trace_msg(w, "recv", e->node, &ev.msg);
+	bool valid = ev.msg.type == CONS_MSG_PROPOSAL &&
+		     value_valid(w, ev.msg.hash, ev.msg.height);
+	if ((w->o->rule_checks || nd->byz == BYZ_COALITION) && msg_ok(w, &ev.msg)) {
+		seen_add(w, e->node, &ev.msg);
+		if (nd->byz == BYZ_COALITION)
+			coal_hear(w, &ev.msg, valid);
+	}
+	/* Block catch-up: the sender is ahead; the receiver asks it for the
+	 * block it lacks (the request is not modelled, the answer travels
+	 * like any message). */
+	struct node *snd = &w->nodes[e->from];
+	uint64_t mine = cons_height(nd->core);
+	if (ev.msg.height > mine && snd->up && snd->byz != BYZ_SILENT &&
+	    !coal_hides(w, e->from, mine) &&
+	    snd->chain_len >= mine &&
+	    (snd->catchup_ms[e->node] == 0 ||
+	     w->now >= snd->catchup_ms[e->node] + CATCHUP_GAP_MS)) {
+		snd->catchup_ms[e->node] = w->now;
+		const struct block *bl = &snd->chain[mine - 1];
+		net_send(w, e->from, e->node, bl->cert, bl->cert_len);
+	}
 	/* Catch-up: the sender is behind; answer with the certificate of
 	 * the height it is working on, if we have it. */
 	uint64_t h = ev.msg.height;
-	if (h <= nd->chain_len && nd->byz != BYZ_SILENT &&
+	if (h <= nd->chain_len && nd->byz != BYZ_SILENT && !coal_hides(w, e->node, h) &&
 	    (nd->catchup_ms[e->from] == 0 ||
 	     w->now >= nd->catchup_ms[e->from] + CATCHUP_GAP_MS)) {
 		nd->catchup_ms[e->from] = w->now;
@@ -779,7 +636,7 @@ static void on_deliver(struct world *w, const struct ev *e)
 	}
 	if (ev.msg.type == CONS_MSG_PROPOSAL) {
 		ev.kind = CONS_EV_PROPOSAL;
-		ev.valid = value_valid(w, ev.msg.hash, ev.msg.height);
+		ev.valid = valid;
 	} else {
 		ev.kind = CONS_EV_VOTE;
 	}
@@ -802,6 +659,8 @@ static void on_value(struct world *w, const struct ev *e)
 static void net_change(struct world *w)
 {
 	memset(w->blocked, 0, sizeof w->blocked);
+	w->parted = false;
+	release(w, false);
 	if (w->healed || below(w, 3) == 0) {
 		if (w->o->trace)
 			printf("%8" PRIu64 " NET healed\n", w->now);
@@ -816,6 +675,8 @@ static void net_change(struct world *w)
 	}
 	if (cnt == 0 || cnt == w->n)
 		side[below(w, (uint64_t)w->n)] ^= true;
+	memcpy(w->side, side, sizeof w->side);
+	w->parted = true;
 	for (int i = 0; i < w->n; i++)
 		for (int j = 0; j < w->n; j++)
 			if (side[i] && !side[j])
@@ -830,7 +691,9 @@ static void net_change(struct world *w)
 static void heal(struct world *w)
 {
 	w->healed = true;
+	w->parted = false;
 	memset(w->blocked, 0, sizeof w->blocked);
+	release(w, true);
 	for (int i = 0; i < w->n; i++)
 		if (!w->nodes[i].up)
 			node_start(w, i);
@@ -850,11 +713,14 @@ static void heal(struct world *w)
 static void schedule_faults(struct world *w)
 {
 	struct ev e = {0};
-	uint64_t chaos = w->o->faults ? 500 + below(w, 6000) : 0;
+	uint64_t chaos = !w->o->faults ? 0
+			 : w->attack == SIM_ATTACK_LOCK ? 2000 + below(w, 8000)
+							: 500 + below(w, 6000);
 	if (w->o->faults) {
 		w->loss_pm = (unsigned)below(w, 250);
 		w->dup_pm = (unsigned)below(w, 150);
 		w->spike_pm = (unsigned)below(w, 100);
+		w->hold_pm = below(w, 2) ? (unsigned)below(w, 80) : 0;
 		uint64_t parts = below(w, 5);
 		for (uint64_t k = 0; k < parts; k++) {
 			e.kind = EV_NET;
@@ -902,6 +768,10 @@ static void world_free(struct world *w)
 	}
 	for (size_t k = 0; k < w->heap_len; k++)
 		free(w->heap[k].bytes);
+	for (size_t k = 0; k < w->held_len; k++)
+		free(w->held[k].bytes);
+	free(w->held);
+	free(w->seen_tab);
 	free(w->heap);
 	free(w->decided);
 	free(w->decided_set);
@@ -944,15 +814,53 @@ int sim_run(const struct sim_opts *o, struct sim_result *res)
 			memcpy(w->pubkeys[i], nd->key.pk, PUBKEY_BYTES);
 		}
 	}
+	/* The attack of this run, and who carries it out. */
+	w->attack = o->attack;
+	if (w->attack <= SIM_ATTACK_ANY || w->attack >= SIM_ATTACK_COUNT)
+		w->attack = SIM_ATTACK_MIX + (int)below(w, SIM_ATTACK_COUNT - 1);
+	if (o->unsafe || o->f == 0)
+		w->attack = SIM_ATTACK_MIX;
+	res->attack = w->attack;
 	for (int k = 0; k < o->f;) {
 		int i = (int)below(w, (uint64_t)w->n);
 		if (w->nodes[i].byz != BYZ_NONE)
 			continue;
 		uint64_t b = below(w, 4);
-		w->nodes[i].byz = o->unsafe || b < 2 ? BYZ_EQUIVOCATE
-			       : b == 2           ? BYZ_RANDOM
-						  : BYZ_SILENT;
+		w->nodes[i].byz = w->attack == SIM_ATTACK_LOCK    ? BYZ_COALITION
+			       : w->attack == SIM_ATTACK_FORGE   ? BYZ_FORGER
+			       : o->unsafe || b < 2              ? BYZ_EQUIVOCATE
+			       : b == 2                          ? BYZ_RANDOM
+								 : BYZ_SILENT;
 		k++;
+	}
+	/* Voting power: equal, or unequal with the Byzantine validators
+	 * holding less than a third of it. */
+	uint64_t byz_power = 0;
+	w->total_power = 0;
+	for (int i = 0; i < w->n; i++) {
+		w->power[i] = o->random_power ? 1 + below(w, 4) : 1;
+		w->total_power += w->power[i];
+		if (w->nodes[i].byz != BYZ_NONE)
+			byz_power += w->power[i];
+	}
+	while (byz_power * 3 >= w->total_power) {
+		int i = (int)below(w, (uint64_t)w->n);
+		if (w->nodes[i].byz != BYZ_NONE)
+			continue;
+		w->power[i]++;
+		w->total_power++;
+	}
+	/* The coalition's victims: correct nodes whose messages wait for
+	 * the heal, until the other correct nodes are no quorum alone. */
+	if (w->attack == SIM_ATTACK_LOCK) {
+		uint64_t rest = w->total_power - byz_power;
+		while (sim_quorum(w, rest)) {
+			int i = (int)below(w, (uint64_t)w->n);
+			if (w->nodes[i].byz != BYZ_NONE || w->victim[i])
+				continue;
+			w->victim[i] = true;
+			rest -= w->power[i];
+		}
 	}
 	int correct = 0;
 	for (int i = 0; i < w->n; i++) {
@@ -964,8 +872,12 @@ int sim_run(const struct sim_opts *o, struct sim_result *res)
 		correct++;
 	}
 	if (o->trace)
+		printf("attack: %s\n", attack_name[w->attack]);
+	if (o->trace)
 		for (int i = 0; i < w->n; i++)
-			printf("node %d: %s%s\n", i, byz_name[w->nodes[i].byz],
+			printf("node %d: power %" PRIu64 " %s%s%s\n", i, w->power[i],
+			       byz_name[w->nodes[i].byz],
+			       w->victim[i] ? " victim" : "",
 			       w->nodes[i].byz == BYZ_NONE
 				   ? (w->in_a[i] ? " (side A)" : " (side B)")
 				   : "");
@@ -1050,6 +962,24 @@ int sim_run(const struct sim_opts *o, struct sim_result *res)
 		case EV_HEAL:
 			heal(w);
 			break;
+		case EV_SYNC:
+			if (e.inc == nd->inc && e.h <= nd->chain_len &&
+			    e.h > nd->chain_synced)
+				nd->chain_synced = e.h;
+			break;
+		case EV_INJECT: {
+			/* A decoded certificate, as another driver path (block
+			 * catch-up) might hand one over. */
+			const struct cons_cert *c = (const struct cons_cert *)e.bytes;
+			if (nd->up && c->height == cons_height(nd->core)) {
+				ev.kind = CONS_EV_COMMIT;
+				ev.cert = c;
+				ev.valid = value_valid(w, c->hash, c->height);
+				feed(w, e.node, &ev);
+			}
+			free(e.bytes);
+			break;
+		}
 		}
 	}
 	res->trace_hash = w->trace;
@@ -1057,3 +987,4 @@ int sim_run(const struct sim_opts *o, struct sim_result *res)
 	world_free(w);
 	return 0;
 }
+

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "cli/audit.h"
+#include "cli/cli.h"
+#include "common/hex.h"
 #include "cli/build.h"
 #include "cli/devnet.h"
 #include "common/crypto.h"
@@ -315,6 +317,107 @@ static void test_audit_rules_refuse(void)
 	ASSERT(strstr(out, "compliance not recomputed past it") != NULL);
 }
 
+/* Audit src (taken over) and return the failures; the rows when asked. */
+static size_t audit_src(struct audit_source *src, char *out, size_t cap,
+			json_t **rows, uint8_t digest[HASH_BYTES])
+{
+	struct acc_err err = {0};
+	FILE *f = fmemopen(out, cap, "w");
+	ASSERT(f != NULL);
+	struct audit_opts o = {
+	    .g = &g, .threads = 2, .out = f, .keep_rows = rows != NULL};
+	struct audit_result res;
+	int rc = audit_run(&o, src, &res, &err);
+	(void)fclose(f);
+	src->close(src->ctx);
+	if (rows != NULL)
+		*rows = res.rows;
+	if (digest != NULL)
+		memcpy(digest, res.state_digest, HASH_BYTES);
+	if (rc != 0)
+		return res.failures ? res.failures : 1;
+	return res.failures;
+}
+
+/* Replace the first occurrence of `from` in file path by `to` (same
+ * length). */
+static void file_patch(const char *path, const char *from, const char *to)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	struct acc_err err = {0};
+	ASSERT_OK(cli_file_read(path, 64u << 20, &buf, &len, &err));
+	char *p = strstr(buf, from);
+	ASSERT(p != NULL);
+	memcpy(p, to, strlen(to));
+	FILE *f = fopen(path, "wb");
+	ASSERT(f != NULL);
+	ASSERT_EQ(fwrite(buf, 1, len, f), len);
+	ASSERT_EQ(fclose(f), 0);
+	free(buf);
+}
+
+/* --save then --from (specs/cli.md §8.1): what an audit saved audits again
+ * with no source but the directory, to the same table and digest; the
+ * directory must be new or empty; a changed entry or a missing block in
+ * it fails the audit. */
+static void test_audit_save_and_from(void)
+{
+	char saved[400], copy[400], path[500], out[8192] = "";
+	struct audit_source inner, src;
+	struct acc_err err = {0};
+	json_t *rows1 = NULL, *rows2 = NULL;
+	uint8_t d1[HASH_BYTES], d2[HASH_BYTES];
+	(void)snprintf(saved, sizeof saved, "%s/saved", tmp);
+	ASSERT_OK(audit_source_data(&inner, data, &err));
+	ASSERT_OK(audit_source_save(&src, &inner, saved, &err));
+	ASSERT_EQ(audit_src(&src, out, sizeof out, &rows1, d1), 0);
+	ASSERT(json_array_size(rows1) == 1);
+	ASSERT_STR_EQ(json_string_value(
+			  json_object_get(json_array_get(rows1, 0), "status")),
+		      "pending");
+	/* Offline. */
+	ASSERT_OK(audit_source_saved(&src, saved, &err));
+	ASSERT_EQ(audit_src(&src, out, sizeof out, &rows2, d2), 0);
+	ASSERT_STR_EQ(out, "");
+	ASSERT(json_equal(rows1, rows2));
+	ASSERT_MEM_EQ(d1, d2, HASH_BYTES);
+	json_decref(rows1);
+	json_decref(rows2);
+	/* Never into a directory that holds something. */
+	ASSERT_OK(audit_source_data(&inner, data, &err));
+	ASSERT_EQ(audit_source_save(&src, &inner, saved, &err), ACC_EDUP);
+	inner.close(inner.ctx);
+	/* A changed byte of an entry of block 3. */
+	(void)snprintf(copy, sizeof copy, "%s/saved-flip", tmp);
+	sh("rm -rf '%1$s' && cp -r '%2$s' '%1$s'", copy, saved);
+	char hex[2 * ENTRY_BYTES_MAX + 1];
+	hex_encode(hex, entry_bytes, entry_len);
+	/* The end of its signature: no other entry has it. */
+	char from[17], to[17];
+	memcpy(from, hex + 2 * entry_len - 16, 16);
+	from[16] = '\0';
+	memcpy(to, from, sizeof to);
+	to[0] = to[0] == '0' ? '1' : '0';
+	(void)snprintf(path, sizeof path, "%s/blocks/3.json", copy);
+	file_patch(path, from, to);
+	ASSERT_OK(audit_source_saved(&src, copy, &err));
+	ASSERT(audit_src(&src, out, sizeof out, NULL, NULL) > 0);
+	fprintf(stderr, "%s", out);
+	ASSERT(strstr(out, "block 3 entry 2") != NULL);
+	/* A block missing: the audit stops there, naming the file. */
+	sh("rm -rf '%1$s' && cp -r '%2$s' '%1$s'", copy, saved);
+	(void)snprintf(path, sizeof path, "%s/blocks/4.json", copy);
+	ASSERT_EQ(unlink(path), 0);
+	ASSERT_OK(audit_source_saved(&src, copy, &err));
+	ASSERT(audit_src(&src, out, sizeof out, NULL, NULL) > 0);
+	ASSERT(strstr(out, "blocks/4.json") != NULL);
+	/* Not a saved directory at all. */
+	ASSERT_OK(audit_source_saved(&src, data, &err));
+	ASSERT(audit_src(&src, out, sizeof out, NULL, NULL) > 0);
+	ASSERT(strstr(out, "saved.json") != NULL);
+}
+
 int main(void)
 {
 	ASSERT_OK(crypto_lib_init());
@@ -333,6 +436,7 @@ int main(void)
 	RUN(test_audit_tampered_entry);
 	RUN(test_audit_tampered_header);
 	RUN(test_audit_tampered_cert);
+	RUN(test_audit_save_and_from);
 	RUN(test_audit_rules_refuse);
 	genesis_free(&g);
 	sh("rm -rf '%s'%s", tmp, "");

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/compliance.h"
 #include "cli/csv.h"
+#include "ledger/genesis.h"
 #include "tests/test.h"
 
 #define ROWS "tests/vectors/compliance_rows.json"
@@ -72,14 +73,25 @@ static void test_table(void)
 		FAIL_AT("the table differs from %s", TABLE);
 	}
 	/* Alignment: the header and every row line have the same width in
-	 * terminal columns (the last column is right-aligned), although
-	 * their byte lengths differ (µg/m³, ≤, 济南). */
+	 * terminal columns up to the end of the compensation (right-aligned),
+	 * although their byte lengths differ (µg/m³, ≤, 济南); then the
+	 * notes column, "  notes" in the header, "  [k]…" on rows with
+	 * notes and nothing on the others. */
 	size_t n = json_array_size(rows), width = 0, bytes_differ = 0;
+	size_t with_notes = 0;
 	char *line = out;
 	for (size_t i = 0; i <= n; i++) {
 		char *nl = strchr(line, '\n');
 		ASSERT(nl != NULL);
 		*nl = '\0';
+		char *notes =
+		    i == 0 ? strstr(line, "  notes") : strstr(line, "  [");
+		if (i == 0)
+			ASSERT(notes != NULL && strcmp(notes, "  notes") == 0);
+		if (notes != NULL) {
+			*notes = '\0';
+			with_notes++;
+		}
 		size_t w = compliance_text_cols(line);
 		if (i == 0)
 			width = w;
@@ -87,6 +99,7 @@ static void test_table(void)
 		bytes_differ += strlen(line) != w;
 		line = nl + 1;
 	}
+	ASSERT_EQ(with_notes, 1 + 4);
 	ASSERT(bytes_differ > 0);
 	/* A blank line, then the titles; control characters never reach
 	 * the terminal. */
@@ -94,9 +107,23 @@ static void test_table(void)
 	ASSERT(strchr(line, '\x1b') == NULL && strchr(line, '\t') == NULL);
 	ASSERT(strstr(line, "a525876ff84d  Tabs?and?[31mescapes?[0m") != NULL);
 	/* The count by status. */
-	ASSERT(strstr(line,
-		      "7 obligations: 2 met, 1 missed, 1 unverified, 1 "
-		      "disputed, 1 not_reported, 1 superseded\n") != NULL);
+	ASSERT(strstr(line, "10 obligations: 2 met, 3 missed, 1 pending, 1 "
+			    "unverified, 1 disputed, 1 not_reported, 1 "
+			    "superseded\n") != NULL);
+	/* What issue 10's rules produce, said in words (specs/cli.md
+	 * §11.3): the default, the correction, the shares, the cap, and
+	 * when a pending row stops being pending. */
+	ASSERT(strstr(line, "[1] 717336b9445b CN-SD 济南: no verified figure "
+			    "when reporting closed (2018-06-29T23:59:59Z): "
+			    "assessed at the default, 199 µg/m³\n") != NULL);
+	ASSERT(strstr(line, "[3] c0ffee000000 CN-JS: a correction awaiting "
+			    "verification: 30 µg/m³") != NULL);
+	ASSERT(strstr(line, "[4] c0ffee000000 CN-SH: the payer is the payee "
+			    "and never owes itself: owed in equal shares to "
+			    "CN-JS, CN-ZJ\n") != NULL);
+	ASSERT(strstr(line, "[5] c0ffee000000 CN-SH: capped at 10^12") != NULL);
+	ASSERT(strstr(want, "≥ 1000000000000 CNY shared by 2  [4][5]") != NULL);
+	ASSERT(strstr(want, "pending until 2027-03-31") != NULL);
 	free(out);
 	free(want);
 
@@ -163,6 +190,95 @@ static void test_csv(void)
 	ASSERT_EQ(k, json_array_size(rows));
 	csv_reader_free(&r);
 	free(out);
+	json_decref(rows);
+}
+
+/* The columns of issue 10 at the end of the CSV, and party names from a
+ * genesis, in the table and the CSV. */
+static void test_issue10_columns(void)
+{
+	json_t *rows = rows_load();
+	struct acc_err err = {0};
+	struct genesis_party parties[2];
+	struct genesis g;
+	memset(&g, 0, sizeof g);
+	memset(parties, 0, sizeof parties);
+	strcpy(parties[0].id, "CN-SD");
+	strcpy(parties[0].name, "Shandong");
+	strcpy(parties[1].id, "CN-JS");
+	strcpy(parties[1].name, "江苏 Jiangsu");
+	g.parties = parties;
+	g.party_count = 2;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ASSERT_OK(compliance_csv_write(f, rows, &g, &err));
+	ASSERT_EQ(fclose(f), 0);
+	struct csv_reader r;
+	struct csv_record rec;
+	csv_reader_init(&r, buf, strlen(buf));
+	ASSERT_EQ(csv_record_next(&r, &rec, &err), 1);
+	ASSERT_EQ(rec.n, 36);
+	ASSERT_STR_EQ(rec.field[26], "compensation_payees");
+	size_t k = 0;
+	while (csv_record_next(&r, &rec, &err) == 1) {
+		if (k == 5) { /* Jinan: silent, assessed at the default */
+			ASSERT_STR_EQ(rec.field[28], "2018-06-29T23:59:59Z");
+			ASSERT_STR_EQ(rec.field[29], "199");
+			ASSERT_STR_EQ(rec.field[30], "default");
+			ASSERT_STR_EQ(rec.field[35], "Shandong");
+		}
+		if (k == 7) { /* Jiangsu: a correction awaits verification */
+			ASSERT_STR_EQ(rec.field[27], "false");
+			ASSERT_STR_EQ(rec.field[31],
+				      "0000000000000000000000000000000000000"
+				      "000000000000000000000000003");
+			ASSERT_STR_EQ(rec.field[32], "30");
+			ASSERT_STR_EQ(rec.field[33], "");
+			ASSERT_STR_EQ(rec.field[34], "0");
+			ASSERT_STR_EQ(rec.field[35], "江苏 Jiangsu");
+		}
+		if (k == 8) { /* the payee's own miss: shared and capped */
+			ASSERT_STR_EQ(rec.field[25], "");
+			ASSERT_STR_EQ(rec.field[26], "CN-JS;CN-ZJ");
+			ASSERT_STR_EQ(rec.field[27], "true");
+			ASSERT_STR_EQ(rec.field[35], "");
+		}
+		k++;
+	}
+	ASSERT_EQ(k, 10);
+	csv_reader_free(&r);
+	free(buf);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	ASSERT_OK(compliance_table_write(f, rows, &g, &err));
+	ASSERT_EQ(fclose(f), 0);
+	ASSERT(strstr(buf, "CN-JS (江苏 Jiangsu)") != NULL);
+	ASSERT(strstr(buf, "CN-SD (Shandong)") != NULL);
+	ASSERT(strstr(buf, "CN-SH  ") != NULL);
+	free(buf);
+	/* A correction that is not an object, payees that are not strings:
+	 * refused like any other bad member. */
+	json_t *row = json_array_get(rows, 7);
+	json_object_set_new(row, "correction", json_string("x"));
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	ASSERT_EQ(compliance_table_write(f, rows, NULL, &err), ACC_EDECODE);
+	ASSERT_EQ(fclose(f), 0);
+	ASSERT(strstr(err.msg, "\"correction\" is not an object") != NULL);
+	ASSERT_EQ(len, 0);
+	free(buf);
+	json_object_set_new(row, "correction", json_null());
+	row = json_array_get(rows, 8);
+	json_array_append_new(
+	    json_object_get(json_object_get(row, "compensation"), "payees"),
+	    json_integer(3));
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	ASSERT_EQ(compliance_csv_write(f, rows, NULL, &err), ACC_EDECODE);
+	ASSERT_EQ(fclose(f), 0);
+	ASSERT(strstr(err.msg, "\"payees\" holds a non-string") != NULL);
+	free(buf);
 	json_decref(rows);
 }
 
@@ -280,6 +396,7 @@ int main(void)
 	RUN(test_csv);
 	RUN(test_json);
 	RUN(test_bad_rows);
+	RUN(test_issue10_columns);
 	RUN(test_filters);
 	return 0;
 }

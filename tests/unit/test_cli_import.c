@@ -356,7 +356,7 @@ static void test_matched_to_obligations(void)
 	report_batch_free(&b);
 
 	const char *text = HEADER
-	    /* 2 window closed: 2018-03-31 + 90 days */
+	    /* 2 after 2018-03-31 + 90 days: late, and good (R16) */
 	    ROW("CN-HE", "", "PM2.5", "percent_reduction", Y0, Y1, "39.8", "%",
 		",,")
 	    /* 3 no such scope */
@@ -377,8 +377,7 @@ static void test_matched_to_obligations(void)
 	    AG2 ",CN-HE,,PM2.5,percent_reduction," Y0 "," Y1 ",39.8,%,m,s,,,\n";
 	ASSERT_EQ(build(&b, text, fake_lookup, &n), ACC_EINVAL);
 	ASSERT_EQ(b.len, 0);
-	ASSERT_STR_EQ(bad_lines(&b), "2,3,4,6,7");
-	ASSERT(strstr(bad_at(&b, 2), "closed at 2018-06-29T23:59:59Z") != NULL);
+	ASSERT_STR_EQ(bad_lines(&b), "3,4,6,7");
 	ASSERT(strstr(bad_at(&b, 3), "no obligation") != NULL);
 	ASSERT(strstr(bad_at(&b, 4), "no obligation") != NULL);
 	ASSERT(strstr(bad_at(&b, 6), "is not on the node") != NULL);
@@ -456,6 +455,108 @@ static void test_export_round_trip(void)
 	report_batch_free(&b);
 }
 
+/* --keys (issue 10, finding 15): the keys of two parties, and a key file
+ * filed under the wrong party. */
+struct keyset {
+	struct keyfile he, bj, wrong;
+	int lookups;
+};
+
+static int keyset_lookup(void *ctx, const char *party,
+			 const struct keyfile **kf, struct acc_err *err)
+{
+	struct keyset *ks = ctx;
+	ks->lookups++;
+	if (strcmp(party, "CN-HE") == 0)
+		*kf = &ks->he;
+	else if (strcmp(party, "CN-BJ") == 0)
+		*kf = &ks->bj;
+	else if (strcmp(party, "CN-TJ") == 0)
+		*kf = &ks->wrong; /* CN-BJ's key under CN-TJ's name */
+	else
+		return acc_err_set(err, ACC_ENOTFOUND, "party %s: no key file",
+				   party);
+	return 0;
+}
+
+/* Rows of several parties, each signed by its own party's key: export ->
+ * import --keys gives back the same bytes; a missing or misfiled key is a
+ * bad row and nothing is built. */
+static void test_keys_per_party(void)
+{
+	struct keyset ks;
+	memset(&ks, 0, sizeof ks);
+	key_make(&ks.he, "party", "CN-HE", 7);
+	key_make(&ks.bj, "party", "CN-BJ", 9);
+	key_make(&ks.wrong, "party", "CN-BJ", 9);
+	struct report_signer sg = {.key_for = keyset_lookup, .key_ctx = &ks};
+	const char *text =
+	    HEADER ROW("CN-HE", "", "PM2.5", "annual_mean_concentration", Y0,
+		       Y1, "65", "µg/m³", ",,")
+		ROW("CN-BJ", "", "PM2.5", "annual_mean_concentration", Y0, Y1,
+		    "58", "µg/m³", ",,");
+	struct report_batch a, b;
+	struct acc_err err = {0};
+	ASSERT_OK(report_csv_build_signed(&a, text, strlen(text), &sg, CHAIN,
+					  NOW, NULL, NULL, &err));
+	ASSERT_EQ(a.len, 2);
+	ASSERT_EQ(a.items[0].e.sig_count, 1);
+	ASSERT_MEM_EQ(a.items[0].e.sigs[0].key, ks.he.key.pk, PUBKEY_BYTES);
+	ASSERT_MEM_EQ(a.items[1].e.sigs[0].key, ks.bj.key.pk, PUBKEY_BYTES);
+	for (size_t i = 0; i < a.len; i++)
+		ASSERT_OK(entry_verify_sigs(a.items[i].bytes, a.items[i].len,
+					    CHAIN, &err));
+	/* With one key only, the other party's row is refused. */
+	struct acc_err e1 = {0};
+	ASSERT_EQ(report_csv_build(&b, text, strlen(text), &kf_he, CHAIN, NOW,
+				   NULL, NULL, &e1),
+		  ACC_EINVAL);
+	ASSERT_EQ(b.bad_len, 1);
+	ASSERT_EQ(b.bad[0].line, 3);
+	report_batch_free(&b);
+	/* export -> import --keys: the same bytes. */
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ASSERT(f != NULL);
+	report_csv_header_write(f);
+	for (size_t i = 0; i < a.len; i++)
+		report_csv_row_write(f, &a.items[i].e.report);
+	ASSERT_EQ(fclose(f), 0);
+	ASSERT_OK(report_csv_build_signed(&b, buf, len, &sg, CHAIN, NOW, NULL,
+					  NULL, &err));
+	ASSERT_EQ(b.len, a.len);
+	for (size_t i = 0; i < a.len; i++) {
+		ASSERT_EQ(a.items[i].len, b.items[i].len);
+		ASSERT_MEM_EQ(a.items[i].bytes, b.items[i].bytes,
+			      a.items[i].len);
+	}
+	free(buf);
+	report_batch_free(&a);
+	report_batch_free(&b);
+	/* A party without a key, and a key filed under another party. */
+	const char *bad =
+	    HEADER ROW("CN-HE", "", "PM2.5", "annual_mean_concentration", Y0,
+		       Y1, "65", "µg/m³", ",,")
+		ROW("CN-SD", "", "PM2.5", "annual_mean_concentration", Y0, Y1,
+		    "40", "µg/m³", ",,")
+		    ROW("CN-TJ", "", "PM2.5", "annual_mean_concentration", Y0,
+			Y1, "50", "µg/m³", ",,");
+	ASSERT_EQ(report_csv_build_signed(&a, bad, strlen(bad), &sg, CHAIN, NOW,
+					  NULL, NULL, &err),
+		  ACC_EINVAL);
+	ASSERT_EQ(a.len, 0);
+	ASSERT_EQ(a.bad_len, 2);
+	ASSERT_EQ(a.bad[0].line, 3);
+	ASSERT(strstr(a.bad[0].msg, "party CN-SD: no key file") != NULL);
+	ASSERT_EQ(a.bad[1].line, 4);
+	ASSERT(strstr(a.bad[1].msg, "its key file is CN-BJ's") != NULL);
+	report_batch_free(&a);
+	keyfile_free(&ks.he);
+	keyfile_free(&ks.bj);
+	keyfile_free(&ks.wrong);
+}
+
 int main(void)
 {
 	ASSERT_OK(crypto_lib_init());
@@ -465,6 +566,7 @@ int main(void)
 	RUN(test_header_and_file);
 	RUN(test_matched_to_obligations);
 	RUN(test_export_round_trip);
+	RUN(test_keys_per_party);
 	keyfile_free(&kf_he);
 	return 0;
 }

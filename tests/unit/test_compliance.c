@@ -105,9 +105,20 @@ static const struct status_case cases[] = {
      {R(0, 58000), A(1), EL(1, MET, 0)}},
     {"report at deadline + 1 is late, still counts", CONC, 60000, 1, true,
      {R(1, 58000), A(2), EL(2, MET, 1)}},
-    {"report at G is accepted (late), G + 1 refused", CONC, 60000, 1, true,
-     {RX(GR + 1, 58000, ACC_ERULE), R(GR, 59000), EL(GR, PENDING, 1),
-      E(GR + 1, UNVERIFIED, 20000, 10000), A(GR + 5), EL(GR + 5, MET, 1)}},
+    {"report at G is late; at G + 1 it is accepted too (R16)", CONC, 60000,
+     1, true,
+     {R(GR, 59000), EL(GR, PENDING, 1), E(GR + 1, UNVERIFIED, 20000, 10000),
+      A(GR + 5), EL(GR + 5, MET, 1), R(GR + 6, 58000), EL(GR + 6, MET, 1)}},
+    {"a report years after G: not_reported until it exists, then its value",
+     CONC, 60000, 1, true,
+     {E(GR + 1, NOT_REPORTED, 20000, 10000),
+      E(3000 * DAY, NOT_REPORTED, 20000, 10000), R(3000 * DAY, 65000),
+      E(3000 * DAY, UNVERIFIED, 20000, 10000), A(3001 * DAY),
+      EL(3001 * DAY, MISSED, 1), E(3001 * DAY, MISSED, 5000, 2500)}},
+    {"a late verified figure worse than the default is owed in full", CONC,
+     60000, 1, true,
+     {R(2000 * DAY, 95000), A(2000 * DAY), E(2000 * DAY, MISSED, 35000,
+      17500)}},
     {"not_verified is no attestation", CONC, 60000, 1, true,
      {R(0, 58000), AO(1, OPINION_NOT_VERIFIED), E(1, PENDING, NONE, NONE),
       E(GR + 1, UNVERIFIED, 20000, 10000)}},
@@ -752,14 +763,16 @@ static void test_vector_and_replay(void)
 		 "\"attestations_required\":1,\"baseline_value\":null,"
 		 "\"baseline_year\":null,\"compensation\":{\"amount\":1.666,"
 		 "\"capped\":false,"
-		 "\"currency\":\"CNY\",\"payee\":\"CN-BJ\",\"payees\":null,"
-		 "\"payer\":\"CN-TJ\"},\"correction\":null,"
-		 "\"deadline\":\"2018-03-31T23:59:59Z\",\"default_value\":80,"
+		 "\"currency\":\"CNY\",\"fund\":false,\"payee\":\"CN-BJ\","
+		 "\"payees\":null,\"payer\":\"CN-TJ\"},\"correction\":null,"
+		 "\"days_late\":15,\"deadline\":\"2018-03-31T23:59:59Z\",\"default_value\":80,"
 		 "\"grace_days\":90,\"late\":true,\"metric\":"
 		 "\"annual_mean_concentration\",\"notation_key\":null,"
 		 "\"party\":\"CN-TJ\",\"period_end\":\"2018-01-01T00:00:00Z\","
 		 "\"period_start\":\"2017-01-01T00:00:00Z\",\"pollutant\":"
-		 "\"PM2.5\",\"report\":\"%s\",\"reported\":63.333,\"scope\":"
+		 "\"PM2.5\",\"report\":\"%s\",\"reported\":63.333,"
+		 "\"reported_at\":\"2018-04-15T00:00:00Z\","
+		 "\"reporting_closes\":\"2018-06-29T23:59:59Z\",\"scope\":"
 		 "\"\",\"shortfall\":3.333,\"status\":\"missed\",\"target\":60,"
 		 "\"title\":\"Jing-Jin PM2.5 2017\",\"unit\":\"µg/m³\"}",
 		 ah, rh);

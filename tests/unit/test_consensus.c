@@ -545,6 +545,161 @@ static void test_evidence(void)
 	cons_free(s);
 }
 
+/* Two proposals by one proposer for one (height, round) that differ in
+ * their block or valid round: evidence, once (spec "Evidence"). */
+static void test_proposal_evidence(void)
+{
+	struct cons *s = core_new(0, 1, NULL);
+	start(s);
+	struct cons_msg pa = proposal(1, 0, -1, A);
+	struct cons_msg pb = proposal(1, 0, -1, B);
+	ASSERT_OK(feed_msg(s, &pa, true));
+	ASSERT(find(CONS_ACT_EVIDENCE, 0) == NULL);
+	(void)persist_ack(s);
+	ASSERT_OK(feed_msg(s, &pa, true)); /* the same one again: nothing */
+	ASSERT(find(CONS_ACT_EVIDENCE, 0) == NULL);
+	/* A forged second proposal is refused, and is no evidence. */
+	struct cons_msg bad = pb;
+	bad.sig[3] ^= 1;
+	ASSERT_EQ(feed_msg(s, &bad, true), ACC_EBADSIG);
+	ASSERT_EQ(n_acts, 0);
+	ASSERT_OK(feed_msg(s, &pb, true));
+	const struct cons_action *e = find(CONS_ACT_EVIDENCE, 0);
+	ASSERT(e != NULL);
+	ASSERT_EQ(count(CONS_ACT_EVIDENCE), 1);
+	ASSERT_EQ(e->msg.type, CONS_MSG_PROPOSAL);
+	ASSERT_EQ(e->msg2.type, CONS_MSG_PROPOSAL);
+	ASSERT_EQ(e->msg.validator, 1);
+	ASSERT_EQ(e->msg2.validator, 1);
+	ASSERT_MEM_EQ(e->msg.hash, A, HASH_BYTES);
+	ASSERT_MEM_EQ(e->msg2.hash, B, HASH_BYTES);
+	ASSERT_OK(cons_msg_verify(&e->msg, CHAIN, pubkeys[1]));
+	ASSERT_OK(cons_msg_verify(&e->msg2, CHAIN, pubkeys[1]));
+	/* The first proposal still stands; a third is not reported again. */
+	struct cons_msg pc = proposal(1, 0, -1, NIL);
+	memset(pc.hash, 0xcc, HASH_BYTES);
+	pc = proposal(1, 0, -1, pc.hash);
+	ASSERT_OK(feed_msg(s, &pc, true));
+	ASSERT(find(CONS_ACT_EVIDENCE, 0) == NULL);
+	/* Same block, different valid round (round 2, proposer 3). */
+	struct cons_msg q1 = proposal(1, 2, -1, A);
+	struct cons_msg q2 = proposal(1, 2, 0, A);
+	ASSERT_OK(feed_msg(s, &q1, true));
+	ASSERT(find(CONS_ACT_EVIDENCE, 0) == NULL);
+	ASSERT_OK(feed_msg(s, &q2, true));
+	e = find(CONS_ACT_EVIDENCE, 0);
+	ASSERT(e != NULL);
+	ASSERT_EQ(e->msg.validator, 3);
+	ASSERT_EQ(e->msg.valid_round, -1);
+	ASSERT_EQ(e->msg2.valid_round, 0);
+	cons_free(s);
+}
+
+/* A restart whose stored chain is behind the signing record (the chain
+ * lost its unsynced tail): nothing is signed below the record's height,
+ * and on reaching that height again the lock is back (spec "Durable
+ * before what"). */
+static void test_restart_record_ahead(void)
+{
+	/* Validator 0 locks on A at height 2, round 0. */
+	struct cons *s = core_new(0, 2, NULL);
+	start(s);
+	struct cons_msg p = proposal(2, 0, -1, A);
+	ASSERT_OK(feed_msg(s, &p, true));
+	(void)persist_ack(s);
+	feed_vote(s, CONS_MSG_PREVOTE, 1, 2, 0, A);
+	feed_vote(s, CONS_MSG_PREVOTE, 2, 2, 0, A);
+	ASSERT_EQ(cons_locked_round(s), 0);
+	const struct cons_action *pa = find(CONS_ACT_PERSIST, 0);
+	ASSERT(pa != NULL);
+	struct cons_signstate rec = *pa->signstate;
+	ASSERT_U64_EQ(rec.height, 2);
+	ASSERT_EQ(rec.locked_round, 0);
+	cons_free(s);
+
+	/* Restart with block 1 lost: the core starts at height 1. */
+	s = core_new(0, 1, &rec);
+	start(s);
+	ASSERT_U64_EQ(cons_height(s), 1);
+	ASSERT_EQ(cons_locked_round(s), -1); /* no lock at height 1 */
+	struct cons_msg p1 = proposal(1, 0, -1, B);
+	ASSERT_OK(feed_msg(s, &p1, true));
+	ASSERT_EQ(count(CONS_ACT_PERSIST), 0); /* below the record: refused */
+	ASSERT(cons_refused_count(s) > 0);
+	/* Block 1 comes back by a certificate. */
+	struct cons_cert c;
+	memset(&c, 0, sizeof c);
+	c.height = 1;
+	c.round = 0;
+	memcpy(c.hash, B, HASH_BYTES);
+	c.count = 3;
+	for (int i = 0; i < 3; i++) {
+		c.index[i] = (uint16_t)(i + 1);
+		ASSERT_OK(vote_sign(c.sig[i], &keys[i + 1], CHAIN,
+				    VOTE_PRECOMMIT, 1, 0, B));
+	}
+	struct cons_event ev = {0};
+	ev.kind = CONS_EV_COMMIT;
+	ev.cert = &c;
+	ev.valid = true;
+	ASSERT_OK(step(s, &ev));
+	ASSERT(find(CONS_ACT_COMMIT, 0) != NULL);
+	/* Back at height 2: the recorded round and lock, and the recorded
+	 * prevote and polka count again. */
+	ASSERT_U64_EQ(cons_height(s), 2);
+	ASSERT_EQ(cons_round(s), 0);
+	ASSERT_EQ(cons_locked_round(s), 0);
+	/* It precommitted A in round 0 already: round 0 is not signed
+	 * again; in round 1 a fresh proposal of B gets a nil prevote. */
+	timeout(s, CONS_TIMEOUT_PRECOMMIT, 2, 0);
+	ASSERT_EQ(cons_round(s), 1);
+	struct cons_msg pb = proposal(2, 1, -1, B);
+	ASSERT_OK(feed_msg(s, &pb, true));
+	struct cons_msg m = persist_ack(s);
+	assert_sent(&m, CONS_MSG_PREVOTE, NIL, 0); /* still locked on A */
+	/* In round 2 it proposes: A again, with valid round 0, and prevotes
+	 * it, which rule 28 allows only with the recorded polka. */
+	timeout(s, CONS_TIMEOUT_PREVOTE, 2, 1);
+	(void)persist_ack(s);
+	timeout(s, CONS_TIMEOUT_PRECOMMIT, 2, 1);
+	ASSERT_EQ(cons_round(s), 2);
+	ASSERT_EQ(cons_proposer(2, 2, N), 0);
+	m = persist_ack(s);
+	assert_sent(&m, CONS_MSG_PROPOSAL, A, 0);
+	ASSERT_EQ(m.valid_round, 0);
+	m = persist_ack(s);
+	assert_sent(&m, CONS_MSG_PREVOTE, A, 0);
+	cons_free(s);
+}
+
+/* An equivocator counts once towards "any value" (rules 34 and 47). */
+static void test_equivocator_counts_once(void)
+{
+	struct cons *s = core_new(0, 1, NULL);
+	start(s);
+	struct cons_msg p = proposal(1, 0, -1, A);
+	ASSERT_OK(feed_msg(s, &p, true));
+	(void)persist_ack(s); /* our prevote for A */
+	feed_vote(s, CONS_MSG_PREVOTE, 3, 1, 0, A);
+	feed_vote(s, CONS_MSG_PREVOTE, 3, 1, 0, B);
+	/* Validators 0 and 3 only: no quorum, no prevote timer. */
+	ASSERT_EQ(count(CONS_ACT_TIMER), 0);
+	feed_vote(s, CONS_MSG_PREVOTE, 2, 1, 0, B);
+	const struct cons_action *t = find(CONS_ACT_TIMER, 0);
+	ASSERT(t != NULL);
+	ASSERT_EQ(t->timeout, CONS_TIMEOUT_PREVOTE);
+	/* Precommits likewise. */
+	feed_vote(s, CONS_MSG_PRECOMMIT, 3, 1, 0, A);
+	feed_vote(s, CONS_MSG_PRECOMMIT, 3, 1, 0, NIL);
+	feed_vote(s, CONS_MSG_PRECOMMIT, 2, 1, 0, NIL);
+	ASSERT_EQ(count(CONS_ACT_TIMER), 0);
+	feed_vote(s, CONS_MSG_PRECOMMIT, 1, 1, 0, NIL);
+	t = find(CONS_ACT_TIMER, 0);
+	ASSERT(t != NULL);
+	ASSERT_EQ(t->timeout, CONS_TIMEOUT_PRECOMMIT);
+	cons_free(s);
+}
+
 /* Nothing leaves before its record is persisted; after a crash, the
  * record stops the node from signing anything conflicting. */
 static void test_double_sign_restart(void)
@@ -699,7 +854,11 @@ static void test_commit_catchup(void)
 	c.sig[2][5] ^= 1;
 	c.index[2] = 1;
 	ASSERT_EQ(step(s, &ev), ACC_ECERT); /* not ascending */
+	c.index[2] = 2;
+	memcpy(c.sig[2], c.sig[1], SIG_BYTES);
+	ASSERT_EQ(step(s, &ev), ACC_ECERT); /* one signer twice */
 	c.index[2] = 3;
+	ASSERT_OK(vote_sign(c.sig[2], &keys[3], CHAIN, VOTE_PRECOMMIT, 1, 3, A));
 	ASSERT_OK(step(s, &ev));
 	ASSERT(find(CONS_ACT_COMMIT, 0) != NULL);
 	ASSERT_U64_EQ(cons_height(s), 2);
@@ -912,6 +1071,9 @@ int main(void)
 	RUN(test_rule57_timeouts);
 	RUN(test_verification);
 	RUN(test_evidence);
+	RUN(test_proposal_evidence);
+	RUN(test_restart_record_ahead);
+	RUN(test_equivocator_counts_once);
 	RUN(test_double_sign_restart);
 	RUN(test_persist_order);
 	RUN(test_future_height);

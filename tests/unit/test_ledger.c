@@ -127,6 +127,17 @@ static const struct vtemplate templates[] = {
      "\"block_hash\":\"@HASHA@\",\"sig\":\"@SIGA@\"},"
      "{\"type\":\"precommit\",\"height\":7,\"round\":0,"
      "\"block_hash\":\"@HASHB@\",\"sig\":\"@SIGB@\"}]}"},
+    /* A greenhouse gas report in kt CO2e (encoding §3.1). */
+    {"report_ghg",
+     {SEED_HE},
+     "{\"kind\":\"report\",\"time\":\"2018-04-04T00:00:00Z\","
+     "\"agreement_id\":\"@agreement@\",\"party\":\"CN-HE\","
+     "\"scope\":\"Tangshan iron and steel\",\"pollutant\":\"CO2e\","
+     "\"metric\":\"total_emissions\","
+     "\"period_start\":\"2017-01-01T00:00:00Z\","
+     "\"period_end\":\"2018-01-01T00:00:00Z\",\"value\":186.25,"
+     "\"unit\":\"kt CO2e\",\"method\":\"EU MRR tier 3 mass balance\","
+     "\"data_source\":\"\",\"attachments\":[]}"},
 };
 #define NTEMPLATES (sizeof templates / sizeof templates[0])
 
@@ -1452,7 +1463,7 @@ static void test_check(void)
 		if (entry_check(v[i].bytes, v[i].len, &g, &e, &err) != 0)
 			FAIL_AT("%s: %s", v[i].name, err.msg);
 		ASSERT_EQ(e.kind, entry_kind_parse(
-				      i == 3 ? "report"
+				      i == 3 || i == 10 ? "report"
 				      : i >= 7 && i <= 8
 					  ? "governance"
 					  : v[i].name));

@@ -184,6 +184,52 @@ static void test_genesis_errors(void)
 	ASSERT_OK(edited(n1, k, &err));
 	/* Verifier id colliding with a party id. */
 	ASSERT_EQ(edited("\"CNEMC\"", "\"CN-HE\"", &err), ACC_ECONFIG);
+	/* Funds (optional): an id clashing with a party's, an unknown
+	 * field, a missing name; a good one changes the hash, and the JSON
+	 * form round-trips. */
+	ASSERT_EQ(edited("\"verifiers\": [",
+			 "\"funds\": [{\"id\": \"CN-BJ\", \"name\": \"x\"}], "
+			 "\"verifiers\": [",
+			 &err),
+		  ACC_ECONFIG);
+	ASSERT(strstr(err.msg, "funds[0]") != NULL);
+	ASSERT_EQ(edited("\"verifiers\": [",
+			 "\"funds\": [{\"id\": \"F\", \"name\": \"x\", "
+			 "\"key\": \"00\"}], \"verifiers\": [",
+			 &err),
+		  ACC_EJSON);
+	ASSERT_EQ(edited("\"verifiers\": [",
+			 "\"funds\": [{\"id\": \"F\"}], \"verifiers\": [", &err),
+		  ACC_EJSON);
+	{
+		char *gt = fixture_genesis_text();
+		char *v = strstr(gt, "\"verifiers\": [");
+		char f[8192];
+		struct genesis g0, g1, g2;
+		ASSERT(v != NULL);
+		snprintf(f, sizeof f,
+			 "%.*s\"funds\": [{\"id\": \"CN-FUND\", \"name\": "
+			 "\"Regional air fund\"}], %s",
+			 (int)(v - gt), gt, v);
+		ASSERT_OK(genesis_from_json_text(&g0, gt, strlen(gt), &err));
+		ASSERT_OK(genesis_from_json_text(&g1, f, strlen(f), &err));
+		ASSERT_EQ(g1.fund_count, 1);
+		ASSERT_EQ(genesis_fund_by_id(&g1, "CN-FUND"), 0);
+		ASSERT_EQ(genesis_fund_by_id(&g0, "CN-FUND"), -1);
+		ASSERT(memcmp(g0.hash, g1.hash, HASH_BYTES) != 0);
+		json_t *j = genesis_to_json(&g1);
+		ASSERT(j != NULL);
+		ASSERT_OK(genesis_from_json(&g2, j, &err));
+		ASSERT_MEM_EQ(g2.hash, g1.hash, HASH_BYTES);
+		json_decref(j);
+		j = genesis_to_json(&g0);
+		ASSERT(j != NULL && json_object_get(j, "funds") == NULL);
+		json_decref(j);
+		genesis_free(&g0);
+		genesis_free(&g1);
+		genesis_free(&g2);
+		free(gt);
+	}
 	/* Threshold above the number of parties. */
 	ASSERT_EQ(edited("\"governance_threshold\": 2",
 			 "\"governance_threshold\": 4", &err),

@@ -339,6 +339,7 @@ struct row_copy {
 	char scope[STATE_NAME_BYTES];
 	int status;
 	bool has_report, has_value, late;
+	uint64_t days_late;
 	int64_t reported;
 	uint32_t attestations;
 	bool has_shortfall, has_compensation;
@@ -365,6 +366,7 @@ static inline int rows_cb(void *ctx, const struct compliance_row *r)
 	c->has_report = r->has_report;
 	c->has_value = r->has_value;
 	c->late = r->late;
+	c->days_late = r->days_late;
 	c->reported = r->reported;
 	c->attestations = r->attestations;
 	c->has_shortfall = r->has_shortfall;
