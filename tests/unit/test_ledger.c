@@ -281,7 +281,7 @@ static char *hex_alloc(const uint8_t *p, size_t n)
 static void vectors_write(void)
 {
 	struct vector v[NTEMPLATES];
-	char path[1100];
+	char path[1200];
 	vectors_build(v);
 
 	char *gt = fixture_genesis_text();
