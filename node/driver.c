@@ -544,9 +544,9 @@ static void evidence_submit(struct driver *d, const struct cons_action *a)
 	LOG_WARN("validator %u signed two %s at height %llu round %u: "
 		 "submitting evidence",
 		 (unsigned)a->msg.validator,
-		 props				     ? "proposals"
+		 props				   ? "proposals"
 		 : a->msg.type == CONS_MSG_PREVOTE ? "prevotes"
-						     : "precommits",
+						   : "precommits",
 		 (unsigned long long)a->msg.height, (unsigned)a->msg.round);
 	int rc = props ? evidence_proposals_entry(d->n, &a->msg, &a->msg2,
 						  &bytes, &len, &err)
@@ -906,8 +906,9 @@ static void proposal_feed(struct driver *d, const struct cons_msg *m,
 			 * signature check and reports a conflicting one as
 			 * evidence (specs/consensus.md "Evidence"); its
 			 * verdict is never used, the first proposal stands. */
-			struct cons_event again = {
-			    .kind = CONS_EV_PROPOSAL, .msg = *m, .valid = false};
+			struct cons_event again = {.kind = CONS_EV_PROPOSAL,
+						   .msg = *m,
+						   .valid = false};
 			core_feed(d, &again);
 			return;
 		}

@@ -93,8 +93,8 @@ int evidence_twin_proposal(const struct cons_msg *m, const uint8_t *wire,
 	memcpy(out + 2 + hl, wire + 2 + old, len - 2 - old);
 	*twin = *m;
 	block_hash(hb, hl, twin->hash);
-	rc = proposal_sign(twin->sig, k, chain_id, twin->height,
-			       twin->round, twin->valid_round, twin->hash);
+	rc = proposal_sign(twin->sig, k, chain_id, twin->height, twin->round,
+			   twin->valid_round, twin->hash);
 	if (rc != 0) {
 		free(out);
 		return acc_err_set(err, rc, "signing the twin proposal");
