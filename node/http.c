@@ -15,12 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/crypto.h"
 #include "common/hex.h"
 #include "common/limits.h"
 #include "ledger/fixed.h"
 #include "node/admit.h"
 #include "node/api.h"
+#include "node/etag.h"
 #include "node/log.h"
 #include "node/node.h"
 
@@ -174,51 +174,12 @@ static int is_get(const char *method)
 	return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 }
 
-/* specs/api.md "Caching": If-None-Match is a list of entity tags, or
- * "*"; the comparison is weak (a W/ prefix is ignored, RFC 9110 §13.1.2). */
-static int etag_listed(const char *list, const char *etag)
-{
-	size_t el = strlen(etag);
-	const char *p = list;
-	while (*p != '\0') {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		if (*p == '\0')
-			break;
-		if (*p == '*')
-			return 1;
-		if (p[0] == 'W' && p[1] == '/')
-			p += 2;
-		const char *end = p;
-		if (*end == '"') {
-			end = strchr(end + 1, '"');
-			if (end == NULL)
-				return 0; /* unterminated: matches nothing */
-			end++;
-		} else {
-			while (*end != '\0' && *end != ',')
-				end++;
-		}
-		if ((size_t)(end - p) == el && memcmp(p, etag, el) == 0)
-			return 1;
-		p = end;
-		while (*p != '\0' && *p != ',')
-			p++;
-	}
-	return 0;
-}
-
 void http_reply_conditional(struct http_reply *r, const char *if_none_match)
 {
 	if (r->status != 200 || r->cache == HTTP_CACHE_NONE)
 		return;
-	uint8_t h[HASH_BYTES];
-	sha256(h, r->body != NULL ? r->body : "", r->len);
-	r->etag[0] = '"';
-	hex_encode(r->etag + 1, h, 16);
-	r->etag[33] = '"';
-	r->etag[34] = '\0';
-	if (if_none_match == NULL || !etag_listed(if_none_match, r->etag))
+	http_etag_of(r->etag, r->body, r->len);
+	if (if_none_match == NULL || !http_etag_listed(if_none_match, r->etag))
 		return;
 	http_reply_free(r);
 	r->status = 304;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "node/etag.h"
 #include "node/metrics.h"
 
 struct node;
@@ -18,9 +19,6 @@ enum http_cache {
 	HTTP_CACHE_REVALIDATE, /* ETag; Cache-Control: no-cache */
 	HTTP_CACHE_IMMUTABLE,  /* ETag; Cache-Control: ..., immutable */
 };
-
-/* An ETag: '"', 32 hex digits, '"', NUL. */
-#define HTTP_ETAG_BYTES 35
 
 /* One answer. body is malloc'ed and owned by the reply until it is handed
  * to the server (or freed with http_reply_free). */
