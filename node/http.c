@@ -494,13 +494,6 @@ static void add_cache_headers(struct MHD_Response *resp,
 		: "no-cache");
 }
 
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static enum MHD_Result send_reply(struct http_server *s,
 				  struct request *req, struct http_reply *r)
 {
@@ -528,7 +521,7 @@ static enum MHD_Result send_reply(struct http_server *s,
 	metrics_http_observe(&s->node->metrics,
 			     r->route != METRICS_ROUTE_OTHER ? r->route
 							     : req->route,
-			     mono_us() - req->t0_us);
+			     metrics_now_us() - req->t0_us);
 	return ret;
 }
 
@@ -631,7 +624,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
 		req->started = 1;
 		req->conn = conn;
 		req->server = s;
-		req->t0_us = mono_us();
+		req->t0_us = metrics_now_us();
 		conn_headers_done(s, conn);
 		/* The server decodes %00 into the path, where it would end
 		 * the string early: "/v1/entries/0%00abc" must not be

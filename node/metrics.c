@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 static const unsigned http_codes[] = {
@@ -96,6 +97,13 @@ void metrics_http_observe(struct metrics *m, enum metrics_route route,
 	size_t b = bucket_of(http_bounds_us, METRICS_HTTP_BUCKET_COUNT, us);
 	atomic_fetch_add_explicit(&h->bucket[b], 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&h->sum_us, us, memory_order_relaxed);
+}
+
+uint64_t metrics_now_us(void)
+{
+	struct timespec ts;
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 void metrics_block_commit_observe(struct metrics *m, uint64_t us)
@@ -337,8 +345,8 @@ char *metrics_render(struct metrics *m, const struct metrics_gauges *g,
 	counter(&pg, "accord_blocks_committed_total",
 		"Blocks committed by this node.", LOAD(m->blocks_committed));
 	head(&pg, "accord_block_commit_seconds", "histogram",
-	     "Time spent building, signing and syncing a block this node "
-	     "produced alone.");
+	     "Time spent committing a block: built, signed and synced alone, "
+	     "or checked and synced once decided by consensus.");
 	hist_series(&pg, "accord_block_commit_seconds", "", commit_bounds_us,
 		    METRICS_COMMIT_BUCKET_COUNT, m->block_commit.bucket,
 		    LOAD(m->block_commit.sum_us));

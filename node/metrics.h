@@ -98,7 +98,11 @@ void metrics_http_count(struct metrics *m, unsigned status);
 /* One answered request on route, us microseconds after its headers. */
 void metrics_http_observe(struct metrics *m, enum metrics_route route,
 			  uint64_t us);
-/* One block committed in us microseconds (build, sign, sync). */
+/* A monotonic clock in microseconds, for the durations observed here. */
+uint64_t metrics_now_us(void);
+/* One block committed in us microseconds (specs/api.md "GET /metrics":
+ * built, signed and synced by the one-validator producer, or checked and
+ * synced once decided by consensus). */
 void metrics_block_commit_observe(struct metrics *m, uint64_t us);
 
 /* Fill the process fields of g from /proc/self (Linux); 0, or -1 with

@@ -115,6 +115,8 @@ check validator "http://127.0.0.1:$CHP"
 check follower "http://127.0.0.1:$((CHP + 4))"
 grep -q '^accord_consensus_height_seconds_count [1-9]' "$TMP/validator.prom" ||
 	fail "validator: no heights decided in accord_consensus_height_seconds"
+grep -q '^accord_block_commit_seconds_count [1-9]' "$TMP/validator.prom" ||
+	fail "validator: no decided block in accord_block_commit_seconds"
 grep -q '^accord_peers_connected [1-9]' "$TMP/follower.prom" ||
 	fail "follower: no peers connected"
 echo "ok: metrics"
