@@ -18,7 +18,7 @@ command -v promtool >/dev/null ||
 HERE=$(dirname "$0")
 TMP=$(mktemp -d)
 PID=""
-. "$HERE/consortium.inc"
+. "$HERE/five_nodes.inc"
 cleanup() {
 	if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
 	consortium_stop

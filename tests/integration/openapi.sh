@@ -18,7 +18,7 @@ python3 -c 'import jsonschema, yaml' 2>/dev/null ||
 	{ echo "FAIL: python3-jsonschema and python3-yaml are needed (scripts/deps.sh)"; exit 1; }
 TMP=$(mktemp -d)
 PID=""
-. "$HERE/consortium.inc"
+. "$HERE/five_nodes.inc"
 cleanup() {
 	if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
 	consortium_stop
