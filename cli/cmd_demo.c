@@ -361,10 +361,42 @@ static int scenario_path(char *out, size_t n, const char *given)
 	return ACC_ENOTFOUND;
 }
 
+#define DEMO_NODES_MAX 16u
+#define DEMO_URL_BYTES_MAX 256u
+/* How long a node may take to hold a block another node committed. */
+#define DEMO_WAIT_MS 30000u
+
+/* The nodes of --node A,B,C. */
+struct demo_nodes {
+	char url[DEMO_NODES_MAX][DEMO_URL_BYTES_MAX];
+	size_t len;
+};
+
+static int demo_nodes_parse(struct demo_nodes *n, const char *list)
+{
+	n->len = 0;
+	const char *p = list;
+	while (*p != '\0') {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		if (len == 0 || len >= DEMO_URL_BYTES_MAX ||
+		    n->len >= DEMO_NODES_MAX)
+			return ACC_EINVAL;
+		memcpy(n->url[n->len], p, len);
+		n->url[n->len++][len] = '\0';
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return n->len > 0 ? 0 : ACC_EINVAL;
+}
+
 int cmd_demo(int argc, char **argv)
 {
 	struct arg_opt opts[] = {
-	    {"node", "URL", "the node (default " CLI_NODE_DEFAULT ")", NULL},
+	    {"node", "URL[,URL…]",
+	     "the node, or several: entries go to each in turn (default " CLI_NODE_DEFAULT ")",
+	     NULL},
 	    {"keys", "DIR",
 	     "the devnet directory: genesis.json, keys/, node0/validator.key "
 	     "(default ./devnet)",
@@ -379,7 +411,7 @@ int cmd_demo(int argc, char **argv)
 	};
 	struct arg_spec s = {
 	    .cmd = "demo",
-	    .usage = "[--node URL] [--keys DIR] [--scenario FILE] [--json] "
+	    .usage = "[--node URL[,URL…]] [--keys DIR] [--scenario FILE] [--json] "
 		     "[--dry-run]",
 	    .about =
 		"Submit the demo scenario: agreements among the devnet's "
@@ -402,7 +434,14 @@ int cmd_demo(int argc, char **argv)
 	int ex = args_run(&s, argc, argv);
 	if (ex >= 0)
 		return ex;
-	const char *node = args_get_or(&s, "node", CLI_NODE_DEFAULT);
+	struct demo_nodes nodes;
+	if (demo_nodes_parse(&nodes, args_get_or(&s, "node", CLI_NODE_DEFAULT)) !=
+	    0)
+		return cli_fail("demo", "--node: at most %u URLs of at most %u "
+					"bytes, comma-separated",
+				DEMO_NODES_MAX, DEMO_URL_BYTES_MAX - 1);
+	/* Reads (the status check, the tables) go to the first node. */
+	const char *node = nodes.url[0];
 	const char *dir = args_get_or(&s, "keys", "devnet");
 	int as_json = args_get(&s, "json") != NULL;
 	int dry = args_get(&s, "dry-run") != NULL;
@@ -464,10 +503,21 @@ int cmd_demo(int argc, char **argv)
 		cli_fail("demo", "%s", err.msg);
 		goto out;
 	}
-	if (!dry && memcmp(ns.genesis_hash, g.hash, HASH_BYTES) != 0) {
-		cli_fail("demo", "%s runs another chain than %s", node, gpath);
-		goto out;
+	for (size_t k = 0; !dry && k < nodes.len; k++) {
+		if (client_status(&c, nodes.url[k], &ns, &err) != 0) {
+			cli_fail("demo", "%s", err.msg);
+			goto out;
+		}
+		if (memcmp(ns.genesis_hash, g.hash, HASH_BYTES) != 0) {
+			cli_fail("demo", "%s runs another chain than %s",
+				 nodes.url[k], gpath);
+			goto out;
+		}
 	}
+	/* The highest block that committed one of our entries: the node
+	 * of the next step, or of a table, must hold it first. */
+	uint64_t seen_h = 0;
+	size_t posted = 0;
 	if (!as_json)
 		printf("demo: %s\n",
 		       json_string_value(json_object_get(sc, "name"))
@@ -489,7 +539,9 @@ int cmd_demo(int argc, char **argv)
 			goto out;
 		}
 		if (json_is_string(json_object_get(st, "show"))) {
-			if (demo_show(&d, &c, node, st, as, as_json, &err) == 0)
+			if ((dry || client_wait_height(&c, node, seen_h,
+						       DEMO_WAIT_MS, &err) == 0) &&
+			    demo_show(&d, &c, node, st, as, as_json, &err) == 0)
 				continue;
 			if (!optional) {
 				cli_fail("demo", "step %s: %s", as, err.msg);
@@ -580,11 +632,18 @@ int cmd_demo(int argc, char **argv)
 		struct post_result pr;
 		uint8_t *bytes = NULL;
 		size_t blen = 0;
+		/* Entries go to the nodes in turn; each must first hold
+		 * what the earlier steps committed, which the entry may
+		 * refer to. */
+		size_t via = posted % nodes.len;
+		if (rc == 0 && !dry)
+			rc = client_wait_height(&c, nodes.url[via], seen_h,
+						DEMO_WAIT_MS, &err);
 		if (rc == 0 &&
 		    (rc = entry_encode(&e, &bytes, &blen, &err)) == 0)
 			rc = dry ? entry_check_dry(&d, bytes, blen, &pr, &err)
-				 : client_entry_post(&c, node, bytes, blen, 1,
-						     &pr, &err);
+				 : client_entry_post(&c, nodes.url[via], bytes,
+						     blen, 1, &pr, &err);
 		free(bytes);
 		entry_free(&e);
 		if (rc != 0) {
@@ -604,6 +663,9 @@ int cmd_demo(int argc, char **argv)
 			goto out;
 		}
 		submitted++;
+		posted++;
+		if (pr.height > seen_h)
+			seen_h = pr.height;
 		memcpy(d.done[d.done_len].name, as, strlen(as) + 1);
 		memcpy(d.done[d.done_len].id, pr.id, HASH_BYTES);
 		d.done[d.done_len].agreement = strcmp(what, "agreement") == 0;
@@ -616,6 +678,12 @@ int cmd_demo(int argc, char **argv)
 			       as, what ? what : "", id,
 			       (unsigned long long)pr.index,
 			       (unsigned long long)pr.height);
+		else if (nodes.len > 1)
+			printf("%-12s index %-4llu block %-4llu %.16s…  via "
+			       "%s  %s\n",
+			       what ? what : "?", (unsigned long long)pr.index,
+			       (unsigned long long)pr.height, id,
+			       nodes.url[via], say ? say : as);
 		else
 			printf("%-12s index %-4llu block %-4llu %.16s…  %s\n",
 			       what ? what : "?", (unsigned long long)pr.index,
@@ -633,8 +701,10 @@ int cmd_demo(int argc, char **argv)
 		printf("\ncompliance of the demo's agreements, as %s "
 		       "computes it now:\n\n",
 		       dry ? "the dry run" : "the node");
-	if (demo_compliance(&d, &c, node, "end", NULL, NULL, as_json, &err) !=
-	    0) {
+	if ((!dry &&
+	     client_wait_height(&c, node, seen_h, DEMO_WAIT_MS, &err) != 0) ||
+	    demo_compliance(&d, &c, node, "end", NULL, NULL, as_json, &err) !=
+		0) {
 		cli_fail("demo", "compliance table: %s", err.msg);
 		goto out;
 	}
