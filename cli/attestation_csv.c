@@ -7,26 +7,26 @@
 #include "cli/csv_rows.h"
 #include "common/hex.h"
 
-enum col { C_REPORT, C_OPINION, C_REASONS, C_COMMENTS, C_SIGNER, C_COUNT };
+enum att_col { A_REPORT, A_OPINION, A_REASONS, A_COMMENTS, A_SIGNER, A_COUNT };
 
-static const char *const col_names[C_COUNT] = {
+static const char *const att_col_names[A_COUNT] = {
     "report", "opinion", "reasons", "comments", "signer"};
 
-static const struct csv_table table = {
-    .names = col_names,
-    .count = C_COUNT,
+static const struct csv_table att_table = {
+    .names = att_col_names,
+    .count = A_COUNT,
     .required = 2,
     .header = ATTESTATION_CSV_HEADER,
 };
 
-struct build {
+struct att_build {
 	struct report_batch *b;
 	const struct report_signer *sg;
 	const char *chain_id;
 	uint64_t time_s;
 };
 
-static char *dup_str(const char *s)
+static char *att_dup_str(const char *s)
 {
 	size_t n = strlen(s) + 1;
 	char *p = malloc(n);
@@ -36,7 +36,7 @@ static char *dup_str(const char *s)
 }
 
 /* The key that signs the row, or NULL with the problem in msg. */
-static const struct keyfile *row_key(const struct report_signer *sg,
+static const struct keyfile *att_row_key(const struct report_signer *sg,
 				     const char *signer, struct rowmsg *msg,
 				     int *rc)
 {
@@ -73,10 +73,10 @@ static const struct keyfile *row_key(const struct report_signer *sg,
 	return kf;
 }
 
-static int row_build(void *ctx, const struct csv_cols *cols,
+static int att_row_build(void *ctx, const struct csv_cols *cols,
 		     const struct csv_record *rec, struct rowmsg *msg)
 {
-	struct build *bd = ctx;
+	struct att_build *bd = ctx;
 	struct report_row row;
 	struct attestation *a = &row.e.attestation;
 	char t[2 * HASH_BYTES + 8], word[64], signer[64], shownbuf[48];
@@ -89,13 +89,13 @@ static int row_build(void *ctx, const struct csv_cols *cols,
 	row.e.kind = ENTRY_ATTESTATION;
 	row.e.time = bd->time_s;
 	const char *s = csv_row_trimmed(t, sizeof t,
-					csv_cols_get(cols, rec, C_REPORT));
+					csv_cols_get(cols, rec, A_REPORT));
 	if (strlen(s) != 2 * HASH_BYTES ||
 	    hex_decode(a->report_id, HASH_BYTES, s) != 0)
 		csv_row_problem(msg, "report \"%s\" is not a 64-hex-digit id",
 				csv_row_shown(shownbuf, s));
 	s = csv_row_trimmed(word, sizeof word,
-			    csv_cols_get(cols, rec, C_OPINION));
+			    csv_cols_get(cols, rec, A_OPINION));
 	int op = opinion_parse(s);
 	if (op < 0)
 		csv_row_problem(msg,
@@ -105,17 +105,17 @@ static int row_build(void *ctx, const struct csv_cols *cols,
 	else
 		a->opinion = (uint8_t)op;
 	/* Reasons and comments are text: kept exactly. */
-	a->reasons = dup_str(csv_cols_get(cols, rec, C_REASONS));
-	a->comments = dup_str(csv_cols_get(cols, rec, C_COMMENTS));
+	a->reasons = att_dup_str(csv_cols_get(cols, rec, A_REASONS));
+	a->comments = att_dup_str(csv_cols_get(cols, rec, A_COMMENTS));
 	if (a->reasons == NULL || a->comments == NULL) {
 		rc = ACC_ENOMEM;
 		goto out;
 	}
 	s = csv_row_trimmed(signer, sizeof signer,
-			    csv_cols_get(cols, rec, C_SIGNER));
+			    csv_cols_get(cols, rec, A_SIGNER));
 	const struct keyfile *kf = NULL;
 	if (msg->count == 0 &&
-	    ((kf = row_key(bd->sg, s, msg, &rc)) == NULL || rc != 0))
+	    ((kf = att_row_key(bd->sg, s, msg, &rc)) == NULL || rc != 0))
 		goto out;
 	if (msg->count == 0 &&
 	    entry_sign(&row.e, &kf->key, bd->chain_id, &cerr) != 0)
@@ -137,15 +137,15 @@ out:
 /* R22: one attestation per attester per report; two rows of a file for
  * the same report by the same key would have the node refuse the second.
  * Compared by the report and the signing key (the first signature). */
-struct keyed {
+struct att_keyed {
 	uint8_t report[HASH_BYTES];
 	uint8_t key[PUBKEY_BYTES];
 	size_t item;
 };
 
-static int keyed_cmp(const void *x, const void *y)
+static int att_keyed_cmp(const void *x, const void *y)
 {
-	const struct keyed *a = x, *b = y;
+	const struct att_keyed *a = x, *b = y;
 	int c = memcmp(a->report, b->report, HASH_BYTES);
 	if (c == 0)
 		c = memcmp(a->key, b->key, sizeof a->key);
@@ -154,11 +154,11 @@ static int keyed_cmp(const void *x, const void *y)
 	return c;
 }
 
-static int duplicates_find(struct report_batch *b)
+static int att_duplicates_find(struct report_batch *b)
 {
 	if (b->len < 2)
 		return 0;
-	struct keyed *k = calloc(b->len, sizeof *k);
+	struct att_keyed *k = calloc(b->len, sizeof *k);
 	if (k == NULL)
 		return ACC_ENOMEM;
 	for (size_t i = 0; i < b->len; i++) {
@@ -167,7 +167,7 @@ static int duplicates_find(struct report_batch *b)
 		memcpy(k[i].key, b->items[i].e.sigs[0].key, sizeof k[i].key);
 		k[i].item = i;
 	}
-	qsort(k, b->len, sizeof *k, keyed_cmp);
+	qsort(k, b->len, sizeof *k, att_keyed_cmp);
 	int rc = 0;
 	size_t first = 0;
 	for (size_t i = 1; rc == 0 && i < b->len; i++) {
@@ -192,11 +192,11 @@ int attestation_csv_build(struct report_batch *b, const char *text,
 			  const char *chain_id, uint64_t time_s,
 			  struct acc_err *err)
 {
-	struct build bd = {
+	struct att_build bd = {
 	    .b = b, .sg = sg, .chain_id = chain_id, .time_s = time_s};
 	memset(b, 0, sizeof *b);
-	int rc = csv_table_read(&table, text, len, row_build, &bd, b, err);
-	if (rc == 0 && (rc = duplicates_find(b)) != 0)
+	int rc = csv_table_read(&att_table, text, len, att_row_build, &bd, b, err);
+	if (rc == 0 && (rc = att_duplicates_find(b)) != 0)
 		(void)acc_err_set(err, rc, "out of memory");
 	if (rc != 0) {
 		report_batch_free(b);

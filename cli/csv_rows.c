@@ -13,7 +13,7 @@ const char *csv_cols_get(const struct csv_cols *c, const struct csv_record *rec,
 
 /* specs/cli.md §11.5: every required column once, optional ones at most
  * once, nothing else. */
-static int header_read(const struct csv_table *t, struct csv_cols *c,
+static int table_header_read(const struct csv_table *t, struct csv_cols *c,
 		       const struct csv_record *rec, struct rowmsg *msg)
 {
 	for (size_t k = 0; k < t->count; k++)
@@ -73,7 +73,7 @@ int csv_table_read(const struct csv_table *t, const char *text, size_t len,
 		}
 		if (!have_header) {
 			have_header = 1;
-			if (!header_read(t, &cols, &rec, &msg)) {
+			if (!table_header_read(t, &cols, &rec, &msg)) {
 				rc = report_batch_bad_add(b, rec.line, msg.buf);
 				break;
 			}

@@ -38,7 +38,6 @@ int report_batch_item_add(struct report_batch *b, struct report_row *row);
 /* Free the good rows only (the bad ones stay). */
 void report_batch_items_free(struct report_batch *b);
 
-#endif
 
 /*
  * A table's columns: names[0..count), the first required of them in every
@@ -79,3 +78,5 @@ int csv_table_read(const struct csv_table *t, const char *text, size_t len,
 
 /* Sort b->bad by line. */
 void report_batch_bad_sort(struct report_batch *b);
+
+#endif

@@ -9,31 +9,31 @@
 #include "ledger/entry.h"
 #include "ledger/fixed.h"
 
-enum col {
-	C_PARTY,
-	C_SCOPE,
-	C_POLLUTANT,
-	C_METRIC,
-	C_PERIOD_START,
-	C_PERIOD_END,
-	C_DEADLINE,
-	C_TARGET,
-	C_DEFAULT_VALUE,
-	C_FREQUENCY,
-	C_BASELINE_YEAR,
-	C_BASELINE_VALUE,
-	C_COUNT
+enum obl_col {
+	O_PARTY,
+	O_SCOPE,
+	O_POLLUTANT,
+	O_METRIC,
+	O_PERIOD_START,
+	O_PERIOD_END,
+	O_DEADLINE,
+	O_TARGET,
+	O_DEFAULT_VALUE,
+	O_FREQUENCY,
+	O_BASELINE_YEAR,
+	O_BASELINE_VALUE,
+	O_COUNT
 };
 
-static const char *const col_names[C_COUNT] = {
+static const char *const obl_col_names[O_COUNT] = {
     "party",	  "scope",	"pollutant",	 "metric",
     "period_start", "period_end", "deadline",	 "target",
     "default_value", "frequency", "baseline_year", "baseline_value"};
 
-static const struct csv_table table = {
-    .names = col_names,
-    .count = C_COUNT,
-    .required = C_BASELINE_YEAR,
+static const struct csv_table obl_table = {
+    .names = obl_col_names,
+    .count = O_COUNT,
+    .required = O_BASELINE_YEAR,
     .header = OBLIGATION_CSV_HEADER,
 };
 
@@ -47,7 +47,7 @@ struct fill {
 /* A quantity field: a JSON number as specs/encoding.md §2.8 writes it
  * (NULL with a problem when it is not a decimal of at most 3 places). */
 static json_t *qty(const struct csv_cols *cols, const struct csv_record *rec,
-		   enum col c, struct rowmsg *msg)
+		   enum obl_col c, struct rowmsg *msg)
 {
 	char buf[64], sh[48];
 	int64_t v;
@@ -57,7 +57,7 @@ static json_t *qty(const struct csv_cols *cols, const struct csv_record *rec,
 	if (fixed_milli_parse(&v, s, strlen(s), &e) != 0) {
 		csv_row_problem(msg, "%s \"%s\" is not a decimal with at most "
 				     "3 places",
-				col_names[c], csv_row_shown(sh, s));
+				obl_col_names[c], csv_row_shown(sh, s));
 		return NULL;
 	}
 	return fixed_milli_to_json(v);
@@ -80,27 +80,27 @@ static int row_fill(void *ctx, const struct csv_cols *cols,
 	/* Names, times and enumerations go to the JSON form as trimmed
 	 * strings, which the entry's own parser then checks; scope is text,
 	 * kept exactly. */
-	static const enum col words[] = {C_PARTY,	 C_POLLUTANT,
-					 C_METRIC,	 C_PERIOD_START,
-					 C_PERIOD_END, C_DEADLINE,
-					 C_FREQUENCY};
+	static const enum obl_col words[] = {O_PARTY,	 O_POLLUTANT,
+					 O_METRIC,	 O_PERIOD_START,
+					 O_PERIOD_END, O_DEADLINE,
+					 O_FREQUENCY};
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < sizeof words / sizeof words[0]; i++)
-		rc = set_new(o, col_names[words[i]],
+		rc = set_new(o, obl_col_names[words[i]],
 			     json_string(csv_row_trimmed(
 				 buf, sizeof buf,
 				 csv_cols_get(cols, rec, words[i]))));
 	if (rc == 0)
 		rc = set_new(o, "scope",
-			     json_string(csv_cols_get(cols, rec, C_SCOPE)));
-	static const enum col qtys[] = {C_TARGET, C_DEFAULT_VALUE};
+			     json_string(csv_cols_get(cols, rec, O_SCOPE)));
+	static const enum obl_col qtys[] = {O_TARGET, O_DEFAULT_VALUE};
 	for (size_t i = 0; rc == 0 && i < 2; i++) {
 		json_t *v = qty(cols, rec, qtys[i], msg);
 		if (v != NULL)
-			rc = set_new(o, col_names[qtys[i]], v);
+			rc = set_new(o, obl_col_names[qtys[i]], v);
 	}
 	const char *by = csv_row_trimmed(
-	    buf, sizeof buf, csv_cols_get(cols, rec, C_BASELINE_YEAR));
+	    buf, sizeof buf, csv_cols_get(cols, rec, O_BASELINE_YEAR));
 	if (rc == 0 && *by != '\0') {
 		char *end;
 		unsigned long y = strtoul(by, &end, 10);
@@ -114,8 +114,8 @@ static int row_fill(void *ctx, const struct csv_cols *cols,
 	char bv[64];
 	if (rc == 0 && *csv_row_trimmed(bv, sizeof bv,
 					csv_cols_get(cols, rec,
-						     C_BASELINE_VALUE)) != '\0') {
-		json_t *v = qty(cols, rec, C_BASELINE_VALUE, msg);
+						     O_BASELINE_VALUE)) != '\0') {
+		json_t *v = qty(cols, rec, O_BASELINE_VALUE, msg);
 		if (v != NULL)
 			rc = set_new(o, "baseline_value", v);
 	}
@@ -175,7 +175,7 @@ int obligation_csv_fill(json_t *agreement, struct report_batch *b,
 					   json_string("1970-01-01T00:00:00Z")))
 		return acc_err_set(err, ACC_ENOMEM, "out of memory");
 	struct acc_err rerr = {0};
-	int rc = csv_table_read(&table, text, len, row_fill, &f, b, &rerr);
+	int rc = csv_table_read(&obl_table, text, len, row_fill, &f, b, &rerr);
 	if (no_time)
 		(void)json_object_del(agreement, "time");
 	if (rc != 0 && !f.template_bad)
