@@ -95,6 +95,7 @@ static void round_done(void *user, size_t k, long status, const char *body,
 	if (status == 202 || status == 201) {
 		it->state = IMPORT_PENDING;
 		rd->p->answered++;
+		progress_draw(rd->p, 0);
 		return;
 	}
 	if (status == 0) {
