@@ -50,12 +50,12 @@ int store_sign_slot_decode(const uint8_t *p, size_t n, uint64_t *seq,
 	return 0;
 }
 
-static int path_of(char *out, size_t cap, const char *dir,
-		   struct acc_err *err)
+static int path_of(char *out, size_t cap, const char *dir, struct acc_err *err)
 {
 	int w = snprintf(out, cap, "%s/%s", dir, STORE_SIGN_FILE);
 	if (w < 0 || (size_t)w >= cap)
-		return acc_err_set(err, ACC_EINVAL, "data directory path too "
+		return acc_err_set(err, ACC_EINVAL,
+				   "data directory path too "
 				   "long");
 	return 0;
 }
