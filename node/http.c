@@ -30,9 +30,6 @@
 
 /* Connections served at once; beyond this MHD refuses new ones. */
 #define HTTP_CONNECTIONS_MAX 1024u
-/* Connections from one address at once: one client (one address) cannot
- * take more than a sixteenth of the server (specs/api.md). */
-#define HTTP_CONNECTIONS_PER_ADDR_MAX 64u
 /* A connection must deliver a request's headers within this many seconds
  * of connecting or of its previous answer, however slowly it trickles. */
 #define HTTP_HEADER_TIMEOUT_S 10u
@@ -806,13 +803,19 @@ int http_server_start(struct http_server **out, struct node *n,
 		free(s);
 		return acc_err_set(err, ACC_ENOMEM, "out of memory");
 	}
+	/* Connections from one address at once (specs/api.md "Connections",
+	 * the config's http_conns_per_addr): by default one client cannot
+	 * take more than a sixteenth of the server. */
+	unsigned per_addr = n->cfg.http_conns_per_addr != 0
+				? (unsigned)n->cfg.http_conns_per_addr
+				: CONFIG_HTTP_CONNS_PER_ADDR_DEFAULT;
 	s->daemon = MHD_start_daemon(
 	    flags, 0, NULL, NULL, access_cb, s, MHD_OPTION_EXTERNAL_LOGGER,
 	    mhd_log_cb, NULL, MHD_OPTION_SOCK_ADDR,
 	    (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
 	    (unsigned)n->cfg.http_threads, MHD_OPTION_CONNECTION_LIMIT,
 	    HTTP_CONNECTIONS_MAX, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    HTTP_CONNECTIONS_PER_ADDR_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
+	    per_addr, MHD_OPTION_CONNECTION_TIMEOUT,
 	    HTTP_IDLE_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
 	    MHD_OPTION_NOTIFY_CONNECTION, notify_connection_cb, s,
 	    MHD_OPTION_URI_LOG_CALLBACK, uri_log_cb, s,

@@ -31,7 +31,14 @@ static void test_config_ok(void)
 	ASSERT_EQ(c.p2p.port, 26600);
 	ASSERT_EQ(c.log_level, LOG_LEVEL_DEBUG);
 	ASSERT_EQ(c.http_threads, 4);
+	ASSERT_EQ(c.http_conns_per_addr, 64);
 	ASSERT_EQ(c.validator, 0);
+	const char *j2 =
+	    "{\"genesis\":\"g\",\"key\":\"k\",\"data_dir\":\"d\","
+	    "\"validator\":0,\"http_listen\":\"127.0.0.1:1\","
+	    "\"http_conns_per_addr\":1024}";
+	ASSERT_OK(config_parse(&c, j2, strlen(j2), NULL, &e));
+	ASSERT_EQ(c.http_conns_per_addr, 1024);
 }
 
 static void test_config_bad(void)
@@ -60,6 +67,12 @@ static void test_config_bad(void)
 	     "\"validator\":0,\"http_listen\":\"127.0.0.1:1\","
 	     "\"log_level\":\"loud\"}", ACC_ECONFIG},
 	    {"{\"genesis\":\"g\",\"genesis\":\"h\"}", ACC_EJSON},
+	    {"{\"genesis\":\"g\",\"key\":\"k\",\"data_dir\":\"d\","
+	     "\"validator\":0,\"http_listen\":\"127.0.0.1:1\","
+	     "\"http_conns_per_addr\":0}", ACC_ECONFIG},
+	    {"{\"genesis\":\"g\",\"key\":\"k\",\"data_dir\":\"d\","
+	     "\"validator\":0,\"http_listen\":\"127.0.0.1:1\","
+	     "\"http_conns_per_addr\":1025}", ACC_ETYPE},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct node_config c;
