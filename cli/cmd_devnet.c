@@ -50,13 +50,18 @@ static int cmd_init(int argc, char **argv)
 	    {"parties", "ID,…", "party ids (default CN-BJ,CN-TJ,CN-HE,CN-SD)",
 	     NULL},
 	    {"verifiers", "ID,…", "verifier ids (default CNEMC)", NULL},
+	    {"chain-id", "ID",
+	     "the genesis chain id (default accord-devnet-<8 random hex "
+	     "digits>, unique per devnet)",
+	     NULL},
 	};
 	struct arg_spec s = {
 	    .cmd = "devnet init",
 	    .usage = "--dir DIR [--nodes N] [--followers M] [--http-port P] "
-		     "[--parties ID,…] [--verifiers ID,…]",
+		     "[--parties ID,…] [--verifiers ID,…] [--chain-id ID]",
 	    .about =
-		"Write a genesis (chain id \"accord-devnet\"), a key file per "
+		"Write a genesis (a new chain id unless --chain-id), a key "
+		"file per "
 		"party and\n"
 		"verifier in DIR/keys/, and per node DIR/node<i>/config.json,\n"
 		"validator.key (follower.key for a follower) and data/. "
@@ -119,6 +124,13 @@ static int cmd_init(int argc, char **argv)
 		}
 		p.http_port = (uint32_t)v;
 	}
+	char chain_id[CHAIN_ID_BYTES_MAX + 1];
+	if (args_get(&s, "chain-id") != NULL) {
+		p.chain_id = args_get(&s, "chain-id");
+	} else {
+		devnet_chain_id_new(chain_id, sizeof chain_id);
+		p.chain_id = chain_id;
+	}
 	if (devnet_init(&p, &err) != 0)
 		return cli_fail("devnet init", "%s", err.msg);
 	uint32_t total = p.nodes + p.followers;
@@ -129,7 +141,7 @@ static int cmd_init(int argc, char **argv)
 	       "%s\n",
 	       p.http_port, p.http_port + total - 1,
 	       p.http_port + DEVNET_P2P_OFFSET,
-	       p.http_port + DEVNET_P2P_OFFSET + total - 1, DEVNET_CHAIN_ID);
+	       p.http_port + DEVNET_P2P_OFFSET + total - 1, p.chain_id);
 	return CLI_EXIT_OK;
 }
 

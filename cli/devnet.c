@@ -326,6 +326,14 @@ static void devnet_params_set(struct genesis_params *gp)
 	gp->timeout_delta_ms = 250;
 }
 
+void devnet_chain_id_new(char *out, size_t out_len)
+{
+	uint8_t r[4];
+	random_bytes(r, sizeof r);
+	(void)snprintf(out, out_len, "%s-%02x%02x%02x%02x", DEVNET_CHAIN_ID,
+		       r[0], r[1], r[2], r[3]);
+}
+
 int devnet_init(const struct devnet_params *p, struct acc_err *err)
 {
 	struct id_list *parties = NULL, *verifiers = NULL;
@@ -386,12 +394,23 @@ int devnet_init(const struct devnet_params *p, struct acc_err *err)
 		rc = acc_err_set(err, ACC_ENOMEM, "out of memory");
 		goto out;
 	}
+	if (p->chain_id != NULL &&
+	    !genesis_chain_id_valid(p->chain_id, strlen(p->chain_id))) {
+		rc = acc_err_set(err, ACC_EINVAL,
+				 "--chain-id: 1-%u of A-Z a-z 0-9 . _ - : /",
+				 CHAIN_ID_BYTES_MAX);
+		goto out;
+	}
 	if ((rc = dir_prepare(p->dir, err)) != 0)
 		goto out;
 	if ((rc = path_fmt(path, err, "%s/keys", p->dir)) != 0 ||
 	    (rc = mkdir_checked(path, err)) != 0)
 		goto out;
-	(void)snprintf(g.chain_id, sizeof g.chain_id, "%s", DEVNET_CHAIN_ID);
+	if (p->chain_id == NULL)
+		devnet_chain_id_new(g.chain_id, sizeof g.chain_id);
+	else
+		(void)snprintf(g.chain_id, sizeof g.chain_id, "%s",
+			       p->chain_id);
 	g.genesis_time =
 	    (p->genesis_time_ms ? p->genesis_time_ms : cli_now_ms()) / 1000u;
 	for (size_t i = 0; i < parties->len; i++) {

@@ -30,7 +30,15 @@ struct devnet_params {
 	const char *parties;
 	const char *verifiers;
 	uint64_t genesis_time_ms; /* 0 = now */
+	/* The genesis chain id; NULL for a new unique one
+	 * (devnet_chain_id_new). */
+	const char *chain_id;
 };
+
+/* A chain id no other devnet has: "accord-devnet-" and 8 random hex
+ * digits, so that two devnets' checkpoints and signatures never pass
+ * for each other's (specs/cli.md §4). out holds at least 23 bytes. */
+void devnet_chain_id_new(char *out, size_t out_len);
 
 /*
  * Create dir (it must not exist, or be empty) and write dir/genesis.json,

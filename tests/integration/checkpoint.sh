@@ -33,7 +33,7 @@ grep -q "before the first block" "$TMP/err" || fail "no reason given: $(cat "$TM
 "$ACCORD" demo --node "$URL" --keys "$NET" >/dev/null || fail "accord demo"
 
 "$ACCORD" checkpoint --node "$URL" --genesis "$GEN" >"$TMP/out" || fail "accord checkpoint"
-grep -q '^verified: checkpoint of accord-devnet at size [1-9]' "$TMP/out" ||
+grep -q '^verified: checkpoint of accord-devnet-[0-9a-f]\{8\} at size [1-9]' "$TMP/out" ||
 	fail "unexpected output: $(cat "$TMP/out")"
 "$ACCORD" checkpoint --node "$URL" --genesis "$GEN" --json >"$TMP/ck.json" || fail "accord checkpoint --json"
 "$ACCORD" checkpoint --policy --genesis "$GEN" >"$TMP/policy" || fail "accord checkpoint --policy"
@@ -156,5 +156,21 @@ fi
 grep -q "not more than two thirds" "$TMP/err" || fail "no power reason: $(cat "$TMP/err")"
 "$ACCORD" checkpoint --policy --genesis "$TMP/two.json" | grep -q '^group validators 2 node0 node1$' ||
 	fail "policy for two validators"
+# Two devnets: each gets its own chain id, so the other's genesis refuses
+# this checkpoint naming both origins; two devnets made with one chain id
+# on purpose are told apart by their keys, and the message says so.
+"$ACCORD" devnet init --dir "$TMP/net2" --nodes 1 --http-port "$PORT" >/dev/null || fail "second devnet init"
+C1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["chain_id"])' "$GEN")
+C2=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["chain_id"])' "$TMP/net2/genesis.json")
+[ "$C1" != "$C2" ] || fail "two devnets share the chain id $C1"
+if "$ACCORD" checkpoint --node "$URL" --genesis "$TMP/net2/genesis.json" 2>"$TMP/err"; then
+	fail "another devnet's genesis verified this checkpoint"
+fi
+grep -q "$C1" "$TMP/err" && grep -q "$C2" "$TMP/err" || fail "both origins not named: $(cat "$TMP/err")"
+"$ACCORD" devnet init --dir "$TMP/net3" --nodes 1 --http-port "$PORT" --chain-id "$C1" >/dev/null || fail "devnet init --chain-id"
+if "$ACCORD" checkpoint --node "$URL" --genesis "$TMP/net3/genesis.json" 2>"$TMP/err"; then
+	fail "a devnet with the same chain id but other keys verified this checkpoint"
+fi
+grep -q "another consortium that uses the same chain id" "$TMP/err" || fail "same chain id, other keys: $(cat "$TMP/err")"
 "$ACCORD" checkpoint --help | grep -q '^usage: accord checkpoint' || fail "checkpoint --help"
 echo "PASS checkpoint"

@@ -38,7 +38,10 @@ static void test_devnet_defaults(void)
 	struct genesis g;
 	(void)snprintf(path, sizeof path, "%s/genesis.json", dir);
 	ASSERT_OK(genesis_load(&g, path, &err));
-	ASSERT_STR_EQ(g.chain_id, "accord-devnet");
+	/* A new chain id per devnet: "accord-devnet-" and 8 hex digits. */
+	ASSERT_EQ(strlen(g.chain_id), 22);
+	ASSERT_EQ(strncmp(g.chain_id, "accord-devnet-", 14), 0);
+	ASSERT(strspn(g.chain_id + 14, "0123456789abcdef") == 8);
 	ASSERT_EQ(g.party_count, 4);
 	ASSERT_STR_EQ(g.parties[0].id, "CN-BJ");
 	ASSERT_STR_EQ(g.parties[0].name, "Beijing");
@@ -121,12 +124,14 @@ static void test_devnet_custom(void)
 				  .nodes = 4,
 				  .http_port = 22000,
 				  .parties = "CN-BJ,CN-TJ,CN-HE",
-				  .verifiers = "CNEMC,AUD-1"};
+				  .verifiers = "CNEMC,AUD-1",
+				  .chain_id = "yrd-2026"};
 	struct acc_err err = {0};
 	ASSERT_OK(devnet_init(&p, &err));
 	struct genesis g;
 	(void)snprintf(path, sizeof path, "%s/genesis.json", dir);
 	ASSERT_OK(genesis_load(&g, path, &err));
+	ASSERT_STR_EQ(g.chain_id, "yrd-2026");
 	ASSERT_EQ(g.party_count, 3);
 	ASSERT_EQ(g.verifier_count, 2);
 	ASSERT_STR_EQ(g.verifiers[1].id, "AUD-1");
@@ -340,6 +345,13 @@ static void test_devnet_refusals(void)
 	p.http_port = 65535 - 102;
 	ASSERT_EQ(devnet_init(&p, &err), ACC_EINVAL);
 	ASSERT(strstr(err.msg, "no room") != NULL);
+	p.followers = 0;
+	p.http_port = 21000;
+	p.chain_id = "two words";
+	ASSERT_EQ(devnet_init(&p, &err), ACC_EINVAL);
+	ASSERT(strstr(err.msg, "--chain-id") != NULL);
+	p.chain_id = "";
+	ASSERT_EQ(devnet_init(&p, &err), ACC_EINVAL);
 	/* Nothing was written by any refusal. */
 	struct stat st;
 	ASSERT(stat(dir, &st) != 0);
