@@ -400,10 +400,15 @@ static void pending_restore_cb(void *ctx, uint64_t height,
 			 (unsigned long long)height);
 		return;
 	}
+	int here = cand_find(d, hash) != NULL;
 	struct cand *c = cand_add(d, height, hash, block, len, NULL);
 	if (c != NULL) {
 		c->durable = 1;
 		d->pending_kept = 1;
+		if (!here)
+			LOG_INFO("block %llu signed for before the restart "
+				 "is back from disk",
+				 (unsigned long long)height);
 	}
 }
 
