@@ -23,7 +23,8 @@ static const struct cli_sub commands[] = {
     {"demo", cmd_demo, "submit a scenario with every kind of entry"},
     {"compliance", cmd_compliance,
      "where every obligation stands: table, JSON or CSV"},
-    {"import", cmd_import, "sign and submit reports from a CSV file"},
+    {"import", cmd_import,
+     "sign and submit reports or attestations, or fill obligations, from CSV"},
     {"export", cmd_export, "agreements, reports or compliance as CSV/JSON"},
     {"genesis", cmd_genesis, "the hash of a genesis file, as published"},
 };

@@ -21,7 +21,7 @@
 #      accord's rate as a fraction of this machine's Ed25519 limit
 #      (cores x verifications/s per core / validators).
 # Env: BUILD (build dir), BENCH_ENTRIES (default 20000), BENCH_SECTIONS
-# (default "1 2 3 4 5"), BENCH_CONCURRENCY (section 5, default 64; a
+# (default "1 2 3 4 5 6"), BENCH_CONCURRENCY (section 5, default 64; a
 # node takes at most 64 connections from one address, so stay below
 # 64 x validators),
 # BENCH_VALIDATORS (section 5, default 4), BENCH_PORT (section 5: the
@@ -31,7 +31,7 @@ set -eu
 BUILD=${BUILD:-build}
 ACCORD=$BUILD/bin/accord
 ENTRIES=${BENCH_ENTRIES:-20000}
-SECTIONS=${BENCH_SECTIONS:-1 2 3 4 5}
+SECTIONS=${BENCH_SECTIONS:-1 2 3 4 5 6}
 TMP=$(mktemp -d)
 NET=$TMP/net
 CNET=$TMP/consortium
@@ -224,4 +224,10 @@ if want 5; then
 		python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); print("accord = %.3f of the verification limit" % (a["entries_per_second"] / float(sys.argv[2])))' \
 			"$TMP/accord.json" "$LIMIT"
 	fi
+fi
+
+if want 6; then
+	echo
+	echo "== 6. Bulk import beside bench load (same run)"
+	BUILD=$BUILD tests/bench/import.sh
 fi
