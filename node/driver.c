@@ -64,6 +64,7 @@ struct cand {
 	int ok;
 	uint64_t time_ms; /* the block's time (once checked) */
 	uint64_t used_seq;
+	int durable; /* in the store's pending blocks (blocks_durable) */
 };
 
 /* A proposal for the next height, held until the core gets there. */
@@ -121,6 +122,11 @@ struct driver {
 	uint64_t value_due_ms;	    /* when value_timer fires; 0 unarmed */
 	struct cand cands[CANDS_MAX];
 	uint64_t cand_seq;
+	int pending_kept; /* pending blocks may be on disk: prune at commit */
+	/* The messages of the record on disk (signatures), to tell the new
+	 * ones of a PERSIST from those already out (blocks_durable). */
+	int rec_has[3];
+	uint8_t rec_sig[3][SIG_BYTES];
 	struct future_prop future[FUTURE_PROPOSALS_MAX];
 	int in_step; /* re-entrancy guard for core_feed */
 	/* Rounds of fed_height whose proposal the core already has (it
@@ -280,7 +286,11 @@ static struct cand *cand_add(struct driver *d, uint64_t height,
 			victim = &d->cands[i];
 			break;
 		}
-		if (d->cands[i].used_seq < victim->used_seq)
+		/* A block signed for (durable) goes last: a re-proposal or
+		 * a peer may still need it. */
+		if (d->cands[i].durable < victim->durable ||
+		    (d->cands[i].durable == victim->durable &&
+		     d->cands[i].used_seq < victim->used_seq))
 			victim = &d->cands[i];
 	}
 	cand_drop(victim);
@@ -326,6 +336,119 @@ static int cand_check(struct driver *d, struct cand *c)
 				 acc_errname(rc));
 	}
 	return c->ok;
+}
+
+/*
+ * specs/consensus.md "Durable before what": the block of every proposal,
+ * prevote and precommit in the signing record about to be written is on
+ * disk before the record is, so a validator never has a signed message
+ * out for a block it could not produce after a crash. Called at the
+ * PERSIST step, before the record's write. The block of a new vote that
+ * is not here (never expected: the core votes only for blocks fed with
+ * their bytes) refuses the write, so the vote does not leave. A proposal
+ * whose block is gone (signed by a version without this rule) goes on as
+ * before: broadcast drops it and the round fails. Messages already on
+ * disk are out already: nothing more to do for them.
+ */
+static int blocks_durable(struct driver *d, const struct cons_signstate *rec,
+			  struct acc_err *err)
+{
+	static const uint8_t nil[HASH_BYTES];
+	for (int k = 0; k < 3; k++) {
+		const struct cons_msg *m = &rec->last[k];
+		if (!rec->has[k] || m->height != rec->height ||
+		    memcmp(m->hash, nil, HASH_BYTES) == 0)
+			continue;
+		int old = d->rec_has[k] &&
+			  memcmp(d->rec_sig[k], m->sig, SIG_BYTES) == 0;
+		struct cand *c = cand_find(d, m->hash);
+		if (c == NULL && (old || k == 0))
+			continue;
+		if (c == NULL)
+			return acc_err_set(err, ACC_ENOTFOUND,
+					   "the block of a message to sign at "
+					   "%llu/%u is not here",
+					   (unsigned long long)m->height,
+					   (unsigned)m->round);
+		if (c->durable)
+			continue;
+		int rc = store_pending_put(d->n->store, c->height, c->hash,
+					   c->wire, c->len, err);
+		if (rc != 0)
+			return rc;
+		c->durable = 1;
+		d->pending_kept = 1;
+	}
+	return 0;
+}
+
+static void pending_restore_cb(void *ctx, uint64_t height,
+			       const uint8_t hash[32], const uint8_t *block,
+			       size_t len)
+{
+	struct driver *d = ctx;
+	struct block_header bh;
+	struct acc_err err = {0};
+	uint8_t got[HASH_BYTES];
+	/* Disk bytes: the header (the block's first var16) must hash to the
+	 * key's hash and name its height, as a proposal's (§7.3). */
+	if (len < 2 || 2u + be16_get(block) > len ||
+	    block_header_decode(&bh, block + 2, be16_get(block), &err) != 0)
+		return;
+	block_hash(block + 2, be16_get(block), got);
+	if (memcmp(got, hash, HASH_BYTES) != 0 || bh.height != height) {
+		LOG_WARN("pending block %llu does not match its key",
+			 (unsigned long long)height);
+		return;
+	}
+	int here = cand_find(d, hash) != NULL;
+	struct cand *c = cand_add(d, height, hash, block, len, NULL);
+	if (c != NULL) {
+		c->durable = 1;
+		d->pending_kept = 1;
+		if (!here)
+			LOG_INFO("block %llu signed for before the restart "
+				 "is back from disk",
+				 (unsigned long long)height);
+	}
+}
+
+/* The record rec is on disk now (or was read back from it). */
+static void record_written(struct driver *d, const struct cons_signstate *rec)
+{
+	for (int k = 0; k < 3; k++) {
+		d->rec_has[k] = rec != NULL && rec->has[k];
+		if (d->rec_has[k])
+			memcpy(d->rec_sig[k], rec->last[k].sig, SIG_BYTES);
+	}
+}
+
+/* At start: the blocks signed for above the head come back into the
+ * candidates (checked again when fed); those at or below it go. */
+static void blocks_restore(struct driver *d, uint64_t height)
+{
+	struct acc_err err = {0};
+	if (store_pending_prune(d->n->store, height, &err) != 0 ||
+	    store_pending_list(d->n->store, height, pending_restore_cb, d,
+			       &err) != 0)
+		LOG_ERROR("pending blocks: %s", err.msg);
+}
+
+/* A height committed: its pending blocks are of no more use. */
+static void blocks_prune(struct driver *d, uint64_t height)
+{
+	struct acc_err err = {0};
+	if (!d->pending_kept)
+		return;
+	if (store_pending_prune(d->n->store, height, &err) != 0) {
+		LOG_WARN("pruning pending blocks: %s", err.msg);
+		return;
+	}
+	d->pending_kept = 0;
+	for (size_t i = 0; i < CANDS_MAX; i++)
+		if (d->cands[i].used && d->cands[i].durable &&
+		    d->cands[i].height >= height)
+			d->pending_kept = 1;
 }
 
 /* ---- the core ---- */
@@ -381,6 +504,8 @@ static int core_start(struct driver *d, struct acc_err *err)
 		return acc_err_set(err, rc, "consensus core: %s",
 				   acc_strerror(rc));
 	cands_prune(d, height);
+	blocks_restore(d, height);
+	record_written(d, has ? &rec : NULL);
 	d->fed_rounds = 0;
 	d->height_start_ms = node_now_ms();
 	LOG_INFO("consensus at height %llu%s", (unsigned long long)height,
@@ -754,6 +879,7 @@ static int commit(struct driver *d, const struct cons_cert *cc)
 	}
 	if (node_health_commit_ok(&d->n->health))
 		LOG_INFO("block commits recovered");
+	blocks_prune(d, cc->height + 1);
 	head_changed(d);
 	uint64_t now = node_now_ms();
 	uint64_t took = now - d->height_start_ms;
@@ -850,6 +976,9 @@ static void core_feed(struct driver *d, const struct cons_event *first)
 			wbuf_init(&rw, CONS_SIGNSTATE_BYTES_MAX);
 			cons_signstate_encode(rec, &rw);
 			rc = wbuf_error(&rw);
+			/* "Durable before what": the blocks first. */
+			if (rc == 0)
+				rc = blocks_durable(d, rec, &err);
 			if (rc == 0)
 				rc = store_sign_state_put(d->n->store, rw.data,
 							  rw.len, &err);
@@ -862,8 +991,10 @@ static void core_feed(struct driver *d, const struct cons_event *first)
 				 * may leave: stay silent (safe). */
 				LOG_ERROR("writing the signing record: %s (%s)",
 					  err.msg, acc_errname(rc));
-				storage_failed(d, rc, err.msg);
+				if (rc != ACC_ENOTFOUND) /* blocks_durable */
+					storage_failed(d, rc, err.msg);
 			} else {
+				record_written(d, rec);
 				memset(&ev, 0, sizeof ev);
 				ev.kind = CONS_EV_PERSISTED;
 				ev.seq = seq;

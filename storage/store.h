@@ -184,6 +184,26 @@ int store_sign_state_get(struct store *s, void *buf, size_t cap, size_t *len,
 int store_sign_slot_decode(const uint8_t *p, size_t n, uint64_t *seq,
 			   const uint8_t **bytes, size_t *len);
 
+/*
+ * Pending blocks (specs/storage.md §2.1, specs/consensus.md "Durable
+ * before what"): the bytes of a block this validator is about to sign a
+ * proposal or vote for, kept until its height commits. _put is its own
+ * write transaction, synced (always) before it returns. _list calls fn for
+ * each kept block of height >= min_height, in (height, hash) order, from a
+ * read transaction (the bytes are valid only during the call). _prune
+ * deletes those below below_height (not forced to disk: losing a prune
+ * only keeps a stale block until the next one).
+ */
+typedef void (*store_pending_fn)(void *ctx, uint64_t height,
+				 const uint8_t hash[32], const uint8_t *block,
+				 size_t len);
+int store_pending_put(struct store *s, uint64_t height, const uint8_t hash[32],
+		      const void *block, size_t len, struct acc_err *err);
+int store_pending_list(struct store *s, uint64_t min_height,
+		       store_pending_fn fn, void *ctx, struct acc_err *err);
+int store_pending_prune(struct store *s, uint64_t below_height,
+			struct acc_err *err);
+
 /* Reads. A read transaction sees one committed state (a snapshot). *t is
  * owned by the caller until store_read_end. */
 int store_read_begin(struct store *s, struct store_rtxn **t,

@@ -918,6 +918,92 @@ static void test_crash(void)
 	ASSERT(last_height > 4);
 }
 
+struct pend_seen {
+	int n;
+	uint64_t height[8];
+	uint8_t first[8];
+	size_t len[8];
+};
+
+static void pend_cb(void *ctx, uint64_t height, const uint8_t hash[32],
+		    const uint8_t *block, size_t len)
+{
+	struct pend_seen *ps = ctx;
+	ASSERT(ps->n < 8);
+	ASSERT_EQ(hash[0], block[0]); /* the test keys each block by byte 0 */
+	ps->height[ps->n] = height;
+	ps->first[ps->n] = block[0];
+	ps->len[ps->n] = len;
+	ps->n++;
+}
+
+/* Pending blocks (specs/storage.md §2.1): kept across a reopen, listed in
+ * (height, hash) order from a height, pruned below one, apart from the
+ * other metadata, larger than a metadata slot. */
+static void test_pending(void)
+{
+	char dir[256];
+	dir_path(dir, sizeof dir, "pending");
+	struct store *s;
+	struct acc_err err;
+	ASSERT_OK(store_open(&s, dir, &fast, &err));
+	ASSERT_OK(store_meta_put(s, "genesis", "g", 1, &err));
+	ASSERT_OK(store_sign_state_put(s, "rec", 3, &err));
+	static uint8_t big[200000];
+	uint8_t hash[32] = {0};
+	struct pend_seen ps = {0};
+	ASSERT_OK(store_pending_list(s, 0, pend_cb, &ps, &err));
+	ASSERT_EQ(ps.n, 0);
+	/* (height, first byte = hash[0], length) */
+	const struct {
+		uint64_t h;
+		uint8_t b;
+		size_t len;
+	} put[] = {{6, 0x20, 10}, {5, 0x90, 50}, {5, 0x10, sizeof big},
+		   {7, 0x05, 1}};
+	for (size_t i = 0; i < 4; i++) {
+		memset(big, put[i].b, sizeof big);
+		hash[0] = put[i].b;
+		ASSERT_OK(store_pending_put(s, put[i].h, hash, big, put[i].len,
+					    &err));
+	}
+	ASSERT_EQ(store_pending_put(s, 8, hash, big, 0, &err), ACC_EINVAL);
+	store_close(s);
+
+	ASSERT_OK(store_open(&s, dir, &fast, &err));
+	ASSERT_OK(store_pending_list(s, 0, pend_cb, &ps, &err));
+	ASSERT_EQ(ps.n, 4);
+	ASSERT_EQ(ps.height[0], 5);
+	ASSERT_EQ(ps.first[0], 0x10);
+	ASSERT_EQ(ps.len[0], sizeof big);
+	ASSERT_EQ(ps.height[1], 5);
+	ASSERT_EQ(ps.first[1], 0x90);
+	ASSERT_EQ(ps.height[2], 6);
+	ASSERT_EQ(ps.height[3], 7);
+	ASSERT_EQ(ps.len[3], 1);
+	memset(&ps, 0, sizeof ps);
+	ASSERT_OK(store_pending_list(s, 6, pend_cb, &ps, &err));
+	ASSERT_EQ(ps.n, 2);
+	ASSERT_EQ(ps.first[0], 0x20);
+	/* Prune below 7: only height 7 is left; the other slots stay. */
+	ASSERT_OK(store_pending_prune(s, 7, &err));
+	memset(&ps, 0, sizeof ps);
+	ASSERT_OK(store_pending_list(s, 0, pend_cb, &ps, &err));
+	ASSERT_EQ(ps.n, 1);
+	ASSERT_EQ(ps.height[0], 7);
+	uint8_t buf[8];
+	size_t len;
+	ASSERT_OK(store_sign_state_get(s, buf, sizeof buf, &len, &err));
+	ASSERT_EQ(len, 3);
+	ASSERT_OK(store_meta_get(s, "genesis", buf, sizeof buf, &len, &err));
+	ASSERT_EQ(len, 1);
+	ASSERT_OK(store_pending_prune(s, UINT64_MAX, &err));
+	memset(&ps, 0, sizeof ps);
+	ASSERT_OK(store_pending_list(s, 0, pend_cb, &ps, &err));
+	ASSERT_EQ(ps.n, 0);
+	store_close(s);
+}
+
 int main(void)
 {
 	ASSERT_OK(crypto_lib_init());
@@ -931,6 +1017,7 @@ int main(void)
 	RUN(test_layout);
 	RUN(test_sign_file);
 	RUN(test_crash);
+	RUN(test_pending);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", base_dir);
 	ASSERT_EQ(system(cmd), 0);
