@@ -31,6 +31,7 @@ int cmd_compliance(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_genesis(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
 
 /* Print "accord: CMD: message" on stderr and return CLI_EXIT_FAIL. */
 int cli_fail(const char *cmd, const char *fmt, ...)

@@ -156,7 +156,6 @@ int cmd_checkpoint(int argc, char **argv)
 	     "print the validators' trust rule as a C2SP tlog-policy and "
 	     "exit",
 	     NULL},
-	    {"json", NULL, "print the verified checkpoint as JSON", NULL},
 	};
 	struct arg_spec s = {
 	    .cmd = CMD,
@@ -177,18 +176,19 @@ int cmd_checkpoint(int argc, char **argv)
 		"(specs/checkpoint.md §8).",
 	    .opts = opts,
 	    .opts_len = sizeof opts / sizeof opts[0],
+	    .formats = ARGS_FORMAT_TABLE | ARGS_FORMAT_JSON,
 	};
 	int ex = args_run(&s, argc, argv);
 	if (ex >= 0)
 		return ex;
-	const char *gpath = args_get(&s, "genesis");
+	const char *gpath = args_get_or(&s, "genesis", NULL);
 	if (gpath == NULL) {
 		fprintf(stderr,
 			"accord: " CMD ": --genesis FILE is required\n");
 		return CLI_EXIT_USAGE;
 	}
 	if (args_get(&s, "policy") &&
-	    (args_get(&s, "node") || args_get(&s, "json"))) {
+	    (args_get(&s, "node") || s.format == ARGS_FORMAT_JSON)) {
 		fprintf(stderr, "accord: " CMD ": --policy takes only "
 				"--genesis\n");
 		return CLI_EXIT_USAGE;
@@ -242,7 +242,7 @@ int cmd_checkpoint(int argc, char **argv)
 			       err.msg);
 		goto out;
 	}
-	if (args_get(&s, "json")) {
+	if (s.format == ARGS_FORMAT_JSON) {
 		print_json(&g, v, r.body, now_size, proof_len);
 	} else {
 		char rh[2 * HASH_BYTES + 1], t[TIME_TEXT_BYTES];

@@ -371,7 +371,6 @@ int cmd_demo(int argc, char **argv)
 	     NULL},
 	    {"scenario", "FILE", "the scenario (default demo/scenario.json)",
 	     NULL},
-	    {"json", NULL, "print one JSON object per entry", NULL},
 	    {"dry-run", NULL,
 	     "check every entry against genesis and the rules in memory, "
 	     "and print the tables from that state; submit nothing",
@@ -398,13 +397,14 @@ int cmd_demo(int argc, char **argv)
 		"status 1.",
 	    .opts = opts,
 	    .opts_len = sizeof opts / sizeof opts[0],
+	    .formats = ARGS_FORMAT_TABLE | ARGS_FORMAT_JSON,
 	};
 	int ex = args_run(&s, argc, argv);
 	if (ex >= 0)
 		return ex;
 	const char *node = args_get_or(&s, "node", CLI_NODE_DEFAULT);
 	const char *dir = args_get_or(&s, "keys", "devnet");
-	int as_json = args_get(&s, "json") != NULL;
+	int as_json = s.format == ARGS_FORMAT_JSON;
 	int dry = args_get(&s, "dry-run") != NULL;
 	char spath[PATH_MAX], sdir[PATH_MAX], gpath[PATH_MAX];
 	if (scenario_path(spath, sizeof spath, args_get(&s, "scenario")) != 0)

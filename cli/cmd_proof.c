@@ -182,7 +182,6 @@ static int cmd_inclusion(int argc, char **argv)
 	    {"root", "HEX",
 	     "expected root of the tree of that size (default: the node's)",
 	     NULL},
-	    {"json", NULL, "print the proof JSON once it verifies", NULL},
 	    {"save", "DIR",
 	     "prove against the node's cosigned checkpoint and keep the "
 	     "evidence in DIR (new or empty) for proof verify",
@@ -206,6 +205,7 @@ static int cmd_inclusion(int argc, char **argv)
 		     "later with no node.",
 	    .opts = opts,
 	    .opts_len = sizeof opts / sizeof opts[0],
+	    .formats = ARGS_FORMAT_TABLE | ARGS_FORMAT_JSON,
 	};
 	int ex = args_run(&s, argc, argv);
 	if (ex >= 0)
@@ -337,7 +337,7 @@ static int cmd_inclusion(int argc, char **argv)
 		ret = cli_fail("proof inclusion", "--save: %s", err.msg);
 		goto out;
 	}
-	if (args_get(&s, "json")) {
+	if (s.format == ARGS_FORMAT_JSON) {
 		json_print(j);
 	} else {
 		char lh[65], rh[65];
@@ -373,7 +373,6 @@ static int cmd_consistency(int argc, char **argv)
 	     "expected root of the old tree (default: the node's)", NULL},
 	    {"new-root", "HEX",
 	     "expected root of the new tree (default: the node's)", NULL},
-	    {"json", NULL, "print the proof JSON once it verifies", NULL},
 	};
 	struct arg_spec s = {
 	    .cmd = "proof consistency",
@@ -385,6 +384,7 @@ static int cmd_consistency(int argc, char **argv)
 		"it locally (§2.1.4.2): the newer log extends the older one.",
 	    .opts = opts,
 	    .opts_len = sizeof opts / sizeof opts[0],
+	    .formats = ARGS_FORMAT_TABLE | ARGS_FORMAT_JSON,
 	};
 	int ex = args_run(&s, argc, argv);
 	if (ex >= 0)
@@ -469,7 +469,7 @@ static int cmd_consistency(int argc, char **argv)
 		    acc_strerror(vr));
 		goto out;
 	}
-	if (args_get(&s, "json")) {
+	if (s.format == ARGS_FORMAT_JSON) {
 		json_print(j);
 	} else {
 		char oh[65], nh[65];
@@ -504,7 +504,6 @@ static int cmd_verify(int argc, char **argv)
 	struct arg_opt opts[] = {
 	    {"genesis", "FILE",
 	     "the consortium's genesis file: the only thing trusted", NULL},
-	    {"json", NULL, "print what was verified as JSON", NULL},
 	};
 	struct arg_spec s = {
 	    .cmd = "proof verify",
@@ -526,11 +525,12 @@ static int cmd_verify(int argc, char **argv)
 	    .opts_len = sizeof opts / sizeof opts[0],
 	    .pos_min = 1,
 	    .pos_max = 1,
+	    .formats = ARGS_FORMAT_TABLE | ARGS_FORMAT_JSON,
 	};
 	int ex = args_run(&s, argc, argv);
 	if (ex >= 0)
 		return ex;
-	const char *gpath = args_get(&s, "genesis"), *dir = s.pos[0];
+	const char *gpath = args_get_or(&s, "genesis", NULL), *dir = s.pos[0];
 	if (gpath == NULL) {
 		fprintf(stderr,
 			"accord: proof verify: --genesis FILE is required\n");
@@ -579,7 +579,7 @@ static int cmd_verify(int argc, char **argv)
 	hex_encode(lh, v->leaf, HASH_BYTES);
 	hex_encode(rh, v->cp.cp.root, HASH_BYTES);
 	fixed_time_format(t, v->cp.time_max);
-	if (args_get(&s, "json"))
+	if (s.format == ARGS_FORMAT_JSON)
 		printf("{\"verified\":true,\"index\":%llu,\"id\":\"%s\","
 		       "\"kind\":\"%s\",\"origin\":\"%s\",\"size\":%llu,"
 		       "\"root\":\"%s\",\"cosigners\":%zu,\"validators\":%zu,"

@@ -26,6 +26,7 @@ static const struct cli_sub commands[] = {
     {"import", cmd_import, "sign and submit reports from a CSV file"},
     {"export", cmd_export, "agreements, reports or compliance as CSV/JSON"},
     {"genesis", cmd_genesis, "the hash of a genesis file, as published"},
+    {"backup", cmd_backup, "hot copy of a node's data directory"},
 };
 
 static void usage(FILE *f)
