@@ -51,6 +51,7 @@ struct node_config {
 	size_t follower_count;
 	int64_t clock_skew_ms; /* TEST ONLY: added to the wall clock */
 	enum log_level log_level;
+	enum log_format log_format; /* text (default), logfmt, json */
 	uint32_t http_threads;   /* HTTP worker threads, 1..64 */
 	uint32_t block_delay_ms; /* batching delay; 0 = genesis default */
 	uint64_t lmdb_map_bytes; /* the LMDB map size (specs/node.md §1) */
