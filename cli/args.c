@@ -1,5 +1,6 @@
 /* args.c - option tables for the accord commands (specs/cli.md §1). */
 #include "cli/args.h"
+#include "common/decimal.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -280,21 +281,15 @@ int args_run(struct arg_spec *s, int argc, char **argv)
 int args_u64(const char *text, const char *what, uint64_t *out,
 	     struct acc_err *err)
 {
-	if (text == NULL || text[0] < '0' || text[0] > '9')
-		return acc_err_set(err, ACC_EINVAL,
+	int rc = dec_u64_parse(text, text ? strlen(text) : 0, DEC_LENIENT,
+			       out);
+	if (rc == ACC_ERANGE)
+		return acc_err_set(err, rc, "%s: %.32s is too large", what,
+				   text);
+	if (rc != 0)
+		return acc_err_set(err, rc,
 				   "%s: \"%.32s\" is not a decimal number",
 				   what, text ? text : "");
-	errno = 0;
-	char *end = NULL;
-	unsigned long long v = strtoull(text, &end, 10);
-	if (*end != '\0')
-		return acc_err_set(err, ACC_EINVAL,
-				   "%s: \"%.32s\" is not a decimal number",
-				   what, text);
-	if (errno == ERANGE)
-		return acc_err_set(err, ACC_ERANGE, "%s: %.32s is too large",
-				   what, text);
-	*out = (uint64_t)v;
 	return 0;
 }
 
