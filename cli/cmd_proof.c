@@ -20,30 +20,6 @@
 #include "ledger/fixed.h"
 #include "ledger/genesis.h"
 
-/* Decode the "proof" array of hashes; ACC_EDECODE / ACC_ETOOBIG. */
-static int proof_hashes(const json_t *j, uint8_t (*out)[MERKLE_HASH_BYTES],
-			size_t *count, struct acc_err *err)
-{
-	json_t *a = json_object_get(j, "proof");
-	if (!json_is_array(a))
-		return acc_err_set(err, ACC_EDECODE,
-				   "answer: \"proof\" is not an array");
-	if (json_array_size(a) > MERKLE_PROOF_HASHES_MAX)
-		return acc_err_set(err, ACC_ETOOBIG,
-				   "answer: proof of %zu hashes is over %u",
-				   json_array_size(a), MERKLE_PROOF_HASHES_MAX);
-	*count = json_array_size(a);
-	for (size_t i = 0; i < *count; i++) {
-		const char *s = json_string_value(json_array_get(a, i));
-		if (s == NULL || strlen(s) != 2 * MERKLE_HASH_BYTES ||
-		    hex_decode(out[i], MERKLE_HASH_BYTES, s) != 0)
-			return acc_err_set(err, ACC_EDECODE,
-					   "answer: proof[%zu] is not a hash",
-					   i);
-	}
-	return 0;
-}
-
 static void json_print(const json_t *j)
 {
 	char *t = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -268,18 +244,15 @@ static int cmd_inclusion(int argc, char **argv)
 			       err.msg[0] ? err.msg : "node URL too long");
 		goto out;
 	}
-	uint64_t p_index, p_size;
-	uint8_t leaf[HASH_BYTES], root[HASH_BYTES];
-	uint8_t proof[MERKLE_PROOF_HASHES_MAX][MERKLE_HASH_BYTES];
-	size_t count;
-	if (client_json_u64(j, "index", &p_index, &err) != 0 ||
-	    client_json_u64(j, "tree_size", &p_size, &err) != 0 ||
-	    client_json_hash(j, "leaf_hash", leaf, HASH_BYTES, &err) != 0 ||
-	    client_json_hash(j, "root", root, HASH_BYTES, &err) != 0 ||
-	    proof_hashes(j, proof, &count, &err) != 0) {
+	struct proof_inclusion_answer ans;
+	if (client_proof_inclusion_parse(j, &ans, &err) != 0) {
 		ret = cli_fail("proof inclusion", "%s", err.msg);
 		goto out;
 	}
+	uint64_t p_index = ans.index, p_size = ans.tree_size;
+	const uint8_t *leaf = ans.leaf_hash, *root = ans.root;
+	uint8_t(*proof)[MERKLE_HASH_BYTES] = ans.proof;
+	size_t count = ans.count;
 	/* The answer must be about what was asked. */
 	if ((idx_s && p_index != index) || (size_s && p_size != size)) {
 		ret = cli_fail("proof inclusion",
@@ -430,18 +403,15 @@ static int cmd_consistency(int argc, char **argv)
 			       err.msg[0] ? err.msg : "node URL too long");
 		goto out;
 	}
-	uint64_t p_old, p_new;
-	uint8_t oroot[HASH_BYTES], nroot[HASH_BYTES];
-	uint8_t proof[MERKLE_PROOF_HASHES_MAX][MERKLE_HASH_BYTES];
-	size_t count;
-	if (client_json_u64(j, "old_size", &p_old, &err) != 0 ||
-	    client_json_u64(j, "new_size", &p_new, &err) != 0 ||
-	    client_json_hash(j, "old_root", oroot, HASH_BYTES, &err) != 0 ||
-	    client_json_hash(j, "new_root", nroot, HASH_BYTES, &err) != 0 ||
-	    proof_hashes(j, proof, &count, &err) != 0) {
+	struct proof_consistency_answer ans;
+	if (client_proof_consistency_parse(j, &ans, &err) != 0) {
 		ret = cli_fail("proof consistency", "%s", err.msg);
 		goto out;
 	}
+	uint64_t p_old = ans.old_size, p_new = ans.new_size;
+	const uint8_t *oroot = ans.old_root, *nroot = ans.new_root;
+	uint8_t(*proof)[MERKLE_HASH_BYTES] = ans.proof;
+	size_t count = ans.count;
 	if (p_old != old_size || (new_s && p_new != new_size)) {
 		ret = cli_fail(
 		    "proof consistency",
