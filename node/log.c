@@ -16,16 +16,22 @@ static enum log_level log_threshold = LOG_LEVEL_INFO;
 static const char *const level_names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
 static const char *const level_words[] = {"debug", "info", "warn", "error"};
 
+/* The index of s in names[0..n), or -1. */
+static int name_index(const char *const *names, int n, const char *s)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
 int log_level_parse(const char *s, enum log_level *out)
 {
-	static const char *const names[] = {"debug", "info", "warn", "error"};
-	for (int i = 0; i < 4; i++) {
-		if (strcmp(s, names[i]) == 0) {
-			*out = (enum log_level)i;
-			return 0;
-		}
-	}
-	return ACC_EINVAL;
+	int i = name_index(level_words, 4, s);
+	if (i < 0)
+		return ACC_EINVAL;
+	*out = (enum log_level)i;
+	return 0;
 }
 
 void log_level_set(enum log_level level)
@@ -38,13 +44,11 @@ static enum log_format log_style = LOG_FORMAT_TEXT;
 int log_format_parse(const char *s, enum log_format *out)
 {
 	static const char *const names[] = {"text", "logfmt", "json"};
-	for (int i = 0; i < 3; i++) {
-		if (strcmp(s, names[i]) == 0) {
-			*out = (enum log_format)i;
-			return 0;
-		}
-	}
-	return ACC_EINVAL;
+	int i = name_index(names, 3, s);
+	if (i < 0)
+		return ACC_EINVAL;
+	*out = (enum log_format)i;
+	return 0;
 }
 
 void log_format_set(enum log_format format)
