@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/hex.h"
 #include "ledger/entry.h"
@@ -112,6 +113,25 @@ int client_status(struct http_client *c, const char *node,
 out:
 	json_decref(j);
 	return rc;
+}
+
+int client_wait_height(struct http_client *c, const char *node, uint64_t h,
+		       uint32_t timeout_ms, struct acc_err *err)
+{
+	uint64_t t0 = http_now_us();
+	for (;;) {
+		struct node_status ns;
+		if (client_status(c, node, &ns, err) == 0 && ns.height >= h)
+			return 0;
+		if (http_now_us() - t0 > (uint64_t)timeout_ms * 1000u)
+			return acc_err_set(err, ACC_ETIMEOUT,
+					   "%s did not reach height %llu "
+					   "within %u ms",
+					   node, (unsigned long long)h,
+					   timeout_ms);
+		struct timespec ts = {0, 50 * 1000000L};
+		(void)nanosleep(&ts, NULL);
+	}
 }
 
 int client_entry_post(struct http_client *c, const char *node,

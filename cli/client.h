@@ -26,6 +26,12 @@ struct node_status {
 int client_status(struct http_client *c, const char *node,
 		  struct node_status *st, struct acc_err *err);
 
+/* Poll node's /v1/status every 50 ms until its height is at least h: in a
+ * consortium, an entry committed on one node is on another only once that
+ * one has the block too. 0, or ACC_ETIMEOUT after timeout_ms. */
+int client_wait_height(struct http_client *c, const char *node, uint64_t h,
+		       uint32_t timeout_ms, struct acc_err *err);
+
 /* The answer to POST /v1/entries. */
 struct post_result {
 	long status; /* 201 or 202 */

@@ -15,6 +15,7 @@
 #include "cli/devnet.h"
 #include "cli/http.h"
 #include "cli/pool.h"
+#include "common/crypto.h"
 #include "common/hex.h"
 #include "ledger/entry.h"
 #include "ledger/genesis.h"
@@ -66,7 +67,7 @@ struct load_stats {
 	char first_error[256];
 	FILE *ack;
 	const uint8_t (*ids)[HASH_BYTES];
-	long want_status; /* 201, or 202 without ?wait=commit */
+	long want_status; /* 201, 202 without ?wait=commit, 200 for etcd */
 };
 
 static void load_done(void *user, size_t i, long status, const char *body,
@@ -78,21 +79,32 @@ static void load_done(void *user, size_t i, long status, const char *body,
 	if (status == s->want_status) {
 		s->lat_us[s->ok++] = latency_us;
 		if (s->ack != NULL && status == 201) {
-			/* One line per acknowledged entry, flushed at once:
-			 * the crash test reads this file after kill -9. */
+			/* One line per acknowledged entry, "ID INDEX", flushed
+			 * at once: the crash and fault tests read this file
+			 * after kill -9 (specs/cli.md §9). */
 			char id[2 * HASH_BYTES + 1];
 			hex_encode(id, s->ids[i], HASH_BYTES);
-			fprintf(s->ack, "%s\n", id);
+			json_t *j = json_loadb(body, len, 0, NULL);
+			json_t *ix = j ? json_object_get(j, "index") : NULL;
+			if (json_is_integer(ix))
+				fprintf(s->ack, "%s %lld\n", id,
+					(long long)json_integer_value(ix));
+			else
+				fprintf(s->ack, "%s\n", id);
+			json_decref(j);
 			(void)fflush(s->ack);
 		}
 		return;
 	}
 	s->failed++;
-	if (s->first_error[0] == '\0')
+	if (s->first_error[0] == '\0' && status == 0)
+		(void)snprintf(s->first_error, sizeof s->first_error,
+			       "no response (connection refused, reset or "
+			       "timed out)");
+	else if (s->first_error[0] == '\0')
 		(void)snprintf(s->first_error, sizeof s->first_error,
 			       "HTTP %ld: %.*s", status,
-			       (int)(len > 200 ? 200 : len),
-			       status ? body : "no response");
+			       (int)(len > 200 ? 200 : len), body);
 }
 
 static int u64_cmp(const void *a, const void *b)
@@ -125,92 +137,141 @@ static int setup_post(struct http_client *c, const char *node, struct entry *e,
 	return rc;
 }
 
-static int cmd_load(int argc, char **argv)
+#define LOAD_TARGETS_MAX 64u
+#define LOAD_VALUE_BYTES_DEFAULT 400u
+#define LOAD_VALUE_BYTES_MAX 65536u
+/* How long the setup waits for every node to hold the agreement. */
+#define LOAD_SETUP_WAIT_MS 30000u
+
+/* What one run of `bench load` is asked to do. */
+struct load_opts {
+	uint64_t n, conc;
+	const char *dir;      /* devnet directory (accord mode) */
+	const char *ack_path; /* NULL = no ack log */
+	int no_wait, json;
+	int etcd;	      /* targets are etcd members */
+	uint64_t value_bytes; /* etcd mode: bytes of each value */
+	/* Base URLs of the targets, and the POST URL of each. */
+	char base[LOAD_TARGETS_MAX][HTTP_URL_BYTES_MAX];
+	char post[LOAD_TARGETS_MAX][HTTP_URL_BYTES_MAX];
+	const char *post_p[LOAD_TARGETS_MAX];
+	size_t targets;
+};
+
+/* The bodies of a run: built before timing, freed by load_bodies_free. */
+struct load_bodies {
+	uint8_t **bodies;
+	size_t *lens;
+	uint8_t (*ids)[HASH_BYTES];
+	size_t n;
+	double build_s; /* seconds the building took */
+	size_t bytes;	/* of entries or etcd values, for the mean */
+	uint64_t blocks;
+	size_t signers;
+};
+
+static void load_bodies_free(struct load_bodies *b)
 {
-	struct arg_opt opts[] = {
-	    {"node", "URL", "the node (default " CLI_NODE_DEFAULT ")", NULL},
-	    {"entries", "N", "reports to submit (default 10000)", NULL},
-	    {"concurrency", "C", "requests in flight (default 32)", NULL},
-	    {"keys", "DIR",
-	     "the devnet directory: DIR/genesis.json and DIR/keys/ (default "
-	     "./devnet)",
-	     NULL},
-	    {"ack-log", "FILE",
-	     "append each acknowledged (201) entry id, one per line", NULL},
-	    {"no-wait", NULL,
-	     "submit without ?wait=commit (measures admission, 202)", NULL},
-	    {"json", NULL, "print the result as JSON", NULL},
-	};
-	struct arg_spec s = {
-	    .cmd = "bench load",
-	    .usage = "[--node URL] [--entries N] [--concurrency C] [--keys "
-		     "DIR] [--ack-log FILE] [--json]",
-	    .about = "Submit one agreement covering the devnet's parties (and "
-		     "each party's\n"
-		     "endorsement), then pre-sign N reports, each party "
-		     "reporting about\n"
-		     "itself against that agreement, BEFORE timing starts; "
-		     "then POST them\n"
-		     "(binary, ?wait=commit) over kept-alive connections with "
-		     "C requests in\n"
-		     "flight, and print entries/s and latency percentiles of "
-		     "the 201s.\n"
-		     "Exit 0 only if every report was committed.",
-	    .opts = opts,
-	    .opts_len = sizeof opts / sizeof opts[0],
-	};
-	int ex = args_run(&s, argc, argv);
-	if (ex >= 0)
-		return ex;
-	const char *node = args_get_or(&s, "node", CLI_NODE_DEFAULT);
-	const char *dir = args_get_or(&s, "keys", "devnet");
-	struct acc_err err = {0};
-	uint64_t n = 10000, conc = 32;
-	if ((args_get(&s, "entries") &&
-	     args_u64(args_get(&s, "entries"), "--entries", &n, &err) != 0) ||
-	    (args_get(&s, "concurrency") &&
-	     args_u64(args_get(&s, "concurrency"), "--concurrency", &conc,
-		      &err) != 0) ||
-	    n < 1 || n > BENCH_ENTRIES_MAX || conc < 1 ||
-	    conc > BENCH_CONCURRENCY_MAX) {
-		fprintf(stderr, "accord: bench load: %s\n",
-			err.msg[0]
-			    ? err.msg
-			    : "--entries 1..10000000, --concurrency 1..1000");
-		return CLI_EXIT_USAGE;
+	if (b->bodies != NULL)
+		for (size_t i = 0; i < b->n; i++)
+			free(b->bodies[i]);
+	free(b->bodies);
+	free(b->lens);
+	free(b->ids);
+	memset(b, 0, sizeof *b);
+}
+
+static int load_bodies_alloc(struct load_bodies *b, size_t n)
+{
+	memset(b, 0, sizeof *b);
+	b->n = n;
+	b->bodies = calloc(n, sizeof *b->bodies);
+	b->lens = calloc(n, sizeof *b->lens);
+	b->ids = calloc(n, sizeof *b->ids);
+	return b->bodies && b->lens && b->ids ? 0 : ACC_ENOMEM;
+}
+
+/* "A,B,C" into o->base and o->post (each base + path). */
+static int targets_parse(struct load_opts *o, const char *list,
+			 const char *path, struct acc_err *err)
+{
+	o->targets = 0;
+	const char *p = list;
+	while (*p != '\0') {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		if (len == 0 || len >= HTTP_URL_BYTES_MAX / 2)
+			return acc_err_set(err, ACC_EINVAL,
+					   "empty or too long URL in \"%s\"",
+					   list);
+		if (o->targets >= LOAD_TARGETS_MAX)
+			return acc_err_set(err, ACC_EINVAL,
+					   "more than %u URLs",
+					   LOAD_TARGETS_MAX);
+		char *b = o->base[o->targets];
+		memcpy(b, p, len);
+		b[len] = '\0';
+		if (http_url(o->post[o->targets], b, "%s", path) != 0)
+			return acc_err_set(err, ACC_EINVAL, "URL too long: %s",
+					   b);
+		o->post_p[o->targets] = o->post[o->targets];
+		o->targets++;
+		p += len;
+		if (*p == ',')
+			p++;
 	}
-	int ret = CLI_EXIT_FAIL;
+	if (o->targets == 0)
+		return acc_err_set(err, ACC_EINVAL, "no URL given");
+	return 0;
+}
+
+/* Until every node other than the first holds at least height h (the
+ * block of the setup entries), so that a report sent to any of them
+ * finds its agreement. */
+static int nodes_reach(struct http_client *c, const struct load_opts *o,
+		       uint64_t h, struct acc_err *err)
+{
+	for (size_t k = 1; k < o->targets; k++) {
+		int rc = client_wait_height(c, o->base[k], h,
+					    LOAD_SETUP_WAIT_MS, err);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Accord mode, not timed (specs/cli.md §9 steps 1-2): the agreement and
+ * its endorsements on the first node, then N reports signed on every
+ * CPU. */
+static int accord_prepare(const struct load_opts *o, struct http_client *c,
+			  struct load_bodies *out, uint64_t *h0,
+			  struct acc_err *err)
+{
 	struct genesis g;
 	struct devnet_keys keys;
-	struct http_client c = {0};
 	struct entry e;
 	const struct keyfile **signers = NULL;
-	uint8_t **bodies = NULL;
-	size_t *lens = NULL;
-	uint8_t(*ids)[HASH_BYTES] = NULL;
+	const char **party_ids = NULL;
 	int *rcs = NULL;
 	struct acc_err *errs = NULL;
-	struct load_stats st;
 	struct pool pool;
-	int pool_up = 0;
-	memset(&g, 0, sizeof g);
+	int pool_up = 0, rc;
 	memset(&keys, 0, sizeof keys);
 	memset(&e, 0, sizeof e);
-	memset(&st, 0, sizeof st);
 	char gpath[1200];
-	(void)snprintf(gpath, sizeof gpath, "%s/genesis.json", dir);
-	if (genesis_load(&g, gpath, &err) != 0) {
-		fprintf(stderr, "accord: bench load: %s\n", err.msg);
-		return CLI_EXIT_FAIL;
-	}
-	if (devnet_keys_load(&keys, dir, &err) != 0) {
-		cli_fail("bench load", "%s", err.msg);
+	(void)snprintf(gpath, sizeof gpath, "%s/genesis.json", o->dir);
+	if ((rc = genesis_load(&g, gpath, err)) != 0)
+		return rc;
+	if ((rc = devnet_keys_load(&keys, o->dir, err)) != 0)
+		goto out;
+	signers = calloc(g.party_count, sizeof *signers);
+	party_ids = calloc(g.party_count, sizeof *party_ids);
+	if (signers == NULL || party_ids == NULL) {
+		rc = acc_err_set(err, ACC_ENOMEM, "out of memory");
 		goto out;
 	}
-	signers = calloc(g.party_count, sizeof *signers);
-	const char **party_ids = calloc(g.party_count, sizeof *party_ids);
 	size_t nsigners = 0;
-	for (size_t i = 0; signers && party_ids && i < g.party_count; i++) {
+	for (size_t i = 0; i < g.party_count; i++) {
 		const struct keyfile *kf =
 		    devnet_keys_find(&keys, "party", g.parties[i].id);
 		if (kf != NULL &&
@@ -220,54 +281,45 @@ static int cmd_load(int argc, char **argv)
 		}
 	}
 	if (nsigners == 0) {
-		free(party_ids);
-		cli_fail("bench load",
-			 "%s/keys holds no key of a genesis party", dir);
+		rc = acc_err_set(err, ACC_ENOTFOUND,
+				 "%s/keys holds no key of a genesis party",
+				 o->dir);
 		goto out;
 	}
-	if (http_client_init(&c, &err) != 0) {
-		free(party_ids);
-		cli_fail("bench load", "%s", err.msg);
-		goto out;
-	}
+	/* Every node runs this genesis. */
 	struct node_status ns;
-	if (client_status(&c, node, &ns, &err) != 0) {
-		free(party_ids);
-		cli_fail("bench load", "%s", err.msg);
-		goto out;
-	}
-	if (memcmp(ns.genesis_hash, g.hash, HASH_BYTES) != 0) {
-		free(party_ids);
-		cli_fail("bench load", "%s runs another chain than %s", node,
-			 gpath);
-		goto out;
+	for (size_t k = 0; k < o->targets; k++) {
+		if ((rc = client_status(c, o->base[k], &ns, err)) != 0)
+			goto out;
+		if (memcmp(ns.genesis_hash, g.hash, HASH_BYTES) != 0) {
+			rc = acc_err_set(err, ACC_EMISMATCH,
+					 "%s runs another chain than %s",
+					 o->base[k], gpath);
+			goto out;
+		}
 	}
 	/* The agreement the reports refer to, unique to this run, and its
-	 * endorsement by every party so that it is active. */
+	 * endorsement by every party so that it is active. The obligations
+	 * cover this calendar year, reported by 31 March of the next
+	 * (specs/compliance.md: reports close at deadline + grace), so that
+	 * the reports of the run are on time. */
 	uint64_t nonce = cli_now_ms();
-	/* The obligations cover this calendar year, reported by 31 March
-	 * of the next (specs/compliance.md: reports close at deadline +
-	 * grace), so that the reports of the run are on time. */
 	int year = build_year_of(nonce / 1000u);
 	char title[160];
 	(void)snprintf(title, sizeof title,
 		       "accord bench load %llu: PM2.5 annual mean, %d",
 		       (unsigned long long)nonce, year);
 	uint8_t agreement_id[HASH_BYTES];
-	int brc = build_agreement_simple(
-	    &e, title, party_ids, nsigners, &g, 35000,
-	    build_time(year, 1, 1, 0, 0, 0),
-	    build_time(year + 1, 1, 1, 0, 0, 0),
-	    build_time(year + 1, 3, 31, 23, 59, 59), &err);
-	free(party_ids);
-	if (brc != 0) {
-		cli_fail("bench load", "%s", err.msg);
+	if ((rc = build_agreement_simple(
+		 &e, title, party_ids, nsigners, &g, 35000,
+		 build_time(year, 1, 1, 0, 0, 0),
+		 build_time(year + 1, 1, 1, 0, 0, 0),
+		 build_time(year + 1, 3, 31, 23, 59, 59), err)) != 0)
 		goto out;
-	}
 	e.time = cli_now_ms() / 1000u;
-	if (setup_post(&c, node, &e, signers[0], g.chain_id, agreement_id,
-		       &err) != 0) {
-		cli_fail("bench load", "submitting the agreement: %s", err.msg);
+	if ((rc = setup_post(c, o->base[0], &e, signers[0], g.chain_id,
+			     agreement_id, err)) != 0) {
+		acc_err_prefix(err, "submitting the agreement: ");
 		goto out;
 	}
 	entry_free(&e);
@@ -279,29 +331,29 @@ static int cmd_load(int argc, char **argv)
 		e.kind = ENTRY_ENDORSEMENT;
 		e.time = cli_now_ms() / 1000u;
 		memcpy(e.endorsement.agreement_id, agreement_id, HASH_BYTES);
-		if (setup_post(&c, node, &e, signers[i], g.chain_id, NULL,
-			       &err) != 0) {
-			cli_fail("bench load", "endorsement by %s: %s",
-				 signers[i]->id, err.msg);
+		if ((rc = setup_post(c, o->base[0], &e, signers[i], g.chain_id,
+				     NULL, err)) != 0) {
+			acc_err_prefix(err, "endorsement: ");
 			goto out;
 		}
 		entry_free(&e);
 	}
+	if ((rc = client_status(c, o->base[0], &ns, err)) != 0 ||
+	    (rc = nodes_reach(c, o, ns.height, err)) != 0)
+		goto out;
+	*h0 = ns.height;
 	/* Pre-sign everything before the clock starts. */
-	bodies = calloc(n, sizeof *bodies);
-	lens = calloc(n, sizeof *lens);
-	ids = calloc(n, sizeof *ids);
-	rcs = calloc(n, sizeof *rcs);
-	errs = calloc(n, sizeof *errs);
-	st.lat_us = calloc(n, sizeof *st.lat_us);
-	if (bodies == NULL || lens == NULL || ids == NULL || rcs == NULL ||
-	    errs == NULL || st.lat_us == NULL) {
-		cli_fail("bench load", "out of memory for %llu entries",
-			 (unsigned long long)n);
+	rcs = calloc(o->n, sizeof *rcs);
+	errs = calloc(o->n, sizeof *errs);
+	if (rcs == NULL || errs == NULL ||
+	    load_bodies_alloc(out, (size_t)o->n) != 0) {
+		rc = acc_err_set(err, ACC_ENOMEM,
+				 "out of memory for %llu entries",
+				 (unsigned long long)o->n);
 		goto out;
 	}
 	if (pool_init(&pool, pool_cpus() - 1) != 0) {
-		cli_fail("bench load", "cannot start threads");
+		rc = acc_err_set(err, ACC_ENOMEM, "cannot start threads");
 		goto out;
 	}
 	pool_up = 1;
@@ -312,53 +364,289 @@ static int cmd_load(int argc, char **argv)
 	    .agreement_id = agreement_id,
 	    .now_s = cli_now_ms() / 1000u,
 	    .run_nonce = nonce,
-	    .bodies = bodies,
-	    .lens = lens,
-	    .ids = ids,
+	    .bodies = out->bodies,
+	    .lens = out->lens,
+	    .ids = out->ids,
 	    .rc = rcs,
 	    .errs = errs,
 	};
-	double ts = (double)http_now_us();
-	pool_run(&pool, (size_t)n, sign_job_fn, &job);
-	double sign_s = ((double)http_now_us() - ts) / 1e6;
-	for (size_t i = 0; i < n; i++)
+	uint64_t ts = http_now_us();
+	pool_run(&pool, (size_t)o->n, sign_job_fn, &job);
+	out->build_s = (double)(http_now_us() - ts) / 1e6;
+	out->signers = nsigners;
+	for (size_t i = 0; i < o->n; i++) {
 		if (rcs[i] != 0) {
-			cli_fail("bench load", "building report %zu: %s", i,
-				 errs[i].msg);
+			rc = acc_err_set(err, rcs[i], "building report %zu: %s",
+					 i, errs[i].msg);
 			goto out;
 		}
-	if (args_get(&s, "ack-log")) {
-		st.ack = fopen(args_get(&s, "ack-log"), "a");
-		if (st.ack == NULL) {
-			cli_fail("bench load", "%s: cannot open for appending",
-				 args_get(&s, "ack-log"));
-			goto out;
-		}
+		out->bytes += out->lens[i];
 	}
-	st.ids = (const uint8_t(*)[HASH_BYTES])ids;
-	char url[HTTP_URL_BYTES_MAX];
-	int no_wait = args_get(&s, "no-wait") != NULL;
-	if (http_url(url, node, "/v1/entries%s",
-		     no_wait ? "" : "?wait=commit") != 0) {
-		cli_fail("bench load", "node URL too long");
+	rc = 0;
+out:
+	if (pool_up)
+		pool_free(&pool);
+	free(rcs);
+	free(errs);
+	free(party_ids);
+	free(signers);
+	entry_free(&e);
+	devnet_keys_free(&keys);
+	genesis_free(&g);
+	return rc;
+}
+
+/* Etcd mode, not timed: N puts through etcd's JSON gateway
+ * (`POST /v3/kv/put`, key and value base64), key
+ * "accord-bench/<nonce>/<i>", a value of value_bytes that differs per i,
+ * so that each is a distinct write of about an entry's size. */
+static int etcd_prepare(const struct load_opts *o, struct load_bodies *out,
+			struct acc_err *err)
+{
+	uint64_t t0 = http_now_us();
+	if (load_bodies_alloc(out, (size_t)o->n) != 0)
+		return acc_err_set(err, ACC_ENOMEM, "out of memory");
+	size_t vb = (size_t)o->value_bytes;
+	uint8_t *val = malloc(vb);
+	char *v64 = malloc(base64_encoded_len(vb));
+	if (val == NULL || v64 == NULL) {
+		free(val);
+		free(v64);
+		return acc_err_set(err, ACC_ENOMEM, "out of memory");
+	}
+	uint64_t nonce = cli_now_ms();
+	for (size_t i = 0; i < out->n; i++) {
+		char key[96], k64[160];
+		int kl = snprintf(key, sizeof key, "accord-bench/%llu/%zu",
+				  (unsigned long long)nonce, i);
+		base64_encode(k64, sizeof k64, (const uint8_t *)key,
+			      (size_t)kl);
+		/* The value starts with the key's hash: no two are equal. */
+		uint8_t h[HASH_BYTES];
+		sha256(h, key, (size_t)kl);
+		for (size_t k = 0; k < vb; k++)
+			val[k] = k < HASH_BYTES ? h[k]
+						: (uint8_t)('a' + (i + k) % 26);
+		base64_encode(v64, base64_encoded_len(vb), val, vb);
+		size_t cap = strlen(k64) + strlen(v64) + 32;
+		char *body = malloc(cap);
+		if (body == NULL) {
+			free(val);
+			free(v64);
+			return acc_err_set(err, ACC_ENOMEM, "out of memory");
+		}
+		int bl = snprintf(body, cap, "{\"key\":\"%s\",\"value\":\"%s\"}",
+				  k64, v64);
+		out->bodies[i] = (uint8_t *)body;
+		out->lens[i] = (size_t)bl;
+		memcpy(out->ids[i], h, HASH_BYTES);
+		out->bytes += vb;
+	}
+	free(val);
+	free(v64);
+	out->build_s = (double)(http_now_us() - t0) / 1e6;
+	return 0;
+}
+
+/* The run's result, in text or JSON (specs/cli.md §9 step 4). */
+static void load_print(const struct load_opts *o, const struct load_bodies *b,
+		       const struct load_stats *st, double secs)
+{
+	size_t ok = st->ok;
+	double rate = secs > 0 ? (double)ok / secs : 0;
+	double mean = b->n ? (double)b->bytes / (double)b->n : 0;
+	const char *what = o->etcd ? "writes" : "entries";
+	const char *done = o->etcd	  ? "acknowledged"
+			   : o->no_wait ? "admitted"
+					: "committed";
+	if (o->json) {
+		printf("{\"target\":\"%s\",\"nodes\":%zu,\"entries\":%llu,"
+		       "\"concurrency\":%llu,\"committed\":%zu,\"failed\":%zu,"
+		       "\"seconds\":%.3f,\"entries_per_second\":%.1f,"
+		       "\"latency_ms\":{\"p50\":%.2f,\"p90\":%.2f,"
+		       "\"p99\":%.2f,\"max\":%.2f},\"presign_seconds\":%.3f,"
+		       "\"blocks\":%llu,\"entry_bytes_mean\":%.0f}\n",
+		       o->etcd ? "etcd" : "accord", o->targets,
+		       (unsigned long long)o->n, (unsigned long long)o->conc,
+		       ok, (size_t)o->n - ok, secs, rate,
+		       pct_ms(st->lat_us, ok, 50), pct_ms(st->lat_us, ok, 90),
+		       pct_ms(st->lat_us, ok, 99),
+		       ok ? (double)st->lat_us[ok - 1] / 1000.0 : 0, b->build_s,
+		       (unsigned long long)b->blocks, mean);
+		return;
+	}
+	printf("bench load%s: %zu of %llu %s %s in %.3f s with %llu in flight "
+	       "over %zu node(s): %.0f %s/s\n",
+	       o->etcd ? " (etcd)" : "", ok, (unsigned long long)o->n, what,
+	       done, secs, (unsigned long long)o->conc, o->targets, rate,
+	       what);
+	if (ok > 0)
+		printf("latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n",
+		       pct_ms(st->lat_us, ok, 50), pct_ms(st->lat_us, ok, 90),
+		       pct_ms(st->lat_us, ok, 99),
+		       (double)st->lat_us[ok - 1] / 1000.0);
+	if (b->blocks > 0)
+		printf("blocks: %llu during the run, %.1f entries per block\n",
+		       (unsigned long long)b->blocks,
+		       (double)ok / (double)b->blocks);
+	if (o->etcd)
+		printf("(built %llu puts of %llu-byte values in %.3f s, before "
+		       "timing)\n",
+		       (unsigned long long)o->n,
+		       (unsigned long long)o->value_bytes, b->build_s);
+	else
+		printf("(pre-signed %llu reports by %zu parties in %.3f s, "
+		       "%.0f bytes each on average, before timing)\n",
+		       (unsigned long long)o->n, b->signers, b->build_s, mean);
+}
+
+static int load_opts_read(struct arg_spec *s, struct load_opts *o,
+			  struct acc_err *err)
+{
+	memset(o, 0, sizeof *o);
+	o->n = 10000;
+	o->conc = 32;
+	o->value_bytes = LOAD_VALUE_BYTES_DEFAULT;
+	o->dir = args_get_or(s, "keys", "devnet");
+	o->ack_path = args_get(s, "ack-log");
+	o->no_wait = args_get(s, "no-wait") != NULL;
+	o->json = args_get(s, "json") != NULL;
+	o->etcd = args_get(s, "etcd") != NULL;
+	if ((args_get(s, "entries") &&
+	     args_u64(args_get(s, "entries"), "--entries", &o->n, err) != 0) ||
+	    (args_get(s, "concurrency") &&
+	     args_u64(args_get(s, "concurrency"), "--concurrency", &o->conc,
+		      err) != 0) ||
+	    (args_get(s, "value-bytes") &&
+	     args_u64(args_get(s, "value-bytes"), "--value-bytes",
+		      &o->value_bytes, err) != 0))
+		return ACC_EINVAL;
+	if (o->n < 1 || o->n > BENCH_ENTRIES_MAX || o->conc < 1 ||
+	    o->conc > BENCH_CONCURRENCY_MAX)
+		return acc_err_set(err, ACC_EINVAL,
+				   "--entries 1..10000000, --concurrency "
+				   "1..1000");
+	if (o->value_bytes < 1 || o->value_bytes > LOAD_VALUE_BYTES_MAX)
+		return acc_err_set(err, ACC_EINVAL, "--value-bytes 1..%u",
+				   LOAD_VALUE_BYTES_MAX);
+	if (o->etcd) {
+		if (args_get(s, "node") || o->ack_path || o->no_wait)
+			return acc_err_set(err, ACC_EINVAL,
+					   "--etcd goes without --node, "
+					   "--ack-log and --no-wait");
+		return targets_parse(o, args_get(s, "etcd"), "/v3/kv/put",
+				     err);
+	}
+	if (args_get(s, "value-bytes"))
+		return acc_err_set(err, ACC_EINVAL,
+				   "--value-bytes is for --etcd");
+	return targets_parse(o, args_get_or(s, "node", CLI_NODE_DEFAULT),
+			     o->no_wait ? "/v1/entries"
+					: "/v1/entries?wait=commit",
+			     err);
+}
+
+static int cmd_load(int argc, char **argv)
+{
+	struct arg_opt opts[] = {
+	    {"node", "URL[,URL…]",
+	     "the node, or several in turn (default " CLI_NODE_DEFAULT ")",
+	     NULL},
+	    {"entries", "N", "reports to submit (default 10000)", NULL},
+	    {"concurrency", "C", "requests in flight (default 32)", NULL},
+	    {"keys", "DIR",
+	     "the devnet directory: DIR/genesis.json and DIR/keys/ (default "
+	     "./devnet)",
+	     NULL},
+	    {"ack-log", "FILE",
+	     "append \"ID INDEX\" of each acknowledged (201) entry", NULL},
+	    {"no-wait", NULL,
+	     "submit without ?wait=commit (measures admission, 202)", NULL},
+	    {"etcd", "URL[,URL…]",
+	     "instead: N puts to etcd's JSON gateway, members in turn", NULL},
+	    {"value-bytes", "B",
+	     "with --etcd: bytes per value (default 400)", NULL},
+	    {"json", NULL, "print the result as JSON", NULL},
+	};
+	struct arg_spec s = {
+	    .cmd = "bench load",
+	    .usage = "[--node URL[,URL…]] [--entries N] [--concurrency C] "
+		     "[--keys DIR] [--ack-log FILE] [--no-wait] [--json]\n"
+		     "       accord bench load --etcd URL[,URL…] [--entries N] "
+		     "[--concurrency C] [--value-bytes B] [--json]",
+	    .about = "Submit one agreement covering the devnet's parties (and "
+		     "each party's\n"
+		     "endorsement), then pre-sign N reports, each party "
+		     "reporting about\n"
+		     "itself against that agreement, BEFORE timing starts; "
+		     "then POST them\n"
+		     "(binary, ?wait=commit; report i to node i mod #nodes) "
+		     "over kept-alive\n"
+		     "connections with C requests in flight, and print "
+		     "entries/s and latency\n"
+		     "percentiles of the 201s. With --etcd, the same driver "
+		     "makes N puts\n"
+		     "through etcd's JSON gateway instead (200 = durable "
+		     "write).\n"
+		     "Exit 0 only if every request succeeded.",
+	    .opts = opts,
+	    .opts_len = sizeof opts / sizeof opts[0],
+	};
+	int ex = args_run(&s, argc, argv);
+	if (ex >= 0)
+		return ex;
+	struct acc_err err = {0};
+	struct load_opts *o = calloc(1, sizeof *o);
+	if (o == NULL)
+		return cli_fail("bench load", "out of memory");
+	if (load_opts_read(&s, o, &err) != 0) {
+		fprintf(stderr, "accord: bench load: %s\n", err.msg);
+		free(o);
+		return CLI_EXIT_USAGE;
+	}
+	int ret = CLI_EXIT_FAIL;
+	struct http_client c = {0};
+	struct load_bodies b;
+	struct load_stats st;
+	memset(&b, 0, sizeof b);
+	memset(&st, 0, sizeof st);
+	uint64_t h0 = 0;
+	if (http_client_init(&c, &err) != 0) {
+		cli_fail("bench load", "%s", err.msg);
 		goto out;
 	}
+	if ((o->etcd ? etcd_prepare(o, &b, &err)
+		     : accord_prepare(o, &c, &b, &h0, &err)) != 0) {
+		cli_fail("bench load", "%s", err.msg);
+		goto out;
+	}
+	st.lat_us = calloc(o->n, sizeof *st.lat_us);
+	if (st.lat_us == NULL) {
+		cli_fail("bench load", "out of memory");
+		goto out;
+	}
+	if (o->ack_path != NULL) {
+		st.ack = fopen(o->ack_path, "a");
+		if (st.ack == NULL) {
+			cli_fail("bench load", "%s: cannot open for appending",
+				 o->ack_path);
+			goto out;
+		}
+	}
+	st.ids = (const uint8_t(*)[HASH_BYTES])b.ids;
+	st.want_status = o->etcd ? 200 : o->no_wait ? 202 : 201;
 	struct http_load l = {
-	    .url = url,
-	    .content_type = "application/octet-stream",
-	    .n = (size_t)n,
-	    .bodies = (const uint8_t *const *)bodies,
-	    .lens = lens,
-	    .concurrency = (size_t)conc,
+	    .urls = o->post_p,
+	    .urls_len = o->targets,
+	    .content_type =
+		o->etcd ? "application/json" : "application/octet-stream",
+	    .n = (size_t)o->n,
+	    .bodies = (const uint8_t *const *)b.bodies,
+	    .lens = b.lens,
+	    .concurrency = (size_t)o->conc,
 	    .done = load_done,
 	    .user = &st,
 	};
-	st.want_status = no_wait ? 202 : 201;
-	/* Blocks made during the run, from the node's height before and
-	 * after: entries per block is how much batching the node did. */
-	uint64_t h0 = ns.height;
-	if (client_status(&c, node, &ns, &err) == 0)
-		h0 = ns.height;
 	uint64_t t0 = http_now_us();
 	int lrc = http_load_run(&l, &err);
 	double secs = (double)(http_now_us() - t0) / 1e6;
@@ -366,77 +654,31 @@ static int cmd_load(int argc, char **argv)
 		cli_fail("bench load", "%s", err.msg);
 		goto out;
 	}
-	uint64_t blocks = 0;
-	if (client_status(&c, node, &ns, &err) == 0 && ns.height >= h0)
-		blocks = ns.height - h0;
-	size_t ok = st.ok;
+	/* Blocks the first node made during the run: entries per block is
+	 * how much batching the consortium did. */
+	struct node_status ns;
+	if (!o->etcd && client_status(&c, o->base[0], &ns, &err) == 0 &&
+	    ns.height >= h0)
+		b.blocks = ns.height - h0;
 	qsort(st.lat_us, st.ok, sizeof st.lat_us[0], u64_cmp);
-	double rate = secs > 0 ? (double)ok / secs : 0;
-	if (args_get(&s, "json")) {
-		printf(
-		    "{\"entries\":%llu,\"concurrency\":%llu,\"committed\":%zu,"
-		    "\"failed\":%zu,"
-		    "\"seconds\":%.3f,\"entries_per_second\":%.1f,\"latency_"
-		    "ms\":{\"p50\":%.2f,"
-		    "\"p90\":%.2f,\"p99\":%.2f,\"max\":%.2f},\"presign_"
-		    "seconds\":%.3f,\"blocks\":%llu}\n",
-		    (unsigned long long)n, (unsigned long long)conc, ok,
-		    (size_t)n - ok, secs, rate, pct_ms(st.lat_us, st.ok, 50),
-		    pct_ms(st.lat_us, st.ok, 90), pct_ms(st.lat_us, st.ok, 99),
-		    st.ok ? (double)st.lat_us[st.ok - 1] / 1000.0 : 0, sign_s,
-		    (unsigned long long)blocks);
-	} else {
-		printf("bench load: %zu of %llu entries %s in %.3f s with %llu "
-		       "in flight: %.0f "
-		       "entries/s\n",
-		       ok, (unsigned long long)n,
-		       no_wait ? "admitted" : "committed", secs,
-		       (unsigned long long)conc, rate);
-		if (st.ok > 0)
-			printf("latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max "
-			       "%.2f\n",
-			       pct_ms(st.lat_us, st.ok, 50),
-			       pct_ms(st.lat_us, st.ok, 90),
-			       pct_ms(st.lat_us, st.ok, 99),
-			       (double)st.lat_us[st.ok - 1] / 1000.0);
-		if (blocks > 0)
-			printf("blocks: %llu during the run, %.1f entries per "
-			       "block\n",
-			       (unsigned long long)blocks,
-			       (double)ok / (double)blocks);
-		printf("(pre-signed %llu reports by %zu parties in %.3f s, "
-		       "before timing)\n",
-		       (unsigned long long)n, nsigners, sign_s);
-	}
-	if (ok != n) {
+	load_print(o, &b, &st, secs);
+	if (st.ok != o->n) {
 		cli_fail("bench load",
-			 "%zu of %llu not %s (no response %zu, 4xx %zu, 5xx "
+			 "%zu of %llu failed (no response %zu, 4xx %zu, 5xx "
 			 "%zu); first: %s",
-			 (size_t)n - ok, (unsigned long long)n,
-			 no_wait ? "admitted" : "committed", st.by_status[0],
-			 st.by_status[4], st.by_status[5], st.first_error);
+			 (size_t)o->n - st.ok, (unsigned long long)o->n,
+			 st.by_status[0], st.by_status[4], st.by_status[5],
+			 st.first_error);
 		goto out;
 	}
 	ret = CLI_EXIT_OK;
 out:
 	if (st.ack != NULL)
 		(void)fclose(st.ack);
-	if (pool_up)
-		pool_free(&pool);
-	if (bodies != NULL)
-		for (size_t i = 0; i < n; i++)
-			free(bodies[i]);
-	free(bodies);
-	free(lens);
-	free(ids);
-	free(rcs);
-	free(errs);
 	free(st.lat_us);
-	free(signers);
-	entry_free(&e);
+	load_bodies_free(&b);
 	http_client_free(&c);
-	devnet_keys_free(&keys);
-	genesis_free(&g);
+	free(o);
 	return ret;
 }
 

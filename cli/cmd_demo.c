@@ -361,12 +361,48 @@ static int scenario_path(char *out, size_t n, const char *given)
 	return ACC_ENOTFOUND;
 }
 
+#define DEMO_NODES_MAX 16u
+#define DEMO_URL_BYTES_MAX 256u
+/* How long a node may take to hold a block another node committed. */
+#define DEMO_WAIT_MS 30000u
+
+/* The nodes of --node A,B,C. */
+struct demo_nodes {
+	char url[DEMO_NODES_MAX][DEMO_URL_BYTES_MAX];
+	size_t len;
+};
+
+static int demo_nodes_parse(struct demo_nodes *n, const char *list)
+{
+	n->len = 0;
+	const char *p = list;
+	while (*p != '\0') {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		if (len == 0 || len >= DEMO_URL_BYTES_MAX ||
+		    n->len >= DEMO_NODES_MAX)
+			return ACC_EINVAL;
+		memcpy(n->url[n->len], p, len);
+		n->url[n->len++][len] = '\0';
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return n->len > 0 ? 0 : ACC_EINVAL;
+}
+
 /* What one run of the demo holds besides struct demo: the command line,
  * the keys and the client; released by run_close. */
 struct demo_run {
 	struct demo d;
-	const char *node, *dir;
+	struct demo_nodes nodes;
+	const char *node; /* reads (the status check, the tables): the first */
+	const char *dir;
 	int as_json;
+	/* The highest block that committed one of our entries: the node of
+	 * the next step, or of a table, must hold it first. */
+	uint64_t seen_h;
+	size_t posted;
 	char spath[PATH_MAX], sdir[PATH_MAX], gpath[PATH_MAX];
 	struct genesis g;
 	int g_loaded;
@@ -424,14 +460,14 @@ static int run_open(struct demo_run *r)
 	r->d.done = calloc(json_array_size(r->steps) + 1, sizeof *r->d.done);
 	if (r->d.done == NULL || http_client_init(&r->c, &err) != 0)
 		return cli_fail("demo", "out of memory");
-	if (r->d.dry)
-		return 0;
-	struct node_status ns;
-	if (client_status(&r->c, r->node, &ns, &err) != 0)
-		return cli_fail("demo", "%s", err.msg);
-	if (memcmp(ns.genesis_hash, r->g.hash, HASH_BYTES) != 0)
-		return cli_fail("demo", "%s runs another chain than %s",
-				r->node, r->gpath);
+	for (size_t k = 0; !r->d.dry && k < r->nodes.len; k++) {
+		struct node_status ns;
+		if (client_status(&r->c, r->nodes.url[k], &ns, &err) != 0)
+			return cli_fail("demo", "%s", err.msg);
+		if (memcmp(ns.genesis_hash, r->g.hash, HASH_BYTES) != 0)
+			return cli_fail("demo", "%s runs another chain than %s",
+					r->nodes.url[k], r->gpath);
+	}
 	return 0;
 }
 
@@ -513,28 +549,40 @@ static int step_build_entry(struct demo_run *r, const json_t *st,
 	return rc;
 }
 
-/* Encode e and submit it with ?wait=commit (or check it in memory when
- * dry); pr receives where it was committed. */
+/* Encode e and submit it with ?wait=commit to the next node in turn,
+ * once that node holds what the earlier steps committed (the entry may
+ * refer to it), or check it in memory when dry; pr receives where it was
+ * committed. */
 static int step_submit(struct demo_run *r, const struct entry *e,
-		       struct post_result *pr, struct acc_err *err)
+		       const char *via, struct post_result *pr,
+		       struct acc_err *err)
 {
 	uint8_t *bytes = NULL;
 	size_t blen = 0;
-	int rc = entry_encode(e, &bytes, &blen, err);
+	int rc = 0;
+	if (!r->d.dry)
+		rc = client_wait_height(&r->c, via, r->seen_h, DEMO_WAIT_MS,
+					err);
+	if (rc == 0)
+		rc = entry_encode(e, &bytes, &blen, err);
 	if (rc == 0)
 		rc = r->d.dry ? entry_check_dry(&r->d, bytes, blen, pr, err)
-			      : client_entry_post(&r->c, r->node, bytes, blen,
-						  1, pr, err);
+			      : client_entry_post(&r->c, via, bytes, blen, 1,
+						  pr, err);
 	free(bytes);
 	return rc;
 }
 
 /* Remember the committed step (for "$name" references) and print it. */
 static void step_done(struct demo_run *r, const char *as, const char *what,
-		      const char *say, const struct post_result *pr)
+		      const char *say, const char *via,
+		      const struct post_result *pr)
 {
 	struct demo *d = &r->d;
 	r->submitted++;
+	r->posted++;
+	if (pr->height > r->seen_h)
+		r->seen_h = pr->height;
 	memcpy(d->done[d->done_len].name, as, strlen(as) + 1);
 	memcpy(d->done[d->done_len].id, pr->id, HASH_BYTES);
 	d->done[d->done_len].agreement = strcmp(what, "agreement") == 0;
@@ -546,6 +594,11 @@ static void step_done(struct demo_run *r, const char *as, const char *what,
 		       "\"index\":%llu,\"height\":%llu}\n",
 		       as, what, id, (unsigned long long)pr->index,
 		       (unsigned long long)pr->height);
+	else if (r->nodes.len > 1)
+		printf("%-12s index %-4llu block %-4llu %.16s…  via %s  %s\n",
+		       what, (unsigned long long)pr->index,
+		       (unsigned long long)pr->height, id, via,
+		       say ? say : as);
 	else
 		printf("%-12s index %-4llu block %-4llu %.16s…  %s\n", what,
 		       (unsigned long long)pr->index,
@@ -580,7 +633,9 @@ static int run_step(struct demo_run *r, size_t i)
 		return cli_fail("demo", "step %zu: \"as\" must name the step",
 				i);
 	if (json_is_string(json_object_get(st, "show"))) {
-		if (demo_show(&r->d, &r->c, r->node, st, as, r->as_json,
+		if ((r->d.dry || client_wait_height(&r->c, r->node, r->seen_h,
+						    DEMO_WAIT_MS, &err) == 0) &&
+		    demo_show(&r->d, &r->c, r->node, st, as, r->as_json,
 			      &err) == 0)
 			return 0;
 		if (!optional)
@@ -603,8 +658,9 @@ static int run_step(struct demo_run *r, size_t i)
 		rc = step_build_evidence(r, st, &e, &err);
 	else
 		rc = step_build_entry(r, st, &e, what, sizeof what, &err);
+	const char *via = r->nodes.url[r->posted % r->nodes.len];
 	if (rc == 0)
-		rc = step_submit(r, &e, &pr, &err);
+		rc = step_submit(r, &e, via, &pr, &err);
 	entry_free(&e);
 	if (rc != 0 && optional) {
 		step_skipped(r, as, what, err.msg);
@@ -612,7 +668,7 @@ static int run_step(struct demo_run *r, size_t i)
 	}
 	if (rc != 0)
 		return cli_fail("demo", "step %s (%s): %s", as, what, err.msg);
-	step_done(r, as, what, say, &pr);
+	step_done(r, as, what, say, via, &pr);
 	return 0;
 }
 
@@ -630,7 +686,9 @@ static int run_summary(struct demo_run *r)
 		       "computes it now:\n\n",
 		       r->d.dry ? "the dry run" : "the node");
 	}
-	if (demo_compliance(&r->d, &r->c, r->node, "end", NULL, NULL,
+	if ((!r->d.dry && client_wait_height(&r->c, r->node, r->seen_h,
+					     DEMO_WAIT_MS, &err) != 0) ||
+	    demo_compliance(&r->d, &r->c, r->node, "end", NULL, NULL,
 			    r->as_json, &err) != 0)
 		return cli_fail("demo", "compliance table: %s", err.msg);
 	return 0;
@@ -639,7 +697,9 @@ static int run_summary(struct demo_run *r)
 int cmd_demo(int argc, char **argv)
 {
 	struct arg_opt opts[] = {
-	    {"node", "URL", "the node (default " CLI_NODE_DEFAULT ")", NULL},
+	    {"node", "URL[,URL…]",
+	     "the node, or several: entries go to each in turn (default " CLI_NODE_DEFAULT ")",
+	     NULL},
 	    {"keys", "DIR",
 	     "the devnet directory: genesis.json, keys/, node0/validator.key "
 	     "(default ./devnet)",
@@ -653,7 +713,7 @@ int cmd_demo(int argc, char **argv)
 	};
 	struct arg_spec s = {
 	    .cmd = "demo",
-	    .usage = "[--node URL] [--keys DIR] [--scenario FILE] [--json] "
+	    .usage = "[--node URL[,URL…]] [--keys DIR] [--scenario FILE] [--json] "
 		     "[--dry-run]",
 	    .about =
 		"Submit the demo scenario: agreements among the devnet's "
@@ -680,7 +740,14 @@ int cmd_demo(int argc, char **argv)
 	struct demo_run *r = calloc(1, sizeof *r);
 	if (r == NULL)
 		return cli_fail("demo", "out of memory");
-	r->node = args_get_or(&s, "node", CLI_NODE_DEFAULT);
+	if (demo_nodes_parse(&r->nodes,
+			     args_get_or(&s, "node", CLI_NODE_DEFAULT)) != 0) {
+		free(r);
+		return cli_fail("demo", "--node: at most %u URLs of at most %u "
+					"bytes, comma-separated",
+				DEMO_NODES_MAX, DEMO_URL_BYTES_MAX - 1);
+	}
+	r->node = r->nodes.url[0];
 	r->dir = args_get_or(&s, "keys", "devnet");
 	r->as_json = s.format == ARGS_FORMAT_JSON;
 	r->d.dry = args_get(&s, "dry-run") != NULL;

@@ -43,6 +43,8 @@ static int cmd_init(int argc, char **argv)
 	    {"dir", "DIR", "directory to create (must not exist or be empty)",
 	     NULL},
 	    {"nodes", "N", "number of validators (default 1)", NULL},
+	    {"followers", "M",
+	     "number of followers, node<N>..node<N+M-1> (default 0)", NULL},
 	    {"http-port", "P",
 	     "node i serves HTTP on P+i (default 8700); p2p on P+100+i", NULL},
 	    {"parties", "ID,…", "party ids (default CN-BJ,CN-TJ,CN-HE,CN-SD)",
@@ -51,14 +53,17 @@ static int cmd_init(int argc, char **argv)
 	};
 	struct arg_spec s = {
 	    .cmd = "devnet init",
-	    .usage = "--dir DIR [--nodes N] [--http-port P] [--parties ID,…] "
-		     "[--verifiers ID,…]",
+	    .usage = "--dir DIR [--nodes N] [--followers M] [--http-port P] "
+		     "[--parties ID,…] [--verifiers ID,…]",
 	    .about =
 		"Write a genesis (chain id \"accord-devnet\"), a key file per "
 		"party and\n"
 		"verifier in DIR/keys/, and per node DIR/node<i>/config.json,\n"
-		"validator.key and data/. Validator i belongs to party i mod "
-		"#parties.",
+		"validator.key (follower.key for a follower) and data/. "
+		"Validator i\n"
+		"belongs to party i mod #parties. Validators list each other "
+		"as peers\n"
+		"and the followers' keys; followers list every validator.",
 	    .opts = opts,
 	    .opts_len = sizeof opts / sizeof opts[0],
 	};
@@ -88,14 +93,27 @@ static int cmd_init(int argc, char **argv)
 		}
 		p.nodes = (uint32_t)v;
 	}
+	if (args_get(&s, "followers") != NULL) {
+		if (args_u64(args_get(&s, "followers"), "--followers", &v,
+			     &err) != 0 ||
+		    v > DEVNET_NODES_MAX - p.nodes) {
+			fprintf(stderr,
+				"accord: devnet init: --followers must be "
+				"0..%u (nodes + followers <= %u)\n",
+				DEVNET_NODES_MAX - p.nodes, DEVNET_NODES_MAX);
+			return CLI_EXIT_USAGE;
+		}
+		p.followers = (uint32_t)v;
+	}
 	if (args_get(&s, "http-port") != NULL) {
 		if (args_u64(args_get(&s, "http-port"), "--http-port", &v,
 			     &err) != 0 ||
-		    v < 1 || v + DEVNET_P2P_OFFSET + p.nodes > 65535) {
+		    v < 1 ||
+		    v + DEVNET_P2P_OFFSET + p.nodes + p.followers > 65535) {
 			fprintf(stderr,
 				"accord: devnet init: --http-port must leave "
 				"room for "
-				"P+%u+N below 65536\n",
+				"P+%u+N+M below 65536\n",
 				DEVNET_P2P_OFFSET);
 			return CLI_EXIT_USAGE;
 		}
@@ -103,15 +121,15 @@ static int cmd_init(int argc, char **argv)
 	}
 	if (devnet_init(&p, &err) != 0)
 		return cli_fail("devnet init", "%s", err.msg);
-	printf("devnet in %s: %u node(s), HTTP on 127.0.0.1:%u..%u, chain %s\n",
-	       p.dir, p.nodes, p.http_port, p.http_port + p.nodes - 1,
-	       DEVNET_CHAIN_ID);
-	if (p.nodes > 1)
-		fprintf(stderr,
-			"accord: devnet init: note: accordd runs one validator "
-			"until the network lands; these %u nodes will refuse "
-			"to start (README, \"Not built yet\")\n",
-			p.nodes);
+	uint32_t total = p.nodes + p.followers;
+	printf("devnet in %s: %u validator(s)", p.dir, p.nodes);
+	if (p.followers > 0)
+		printf(" and %u follower(s)", p.followers);
+	printf(", HTTP on 127.0.0.1:%u..%u, p2p on 127.0.0.1:%u..%u, chain "
+	       "%s\n",
+	       p.http_port, p.http_port + total - 1,
+	       p.http_port + DEVNET_P2P_OFFSET,
+	       p.http_port + DEVNET_P2P_OFFSET + total - 1, DEVNET_CHAIN_ID);
 	return CLI_EXIT_OK;
 }
 
@@ -337,10 +355,11 @@ static int node_wait_ready(const char *url, pid_t pid, int *exited)
 	return rc;
 }
 
-static int stop_all(const char *dir, uint32_t n, int quiet)
+/* Stop nodes first..last-1. */
+static int stop_all(const char *dir, uint32_t first, uint32_t last, int quiet)
 {
 	int any = 0;
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = first; i < last; i++) {
 		pid_t pid = pid_read(dir, i);
 		if (pid == 0)
 			continue;
@@ -361,6 +380,35 @@ static int stop_all(const char *dir, uint32_t n, int quiet)
 	return 0;
 }
 
+/* The nodes a command acts on: every node of dir, or only --node I.
+ * CLI_EXIT_OK, or an exit code after printing why. */
+static int node_range(const char *cmd, const char *dir, const char *only,
+		      uint32_t *first, uint32_t *last)
+{
+	uint32_t n = devnet_nodes_count(dir);
+	if (n == 0)
+		return cli_fail(cmd,
+				"%s has no node0/ (run `accord devnet init "
+				"--dir %s` first)",
+				dir, dir);
+	*first = 0;
+	*last = n;
+	if (only != NULL) {
+		uint64_t v;
+		struct acc_err err = {0};
+		if (args_u64(only, "--node", &v, &err) != 0 || v >= n) {
+			fprintf(stderr,
+				"accord: %s: --node must be 0..%u (the "
+				"node<i> of %s)\n",
+				cmd, n - 1, dir);
+			return CLI_EXIT_USAGE;
+		}
+		*first = (uint32_t)v;
+		*last = (uint32_t)v + 1;
+	}
+	return CLI_EXIT_OK;
+}
+
 static int cmd_start(int argc, char **argv)
 {
 	struct arg_opt opts[] = {
@@ -370,10 +418,11 @@ static int cmd_start(int argc, char **argv)
 	     "return once every node answers; leave them running", NULL},
 	    {"accordd", "PATH",
 	     "the node binary (default: accordd next to accord)", NULL},
+	    {"node", "I", "only node<I> (say, to restart one node)", NULL},
 	};
 	struct arg_spec s = {
 	    .cmd = "devnet start",
-	    .usage = "--dir DIR [--detach] [--accordd PATH]",
+	    .usage = "--dir DIR [--detach] [--accordd PATH] [--node I]",
 	    .about = "Start accordd for each DIR/node<i> (pid in accordd.pid, "
 		     "output in\n"
 		     "accordd.log) and wait until each answers GET /v1/status. "
@@ -400,13 +449,12 @@ static int cmd_start(int argc, char **argv)
 		return cli_fail("devnet start",
 				"accordd not found next to the accord binary "
 				"(build it, or pass --accordd PATH)");
-	uint32_t n = devnet_nodes_count(dir);
-	if (n == 0)
-		return cli_fail("devnet start",
-				"%s has no node0/ (run `accord devnet init "
-				"--dir %s` first)",
-				dir, dir);
-	for (uint32_t i = 0; i < n; i++) {
+	uint32_t first, last;
+	int rr = node_range("devnet start", dir, args_get(&s, "node"), &first,
+			    &last);
+	if (rr != CLI_EXIT_OK)
+		return rr;
+	for (uint32_t i = first; i < last; i++) {
 		pid_t old = pid_read(dir, i);
 		if (old != 0 && pid_is_accordd(old))
 			return cli_fail("devnet start",
@@ -426,9 +474,9 @@ static int cmd_start(int argc, char **argv)
 	pid_t pids[DEVNET_NODES_MAX];
 	char urls[DEVNET_NODES_MAX][128];
 	struct acc_err err = {0};
-	uint32_t started = 0;
+	uint32_t started = first;
 	int rc = CLI_EXIT_OK;
-	for (uint32_t i = 0; i < n && i < DEVNET_NODES_MAX; i++) {
+	for (uint32_t i = first; i < last && i < DEVNET_NODES_MAX; i++) {
 		if (devnet_node_url(dir, i, urls[i], sizeof urls[i], &err) !=
 		    0) {
 			rc = cli_fail("devnet start", "node%u: %s", i, err.msg);
@@ -441,7 +489,7 @@ static int cmd_start(int argc, char **argv)
 		}
 		started = i + 1;
 	}
-	for (uint32_t i = 0; i < started; i++) {
+	for (uint32_t i = first; i < started; i++) {
 		int exited = 0;
 		int w = node_wait_ready(urls[i], pids[i], &exited);
 		if (stop_signal) {
@@ -465,7 +513,7 @@ static int cmd_start(int argc, char **argv)
 	printf("devnet running; Ctrl-C stops it\n");
 	fflush(stdout);
 	while (!stop_signal) {
-		for (uint32_t i = 0; i < started; i++) {
+		for (uint32_t i = first; i < started; i++) {
 			int wst;
 			if (pids[i] > 0 &&
 			    waitpid(pids[i], &wst, WNOHANG) == pids[i]) {
@@ -485,7 +533,7 @@ static int cmd_start(int argc, char **argv)
 		sleep_ms(200);
 	}
 fail:
-	(void)stop_all(dir, started, 0);
+	(void)stop_all(dir, first, started, 0);
 	return rc;
 }
 
@@ -493,10 +541,11 @@ static int cmd_stop(int argc, char **argv)
 {
 	struct arg_opt opts[] = {
 	    {"dir", "DIR", "the devnet directory", NULL},
+	    {"node", "I", "only node<I>", NULL},
 	};
 	struct arg_spec s = {
 	    .cmd = "devnet stop",
-	    .usage = "--dir DIR",
+	    .usage = "--dir DIR [--node I]",
 	    .about = "Stop every node of DIR: SIGTERM, wait up to 10 s, then "
 		     "SIGKILL.\n"
 		     "Only processes whose pid file names a running accordd "
@@ -512,10 +561,12 @@ static int cmd_stop(int argc, char **argv)
 		fprintf(stderr, "accord: devnet stop: --dir DIR is required\n");
 		return CLI_EXIT_USAGE;
 	}
-	uint32_t n = devnet_nodes_count(dir);
-	if (n == 0)
-		return cli_fail("devnet stop", "%s has no node0/", dir);
-	(void)stop_all(dir, n, 0);
+	uint32_t first, last;
+	int rr = node_range("devnet stop", dir, args_get(&s, "node"), &first,
+			    &last);
+	if (rr != CLI_EXIT_OK)
+		return rr;
+	(void)stop_all(dir, first, last, 0);
 	return CLI_EXIT_OK;
 }
 

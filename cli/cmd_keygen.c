@@ -16,7 +16,8 @@ int cmd_keygen(int argc, char **argv)
 	     NULL},
 	    {"role", "ROLE", "party, verifier, validator or follower (default: none)",
 	     NULL},
-	    {"id", "ID", "the party, verifier or validator the key belongs to",
+	    {"id", "ID",
+	     "the party, verifier, validator or follower the key belongs to",
 	     NULL},
 	};
 	struct arg_spec s = {

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "common/hex.h"
 #include "common/keyfile.h"
 #include "ledger/genesis.h"
 
@@ -195,21 +196,93 @@ static int key_make(const char *path, const char *role, const char *id,
 	return rc;
 }
 
-static int config_write(const struct devnet_params *p, uint32_t i,
+/* "127.0.0.1:PORT" as a new JSON string. */
+static json_t *addr_json(uint32_t port)
+{
+	char a[32];
+	(void)snprintf(a, sizeof a, "127.0.0.1:%u", port);
+	return json_string(a);
+}
+
+static json_t *key_json(const uint8_t pk[PUBKEY_BYTES])
+{
+	char hex[2 * PUBKEY_BYTES + 1];
+	hex_encode(hex, pk, PUBKEY_BYTES);
+	return json_string(hex);
+}
+
+/* The config of node i (specs/cli.md §4): a validator lists every other
+ * validator as a peer and every follower's key; a follower lists every
+ * validator as a peer. Empty "followers" and the default "role" are left
+ * out, so that a one-validator devnet's config is also one a node without
+ * the network reads. */
+static json_t *config_json(const struct devnet_params *p,
+			   const struct genesis *g,
+			   const uint8_t (*follower_pks)[PUBKEY_BYTES],
+			   uint32_t i)
+{
+	int follower = i >= p->nodes;
+	json_t *j = json_object(), *peers = json_array(), *fl = NULL;
+	int bad = j == NULL || peers == NULL;
+	bad |= json_object_set_new(j, "genesis",
+				   json_string("../genesis.json")) != 0;
+	if (follower)
+		bad |= json_object_set_new(j, "role",
+					   json_string("follower")) != 0;
+	bad |= json_object_set_new(
+		   j, "key",
+		   json_string(follower ? "follower.key" : "validator.key")) !=
+	       0;
+	bad |= json_object_set_new(j, "data_dir", json_string("data")) != 0;
+	if (!follower)
+		bad |= json_object_set_new(j, "validator",
+					   json_integer((json_int_t)i)) != 0;
+	bad |= json_object_set_new(j, "http_listen",
+				   addr_json(p->http_port + i)) != 0;
+	bad |= json_object_set_new(
+		   j, "p2p_listen",
+		   addr_json(p->http_port + DEVNET_P2P_OFFSET + i)) != 0;
+	for (uint32_t v = 0; !bad && v < p->nodes; v++) {
+		if (v == i)
+			continue;
+		json_t *peer = json_object();
+		bad |= peer == NULL;
+		bad |= json_object_set_new(peer, "key",
+					   key_json(g->validators[v].key)) != 0;
+		bad |= json_object_set_new(
+			   peer, "addr",
+			   addr_json(p->http_port + DEVNET_P2P_OFFSET + v)) !=
+		       0;
+		bad |= json_array_append_new(peers, peer) != 0;
+	}
+	bad |= json_object_set(j, "peers", peers) != 0;
+	if (!follower && p->followers > 0) {
+		fl = json_array();
+		bad |= fl == NULL;
+		for (uint32_t f = 0; !bad && f < p->followers; f++)
+			bad |= json_array_append_new(
+				   fl, key_json(follower_pks[f])) != 0;
+		bad |= json_object_set(j, "followers", fl) != 0;
+	}
+	bad |= json_object_set_new(j, "log_level", json_string("info")) != 0;
+	json_decref(peers);
+	json_decref(fl);
+	if (bad) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+static int config_write(const struct devnet_params *p, const struct genesis *g,
+			const uint8_t (*follower_pks)[PUBKEY_BYTES], uint32_t i,
 			struct acc_err *err)
 {
-	char path[DEVNET_PATH_BYTES_MAX], http[64], p2p[64];
+	char path[DEVNET_PATH_BYTES_MAX];
 	int rc = path_fmt(path, err, "%s/node%u/config.json", p->dir, i);
 	if (rc != 0)
 		return rc;
-	(void)snprintf(http, sizeof http, "127.0.0.1:%u", p->http_port + i);
-	(void)snprintf(p2p, sizeof p2p, "127.0.0.1:%u",
-		       p->http_port + DEVNET_P2P_OFFSET + i);
-	json_t *j =
-	    json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s}", "genesis",
-		      "../genesis.json", "key", "validator.key", "data_dir",
-		      "data", "validator", (json_int_t)i, "http_listen", http,
-		      "p2p_listen", p2p, "log_level", "info");
+	json_t *j = config_json(p, g, follower_pks, i);
 	if (j == NULL)
 		return acc_err_set(err, ACC_ENOMEM, "out of memory");
 	char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -229,6 +302,19 @@ static int config_write(const struct devnet_params *p, uint32_t i,
 	return rc;
 }
 
+/* DIR/node<i>/ and its empty data/. */
+static int node_dir_make(const char *dir, uint32_t i, struct acc_err *err)
+{
+	char path[DEVNET_PATH_BYTES_MAX];
+	int rc;
+	if ((rc = path_fmt(path, err, "%s/node%u", dir, i)) != 0 ||
+	    (rc = mkdir_checked(path, err)) != 0 ||
+	    (rc = path_fmt(path, err, "%s/node%u/data", dir, i)) != 0 ||
+	    (rc = mkdir_checked(path, err)) != 0)
+		return rc;
+	return 0;
+}
+
 /* Parameters for validators that share one machine and a loopback
  * network: short consensus timeouts (specs/cli.md §4). */
 static void devnet_params_set(struct genesis_params *gp)
@@ -243,6 +329,7 @@ static void devnet_params_set(struct genesis_params *gp)
 int devnet_init(const struct devnet_params *p, struct acc_err *err)
 {
 	struct id_list *parties = NULL, *verifiers = NULL;
+	uint8_t(*follower_pks)[PUBKEY_BYTES] = NULL;
 	struct genesis g;
 	char path[DEVNET_PATH_BYTES_MAX];
 	int rc;
@@ -252,11 +339,16 @@ int devnet_init(const struct devnet_params *p, struct acc_err *err)
 	if (p->nodes < 1 || p->nodes > DEVNET_NODES_MAX)
 		return acc_err_set(err, ACC_EINVAL, "nodes must be 1..%u",
 				   DEVNET_NODES_MAX);
+	if (p->followers > DEVNET_NODES_MAX - p->nodes)
+		return acc_err_set(err, ACC_EINVAL,
+				   "nodes + followers must be at most %u",
+				   DEVNET_NODES_MAX);
+	uint32_t total = p->nodes + p->followers;
 	if (p->http_port < 1 ||
-	    p->http_port + DEVNET_P2P_OFFSET + p->nodes > 65535)
+	    p->http_port + DEVNET_P2P_OFFSET + total > 65535)
 		return acc_err_set(err, ACC_EINVAL,
 				   "http port %u leaves no room for %u nodes",
-				   p->http_port, p->nodes);
+				   p->http_port, total);
 	parties = calloc(1, sizeof *parties);
 	verifiers = calloc(1, sizeof *verifiers);
 	if (parties == NULL || verifiers == NULL) {
@@ -287,7 +379,10 @@ int devnet_init(const struct devnet_params *p, struct acc_err *err)
 	g.parties = calloc(parties->len, sizeof *g.parties);
 	g.verifiers = calloc(verifiers->len, sizeof *g.verifiers);
 	g.validators = calloc(p->nodes, sizeof *g.validators);
-	if (g.parties == NULL || g.verifiers == NULL || g.validators == NULL) {
+	follower_pks = calloc(p->followers ? p->followers : 1,
+			      sizeof *follower_pks);
+	if (g.parties == NULL || g.verifiers == NULL || g.validators == NULL ||
+	    follower_pks == NULL) {
 		rc = acc_err_set(err, ACC_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -334,17 +429,26 @@ int devnet_init(const struct devnet_params *p, struct acc_err *err)
 		(void)snprintf(gv->http, sizeof gv->http, "127.0.0.1:%u",
 			       p->http_port + i);
 		gv->power = 1;
-		if ((rc = path_fmt(path, err, "%s/node%u", p->dir, i)) != 0 ||
-		    (rc = mkdir_checked(path, err)) != 0 ||
-		    (rc = path_fmt(path, err, "%s/node%u/data", p->dir, i)) !=
-			0 ||
-		    (rc = mkdir_checked(path, err)) != 0 ||
+		if ((rc = node_dir_make(p->dir, i, err)) != 0 ||
 		    (rc = path_fmt(path, err, "%s/node%u/validator.key", p->dir,
 				   i)) != 0 ||
 		    (rc = key_make(path, "validator", gv->name, gv->key,
 				   err)) != 0)
 			goto out;
 		g.validator_count++;
+	}
+	/* Followers: a key of their own (role "follower", specs/keyfile.md),
+	 * named like their directory; not in genesis. */
+	for (uint32_t f = 0; f < p->followers; f++) {
+		uint32_t i = p->nodes + f;
+		char name[16];
+		(void)snprintf(name, sizeof name, "node%u", i);
+		if ((rc = node_dir_make(p->dir, i, err)) != 0 ||
+		    (rc = path_fmt(path, err, "%s/node%u/follower.key", p->dir,
+				   i)) != 0 ||
+		    (rc = key_make(path, "follower", name, follower_pks[f],
+				   err)) != 0)
+			goto out;
 	}
 	devnet_params_set(&g.params);
 	/* More than half of the parties must sign a governance entry. */
@@ -354,12 +458,16 @@ int devnet_init(const struct devnet_params *p, struct acc_err *err)
 	if ((rc = path_fmt(path, err, "%s/genesis.json", p->dir)) != 0 ||
 	    (rc = genesis_save(&g, path, err)) != 0)
 		goto out;
-	for (uint32_t i = 0; i < p->nodes; i++)
-		if ((rc = config_write(p, i, err)) != 0)
+	for (uint32_t i = 0; i < total; i++)
+		if ((rc = config_write(p, &g,
+				       (const uint8_t(*)[PUBKEY_BYTES])
+					   follower_pks,
+				       i, err)) != 0)
 			goto out;
 	rc = 0;
 out:
 	genesis_free(&g);
+	free(follower_pks);
 	free(verifiers);
 	free(parties);
 	return rc;

@@ -21,7 +21,9 @@
 /* What `devnet init` writes. Strings are borrowed from the caller. */
 struct devnet_params {
 	const char *dir;
-	uint32_t nodes;	    /* 1..DEVNET_NODES_MAX */
+	uint32_t nodes;	    /* validators, 1..DEVNET_NODES_MAX */
+	uint32_t followers; /* followers after them; nodes + followers <=
+			       DEVNET_NODES_MAX */
 	uint32_t http_port; /* node i serves HTTP on http_port + i */
 	/* Comma-separated ids; NULL for the defaults (CN-BJ,CN-TJ,CN-HE,CN-SD
 	 * and CNEMC). */
@@ -32,14 +34,17 @@ struct devnet_params {
 
 /*
  * Create dir (it must not exist, or be empty) and write dir/genesis.json,
- * dir/keys/<id>.key for every party and verifier, and for every node i
- * dir/node<i>/{config.json,validator.key} and an empty dir/node<i>/data.
+ * dir/keys/<id>.key for every party and verifier, for every validator i
+ * (0 <= i < nodes) dir/node<i>/{config.json,validator.key}, for every
+ * follower i (nodes <= i < nodes + followers) dir/node<i>/{config.json,
+ * follower.key}, and an empty dir/node<i>/data for each.
  * ACC_EINVAL for bad parameters, ACC_EIO on file errors, ACC_EEXIST-like
  * refusals as ACC_EINVAL with the reason in err.
  */
 int devnet_init(const struct devnet_params *p, struct acc_err *err);
 
-/* Number of node<i> directories in dir (0 when none). */
+/* Number of node<i> directories in dir (0 when none): validators and
+ * followers alike. */
 uint32_t devnet_nodes_count(const char *dir);
 
 /* "http://HOST:PORT" of node i, read from its config.json. */

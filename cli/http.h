@@ -66,7 +66,8 @@ int http_url(char out[HTTP_URL_BYTES_MAX], const char *base, const char *fmt,
 int http_errcode_from_name(const char *name);
 
 /*
- * The load driver: POST bodies[0..n) to url with content_type, keeping at
+ * The load driver: POST bodies[0..n), body i to urls[i % urls_len] (one
+ * URL, or several nodes in turn), with content_type, keeping at
  * most concurrency requests in flight on one curl multi handle (connections
  * kept alive and reused). done() is called once per request, in completion
  * order, with the request's index, its status (0 when no response came),
@@ -74,7 +75,8 @@ int http_errcode_from_name(const char *name);
  * the moment it was handed to curl. bodies must outlive the call.
  */
 struct http_load {
-	const char *url;
+	const char *const *urls; /* borrowed; urls_len >= 1 */
+	size_t urls_len;
 	const char *content_type;
 	size_t n;
 	const uint8_t *const *bodies;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/csv.h"
+#include "cli/csv_rows.h"
 #include "common/hex.h"
 #include "ledger/fixed.h"
 
@@ -43,17 +44,7 @@ struct colmap {
 	size_t n;
 };
 
-/* The problems of one row, joined with "; ". */
-struct rowmsg {
-	char buf[REPORT_CSV_MSG_BYTES];
-	size_t len;
-	int count;
-};
-
-static void problem(struct rowmsg *m, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void problem(struct rowmsg *m, const char *fmt, ...)
+void csv_row_problem(struct rowmsg *m, const char *fmt, ...)
 {
 	va_list ap;
 	if (m->len + 1 >= sizeof m->buf)
@@ -77,7 +68,7 @@ static void problem(struct rowmsg *m, const char *fmt, ...)
 
 /* A field's text for a message: at most 40 bytes, control bytes shown as
  * '?', so that a hostile file cannot paint the terminal. */
-static const char *shown(char out[48], const char *s)
+const char *csv_row_shown(char out[48], const char *s)
 {
 	size_t i = 0;
 	for (; s[i] != '\0' && i < 40; i++)
@@ -98,7 +89,7 @@ static const char *detail(const struct acc_err *e)
 	return p;
 }
 
-static int add_bad(struct report_batch *b, uint64_t line, const char *msg)
+int report_batch_bad_add(struct report_batch *b, uint64_t line, const char *msg)
 {
 	/* Room grows geometrically; rows are bounded, so is this. */
 	if ((b->bad_len & (b->bad_len - 1)) == 0) {
@@ -115,7 +106,7 @@ static int add_bad(struct report_batch *b, uint64_t line, const char *msg)
 	return 0;
 }
 
-static int add_item(struct report_batch *b, struct report_row *row)
+int report_batch_item_add(struct report_batch *b, struct report_row *row)
 {
 	if ((b->len & (b->len - 1)) == 0) {
 		size_t cap = b->len ? 2 * b->len : 1;
@@ -129,7 +120,7 @@ static int add_item(struct report_batch *b, struct report_row *row)
 	return 0;
 }
 
-static void items_free(struct report_batch *b)
+void report_batch_items_free(struct report_batch *b)
 {
 	for (size_t i = 0; i < b->len; i++) {
 		entry_free(&b->items[i].e);
@@ -142,7 +133,7 @@ static void items_free(struct report_batch *b)
 
 void report_batch_free(struct report_batch *b)
 {
-	items_free(b);
+	report_batch_items_free(b);
 	free(b->bad);
 	memset(b, 0, sizeof *b);
 }
@@ -161,18 +152,18 @@ static int header_read(struct colmap *m, const struct csv_record *rec,
 		while (c < C_COUNT && strcmp(rec->field[i], col_names[c]) != 0)
 			c++;
 		if (c == C_COUNT)
-			problem(msg, "unknown column \"%s\"",
-				shown(buf, rec->field[i]));
+			csv_row_problem(msg, "unknown column \"%s\"",
+				csv_row_shown(buf, rec->field[i]));
 		else if (m->at[c] >= 0)
-			problem(msg, "column %s given twice", col_names[c]);
+			csv_row_problem(msg, "column %s given twice", col_names[c]);
 		else
 			m->at[c] = (int)i;
 	}
 	for (size_t c = 0; c < COLS_REQUIRED; c++)
 		if (m->at[c] < 0)
-			problem(msg, "missing column %s", col_names[c]);
+			csv_row_problem(msg, "missing column %s", col_names[c]);
 	if (msg->count > 0)
-		problem(msg, "the header is " REPORT_CSV_HEADER);
+		csv_row_problem(msg, "the header is " REPORT_CSV_HEADER);
 	return msg->count == 0;
 }
 
@@ -187,7 +178,7 @@ static const char *col(const struct colmap *m, const struct csv_record *rec,
  * copy without them into out[n] (n > 8). A field too long for out is cut
  * and ends in "...", which no check of those fields accepts, so a cut
  * can never turn a bad field into a good one. */
-static const char *trimmed(char *out, size_t n, const char *s)
+const char *csv_row_trimmed(char *out, size_t n, const char *s)
 {
 	while (*s == ' ' || *s == '\t')
 		s++;
@@ -239,7 +230,7 @@ static int attachments_parse(struct report *r, const char *s,
 		n += *p == ';';
 	n++;
 	if (n > LIST_ITEMS_MAX) {
-		problem(msg, "attachments: more than %u", LIST_ITEMS_MAX);
+		csv_row_problem(msg, "attachments: more than %u", LIST_ITEMS_MAX);
 		return 0;
 	}
 	r->attachments = calloc(n, sizeof *r->attachments);
@@ -251,7 +242,7 @@ static int attachments_parse(struct report *r, const char *s,
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 		char hex[2 * HASH_BYTES + 1];
 		if (len != 2 * HASH_BYTES) {
-			problem(msg,
+			csv_row_problem(msg,
 				"attachments: item %zu is not 64 hex digits",
 				i + 1);
 			return 0;
@@ -259,7 +250,7 @@ static int attachments_parse(struct report *r, const char *s,
 		memcpy(hex, p, len);
 		hex[len] = '\0';
 		if (hex_decode(r->attachments[i], HASH_BYTES, hex) != 0) {
-			problem(msg,
+			csv_row_problem(msg,
 				"attachments: item %zu is not 64 hex digits",
 				i + 1);
 			return 0;
@@ -287,22 +278,22 @@ static int row_parse(struct entry *e, const struct colmap *m,
 	e->kind = ENTRY_REPORT;
 	e->time = time_s;
 
-	const char *s = trimmed(t, sizeof t, col(m, rec, C_AGREEMENT));
+	const char *s = csv_row_trimmed(t, sizeof t, col(m, rec, C_AGREEMENT));
 	if (strlen(s) != 2 * HASH_BYTES ||
 	    hex_decode(r->agreement_id, HASH_BYTES, s) != 0)
-		problem(msg, "agreement \"%s\" is not a 64-hex-digit id",
-			shown(shownbuf, s));
+		csv_row_problem(msg, "agreement \"%s\" is not a 64-hex-digit id",
+			csv_row_shown(shownbuf, s));
 
 	char party[64];
-	s = trimmed(party, sizeof party, col(m, rec, C_PARTY));
+	s = csv_row_trimmed(party, sizeof party, col(m, rec, C_PARTY));
 	if (!id_syntax_ok(s))
-		problem(msg,
+		csv_row_problem(msg,
 			"party \"%s\" is not a party id (1-32 of A-Z a-z "
 			"0-9 . _ -)",
-			shown(shownbuf, s));
+			csv_row_shown(shownbuf, s));
 	else if (kf != NULL && strcmp(kf->role, "party") == 0 &&
 		 strcmp(kf->id, s) != 0)
-		problem(msg,
+		csv_row_problem(msg,
 			"party %s: the key is %s's, and a report is signed "
 			"by the party it is about",
 			s, kf->id);
@@ -316,23 +307,23 @@ static int row_parse(struct entry *e, const struct colmap *m,
 		return ACC_ENOMEM;
 
 	char word[64];
-	s = trimmed(word, sizeof word, col(m, rec, C_POLLUTANT));
+	s = csv_row_trimmed(word, sizeof word, col(m, rec, C_POLLUTANT));
 	int p = pollutant_parse(s);
 	if (p < 0)
-		problem(msg,
+		csv_row_problem(msg,
 			"pollutant \"%s\" is not one of PM2.5 PM10 SO2 NO2 O3 "
 			"NOx VOCs CO2 CO2e CH4 N2O HFCs PFCs SF6",
-			shown(shownbuf, s));
+			csv_row_shown(shownbuf, s));
 	else
 		r->pollutant = (uint8_t)p;
-	s = trimmed(word, sizeof word, col(m, rec, C_METRIC));
+	s = csv_row_trimmed(word, sizeof word, col(m, rec, C_METRIC));
 	int mt = metric_parse(s);
 	if (mt < 0)
-		problem(msg,
+		csv_row_problem(msg,
 			"metric \"%s\" is not one of "
 			"annual_mean_concentration total_emissions "
 			"percent_reduction",
-			shown(shownbuf, s));
+			csv_row_shown(shownbuf, s));
 	else
 		r->metric = (uint8_t)mt;
 
@@ -340,34 +331,34 @@ static int row_parse(struct entry *e, const struct colmap *m,
 	uint64_t *dst[2] = {&r->period_start, &r->period_end};
 	int times_ok = 1;
 	for (int i = 0; i < 2; i++) {
-		s = trimmed(word, sizeof word, col(m, rec, times[i]));
+		s = csv_row_trimmed(word, sizeof word, col(m, rec, times[i]));
 		if (fixed_time_parse(dst[i], s, &ferr) != 0) {
-			problem(msg,
+			csv_row_problem(msg,
 				"%s \"%s\" is not a UTC time "
 				"YYYY-MM-DDTHH:MM:SSZ",
-				col_names[times[i]], shown(shownbuf, s));
+				col_names[times[i]], csv_row_shown(shownbuf, s));
 			times_ok = 0;
 		}
 	}
 	if (times_ok && r->period_start >= r->period_end)
-		problem(msg, "period_start is not before period_end");
+		csv_row_problem(msg, "period_start is not before period_end");
 
 	char nk[160];
-	const char *value = trimmed(word, sizeof word, col(m, rec, C_VALUE));
-	const char *key = trimmed(nk, sizeof nk, col(m, rec, C_NOTATION_KEY));
+	const char *value = csv_row_trimmed(word, sizeof word, col(m, rec, C_VALUE));
+	const char *key = csv_row_trimmed(nk, sizeof nk, col(m, rec, C_NOTATION_KEY));
 	if (*value != '\0' && *key != '\0') {
-		problem(msg, "both value and notation_key: give one");
+		csv_row_problem(msg, "both value and notation_key: give one");
 	} else if (*value == '\0' && *key == '\0') {
-		problem(msg, "no value (and no notation_key such as NO, NE, "
+		csv_row_problem(msg, "no value (and no notation_key such as NO, NE, "
 			     "C)");
 	} else if (*value != '\0') {
 		if (fixed_milli_parse(&r->value, value, strlen(value), &ferr) !=
 		    0)
-			problem(msg, "value \"%s\": %s", shown(shownbuf, value),
+			csv_row_problem(msg, "value \"%s\": %s", csv_row_shown(shownbuf, value),
 				detail(&ferr));
 		else if (r->value < 0 && mt >= 0 &&
 			 mt != METRIC_PERCENT_REDUCTION)
-			problem(msg, "value %s is negative", value);
+			csv_row_problem(msg, "value %s is negative", value);
 		else
 			r->has_value = true;
 	} else {
@@ -376,16 +367,16 @@ static int row_parse(struct entry *e, const struct colmap *m,
 			return ACC_ENOMEM;
 	}
 
-	s = trimmed(word, sizeof word, col(m, rec, C_UNIT));
+	s = csv_row_trimmed(word, sizeof word, col(m, rec, C_UNIT));
 	int u = unit_parse(s);
 	if (u < 0)
-		problem(msg,
+		csv_row_problem(msg,
 			"unit \"%s\" is not one of µg/m³ (or ug/m3) t %% "
 			"t CO2e, kt CO2e, Mt CO2e",
-			shown(shownbuf, s));
+			csv_row_shown(shownbuf, s));
 	/* specs/encoding.md §3.1: the units a pollutant and metric take. */
 	else if (mt >= 0 && p >= 0 && !report_unit_valid(p, mt, u))
-		problem(msg,
+		csv_row_problem(msg,
 			"unit %s does not match metric %s of %s (expected "
 			"%s)",
 			unit_name(u), metric_name(mt), pollutant_name(p),
@@ -393,14 +384,14 @@ static int row_parse(struct entry *e, const struct colmap *m,
 	else
 		r->unit = (uint8_t)u;
 
-	s = trimmed(word, sizeof word, col(m, rec, C_UNCERTAINTY));
+	s = csv_row_trimmed(word, sizeof word, col(m, rec, C_UNCERTAINTY));
 	if (*s != '\0') {
 		if (fixed_milli_parse(&r->uncertainty, s, strlen(s), &ferr) !=
 		    0)
-			problem(msg, "uncertainty \"%s\": %s",
-				shown(shownbuf, s), detail(&ferr));
+			csv_row_problem(msg, "uncertainty \"%s\": %s",
+				csv_row_shown(shownbuf, s), detail(&ferr));
 		else if (r->uncertainty < 0)
-			problem(msg, "uncertainty %s is negative", s);
+			csv_row_problem(msg, "uncertainty %s is negative", s);
 		else
 			r->has_uncertainty = true;
 	}
@@ -484,7 +475,7 @@ static int duplicates_find(struct report_batch *b, int *dup)
 		    "metric and period as line %llu (one row per "
 		    "obligation)",
 		    (unsigned long long)b->items[k[first].item].line);
-		rc = add_bad(b, b->items[k[i].item].line, m);
+		rc = report_batch_bad_add(b, b->items[k[i].item].line, m);
 		*dup = 1;
 	}
 	free(k);
@@ -544,7 +535,7 @@ static int agreement_match(const json_t *view, const struct report *r,
 		if (rc != 0)
 			return rc;
 	} else if (state == NULL || strcmp(state, "active") != 0) {
-		problem(msg,
+		csv_row_problem(msg,
 			"agreement %.12s is not active (%s: not every party "
 			"has endorsed it)",
 			hex, state ? state : "no state");
@@ -578,7 +569,7 @@ static int agreement_match(const json_t *view, const struct report *r,
 		char a0[TIME_TEXT_BYTES], a1[TIME_TEXT_BYTES];
 		fixed_time_format(a0, r->period_start);
 		fixed_time_format(a1, r->period_end);
-		problem(msg,
+		csv_row_problem(msg,
 			"agreement %.12s has no obligation for party %s, "
 			"scope \"%s\", %s %s, period %s..%s",
 			hex, r->party, r->scope, pollutant_name(r->pollutant),
@@ -589,7 +580,7 @@ static int agreement_match(const json_t *view, const struct report *r,
 	const char *d = json_string_value(json_object_get(match, "deadline"));
 	if (d == NULL || fixed_time_parse(&deadline, d, NULL) != 0 ||
 	    grace < 0 || grace > 0xffffffffLL) {
-		problem(msg,
+		csv_row_problem(msg,
 			"the node's view of agreement %.12s has no "
 			"deadline or grace_days",
 			hex);
@@ -599,7 +590,7 @@ static int agreement_match(const json_t *view, const struct report *r,
 	 * ended with its agreement. */
 	if (sup_at != 0 && deadline > sup_at) {
 		fixed_time_format(ts, sup_at);
-		problem(msg,
+		csv_row_problem(msg,
 			"agreement %.12s was superseded at %s, and this "
 			"obligation with it: report to the agreement that "
 			"replaced it",
@@ -629,7 +620,7 @@ static const struct keyfile *row_key(const struct report_signer *sg,
 		return sg->kf;
 	int krc = sg->key_for(sg->key_ctx, party, &kf, &kerr);
 	if (krc == ACC_ENOTFOUND) {
-		problem(msg, "%s", kerr.msg);
+		csv_row_problem(msg, "%s", kerr.msg);
 		return NULL;
 	}
 	if (krc != 0) {
@@ -637,7 +628,7 @@ static const struct keyfile *row_key(const struct report_signer *sg,
 		return NULL;
 	}
 	if (strcmp(kf->role, "party") != 0 || strcmp(kf->id, party) != 0) {
-		problem(msg,
+		csv_row_problem(msg,
 			"party %s: its key file is %s's (role %s); a report "
 			"is signed by the party it is about",
 			party, kf->id, kf->role);
@@ -678,7 +669,7 @@ int report_csv_build_signed(struct report_batch *b, const char *text,
 			       "the key is a %s key (%s); reports are signed "
 			       "with the key of the party they are about",
 			       kf->role, kf->id);
-		if ((rc = add_bad(b, 0, m)) != 0)
+		if ((rc = report_batch_bad_add(b, 0, m)) != 0)
 			goto fail;
 	}
 	for (;;) {
@@ -691,7 +682,7 @@ int report_csv_build_signed(struct report_batch *b, const char *text,
 			goto fail;
 		}
 		if (got < 0) {
-			if ((rc = add_bad(b, rec.line, cerr.msg)) != 0)
+			if ((rc = report_batch_bad_add(b, rec.line, cerr.msg)) != 0)
 				goto fail;
 			if (!have_header)
 				break;
@@ -701,7 +692,7 @@ int report_csv_build_signed(struct report_batch *b, const char *text,
 		if (!have_header) {
 			have_header = 1;
 			if (!header_read(&map, &rec, &msg)) {
-				if ((rc = add_bad(b, rec.line, msg.buf)) != 0)
+				if ((rc = report_batch_bad_add(b, rec.line, msg.buf)) != 0)
 					goto fail;
 				break;
 			}
@@ -714,9 +705,9 @@ int report_csv_build_signed(struct report_batch *b, const char *text,
 			goto fail;
 		}
 		if (rec.n != map.n) {
-			problem(&msg, "%zu fields, the header has %zu", rec.n,
+			csv_row_problem(&msg, "%zu fields, the header has %zu", rec.n,
 				map.n);
-			if ((rc = add_bad(b, rec.line, msg.buf)) != 0)
+			if ((rc = report_batch_bad_add(b, rec.line, msg.buf)) != 0)
 				goto fail;
 			continue;
 		}
@@ -738,7 +729,7 @@ int report_csv_build_signed(struct report_batch *b, const char *text,
 				char hex[2 * HASH_BYTES + 1];
 				hex_encode(hex, row.e.report.agreement_id,
 					   HASH_BYTES);
-				problem(&msg,
+				csv_row_problem(&msg,
 					"agreement %.12s… is not on the "
 					"node",
 					hex);
@@ -766,29 +757,29 @@ int report_csv_build_signed(struct report_batch *b, const char *text,
 		}
 		if (msg.count == 0 && rk != NULL &&
 		    entry_sign(&row.e, &rk->key, chain_id, &cerr) != 0)
-			problem(&msg, "%s", cerr.msg);
+			csv_row_problem(&msg, "%s", cerr.msg);
 		if (msg.count == 0 &&
 		    entry_encode(&row.e, &row.bytes, &row.len, &cerr) != 0)
-			problem(&msg, "%s", cerr.msg);
+			csv_row_problem(&msg, "%s", cerr.msg);
 		if (msg.count > 0) {
 			entry_free(&row.e);
 			free(row.bytes);
-			if ((rc = add_bad(b, rec.line, msg.buf)) != 0)
+			if ((rc = report_batch_bad_add(b, rec.line, msg.buf)) != 0)
 				goto fail;
 			continue;
 		}
 		entry_id(row.id, row.bytes, row.len);
-		if ((rc = add_item(b, &row)) != 0) {
+		if ((rc = report_batch_item_add(b, &row)) != 0) {
 			entry_free(&row.e);
 			free(row.bytes);
 			goto fail;
 		}
 	}
 	if (have_header && b->bad_len == 0 && b->rows == 0 &&
-	    (rc = add_bad(b, rec.line, "no data rows after the header")) != 0)
+	    (rc = report_batch_bad_add(b, rec.line, "no data rows after the header")) != 0)
 		goto fail;
 	if (!have_header && b->bad_len == 0 &&
-	    (rc = add_bad(b, 1, "empty file: no header")) != 0)
+	    (rc = report_batch_bad_add(b, 1, "empty file: no header")) != 0)
 		goto fail;
 	int dup = 0;
 	if ((rc = duplicates_find(b, &dup)) != 0)
@@ -798,7 +789,7 @@ int report_csv_build_signed(struct report_batch *b, const char *text,
 		/* Line order (qsort is not stable, but one line has at most
 		 * one message). */
 		qsort(b->bad, b->bad_len, sizeof *b->bad, bad_cmp);
-		items_free(b);
+		report_batch_items_free(b);
 		return acc_err_set(err, ACC_EINVAL, "%zu of %zu rows are bad",
 				   b->bad_len, b->rows);
 	}

@@ -52,9 +52,10 @@ int ed25519_verify(const uint8_t sig[SIG_BYTES],
 		   const uint8_t pk[PUBKEY_BYTES], const void *msg, size_t n);
 
 /*
- * Domain-separated signing: the signed message is
+ * Domain-separated signing: pure Ed25519 (RFC 8032 §5.1, not its
+ * Ed25519ctx variant: no dom2 prefix) over the message
  *   context ‖ 0x00 ‖ u8 len(chain_id) ‖ chain_id ‖ payload
- * (specs/encoding.md §3). context is a fixed ASCII string naming what is
+ * (specs/encoding.md §4.3). context is a fixed ASCII string naming what is
  * signed ("accord/entry/v1", "accord/vote/v1", ...). Messages over 1 MiB
  * are refused with ACC_ETOOBIG.
  */

@@ -4,6 +4,7 @@
 #include "ledger/entry.h"
 #include "ledger/entry_int.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -449,6 +450,22 @@ static int validate_governance(const struct governance *g,
 
 static int validate_evidence(const struct evidence *ev, struct acc_err *err)
 {
+	if (ev->form == EVIDENCE_PROPOSALS) {
+		for (int i = 0; i < 2; i++) {
+			char p[FIELD_PATH_BYTES];
+			field_path_index(p, "", "proposals", (size_t)i);
+			CK(check_u63(ev->proposals[i].height, p, err));
+			if (ev->proposals[i].valid_round < -1)
+				return acc_err_set(
+				    err, ACC_EDECODE,
+				    "%s.valid_round: %ld (want -1 or more)", p,
+				    (long)ev->proposals[i].valid_round);
+		}
+		return 0;
+	}
+	if (ev->form != EVIDENCE_VOTES)
+		return acc_err_set(err, ACC_EDECODE, "evidence form %u unknown",
+				   ev->form);
 	for (int i = 0; i < 2; i++) {
 		char p[FIELD_PATH_BYTES];
 		field_path_index(p, "", "votes", (size_t)i);
@@ -683,6 +700,21 @@ static void write_body(struct wbuf *w, const struct entry *e)
 	case ENTRY_EVIDENCE: {
 		const struct evidence *ev = &e->evidence;
 		wbuf_bytes(w, ev->validator, PUBKEY_BYTES);
+		if (ev->form == EVIDENCE_PROPOSALS) {
+			/* §5.8: one form byte, where the vote form has its
+			 * first vote's type (1 or 2). */
+			wbuf_u8(w, EVIDENCE_PROPOSALS_CODE);
+			for (int i = 0; i < 2; i++) {
+				const struct evidence_proposal *p =
+				    &ev->proposals[i];
+				wbuf_u64(w, p->height);
+				wbuf_u32(w, p->round);
+				wbuf_u32(w, (uint32_t)p->valid_round);
+				wbuf_bytes(w, p->block_hash, HASH_BYTES);
+				wbuf_bytes(w, p->sig, SIG_BYTES);
+			}
+			break;
+		}
 		for (int i = 0; i < 2; i++) {
 			wbuf_u8(w, ev->votes[i].type);
 			wbuf_u64(w, ev->votes[i].height);
@@ -897,6 +929,34 @@ static int read_report(struct rbuf *r, struct report *rp, struct acc_err *err)
 	return 0;
 }
 
+/* §5.8, the proposal form: the form byte, then two proposals. */
+static int read_evidence_proposals(struct rbuf *r, struct evidence *ev,
+				   struct acc_err *err)
+{
+	uint8_t code;
+	RD(rbuf_u8(r, &code), "form");
+	assert(code == EVIDENCE_PROPOSALS_CODE);
+	ev->form = EVIDENCE_PROPOSALS;
+	for (int i = 0; i < 2; i++) {
+		struct evidence_proposal *p = &ev->proposals[i];
+		uint32_t vr;
+		RD(rbuf_u64(r, &p->height), "proposals");
+		RD(rbuf_u32(r, &p->round), "proposals");
+		RD(rbuf_u32(r, &vr), "proposals");
+		/* -1 is 0xffffffff; other values above 2^31-1 have no
+		 * int32 meaning and are refused (one encoding). */
+		if (vr != 0xffffffffu && vr > 0x7fffffffu)
+			return acc_err_set(err, ACC_EDECODE,
+					   "proposals[%d].valid_round: %lu out "
+					   "of range",
+					   i, (unsigned long)vr);
+		p->valid_round = vr == 0xffffffffu ? -1 : (int32_t)vr;
+		RD(rbuf_bytes(r, p->block_hash, HASH_BYTES), "proposals");
+		RD(rbuf_bytes(r, p->sig, SIG_BYTES), "proposals");
+	}
+	return 0;
+}
+
 static int read_governance(struct rbuf *r, struct governance *g,
 			   struct acc_err *err)
 {
@@ -1008,6 +1068,10 @@ static int read_body(struct rbuf *r, struct entry *e, struct acc_err *err)
 	case ENTRY_EVIDENCE: {
 		struct evidence *ev = &e->evidence;
 		CK(read_hash(r, ev->validator, PUBKEY_BYTES, "validator", err));
+		/* §5.8: the next byte is the first vote's type (1, 2) in the
+		 * vote form, EVIDENCE_PROPOSALS_CODE in the proposal form. */
+		if (r->off < r->len && r->p[r->off] == EVIDENCE_PROPOSALS_CODE)
+			return read_evidence_proposals(r, ev, err);
 		for (int i = 0; i < 2; i++) {
 			struct evidence_vote *v = &ev->votes[i];
 			RD(rbuf_u8(r, &v->type), "votes");

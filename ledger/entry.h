@@ -245,9 +245,35 @@ struct evidence_vote {
 	uint8_t sig[SIG_BYTES];
 };
 
+/* One signed consensus proposal, as carried by evidence (common/vote.h
+ * proposal_sign). */
+struct evidence_proposal {
+	uint64_t height;
+	uint32_t round;
+	int32_t valid_round; /* -1 = none, else 0..2^31-1 */
+	uint8_t block_hash[HASH_BYTES];
+	uint8_t sig[SIG_BYTES];
+};
+
+/* What an evidence entry carries (§5.8). A zeroed struct is the vote
+ * form, the only one before proposals were reported. */
+enum evidence_form {
+	EVIDENCE_VOTES = 0,     /* two votes of one type */
+	EVIDENCE_PROPOSALS = 1, /* two proposals of one round */
+};
+
+/* The byte that follows the validator key in the proposal form (§5.8):
+ * the consensus message type of a proposal, never a vote type (1, 2). */
+#define EVIDENCE_PROPOSALS_CODE 3
+
 struct evidence {
 	uint8_t validator[PUBKEY_BYTES]; /* the equivocating validator */
-	struct evidence_vote votes[2];   /* block hashes ascending (§5.8) */
+	uint8_t form;                    /* enum evidence_form */
+	union {
+		struct evidence_vote votes[2]; /* block hashes ascending */
+		/* ascending by their sign bytes (§5.8) */
+		struct evidence_proposal proposals[2];
+	};
 };
 
 struct entry_sig {

@@ -358,9 +358,66 @@ static int check_governance(const struct governance *g, struct acc_err *err)
 	}
 }
 
+/* §7.2, evidence of two proposals: one proposer, one height and round,
+ * two different sign bytes in ascending order, both signed. */
+static int check_evidence_proposals(const struct evidence *ev,
+				    const struct genesis *g,
+				    struct acc_err *err)
+{
+	const struct evidence_proposal *a = &ev->proposals[0],
+					*b = &ev->proposals[1];
+	uint8_t pa[PROPOSAL_PAYLOAD_BYTES], pb[PROPOSAL_PAYLOAD_BYTES];
+	if (a->height != b->height || a->round != b->round)
+		return rule(err, "%sevidence proposals differ in height or "
+				 "round",
+			    "");
+	if (a->height == 0 || a->round > 0x7fffffffu)
+		return rule(err, "%sevidence proposal height or round out of "
+				 "range",
+			    "");
+	for (int i = 0; i < 2; i++) {
+		const struct evidence_proposal *p = &ev->proposals[i];
+		/* specs/consensus.md: a valid round is -1 or an earlier
+		 * round; no correct core signs another. */
+		if (p->valid_round != -1 &&
+		    (p->valid_round < 0 || (uint32_t)p->valid_round >= p->round))
+			return acc_err_set(err, ACC_ERULE,
+					   "evidence proposals[%d].valid_round "
+					   "%ld is not -1 or below the round",
+					   i, (long)p->valid_round);
+	}
+	/* Ascending sign bytes give one encoding per equivocation; equal
+	 * ones are the same proposal, no equivocation. */
+	proposal_payload(pa, a->height, a->round, a->valid_round,
+			 a->block_hash);
+	proposal_payload(pb, b->height, b->round, b->valid_round,
+			 b->block_hash);
+	if (memcmp(pa, pb, sizeof pa) >= 0)
+		return rule(err, "%sevidence proposals must differ in block or "
+				 "valid round, in ascending order of their "
+				 "sign bytes",
+			    "");
+	if (genesis_validator_by_key(g, ev->validator) < 0)
+		return acc_err_set(err, ACC_EUNKNOWNKEY,
+				   "evidence names a validator not in genesis");
+	for (int i = 0; i < 2; i++) {
+		const struct evidence_proposal *p = &ev->proposals[i];
+		if (proposal_verify(p->sig, ev->validator, g->chain_id,
+				    p->height, p->round, p->valid_round,
+				    p->block_hash) != 0)
+			return acc_err_set(err, ACC_EBADSIG,
+					   "evidence proposals[%d] signature "
+					   "does not verify",
+					   i);
+	}
+	return 0;
+}
+
 static int check_evidence(const struct evidence *ev, const struct genesis *g,
 			  struct acc_err *err)
 {
+	if (ev->form == EVIDENCE_PROPOSALS)
+		return check_evidence_proposals(ev, g, err);
 	const struct evidence_vote *a = &ev->votes[0], *b = &ev->votes[1];
 	if (a->type != b->type || a->height != b->height ||
 	    a->round != b->round)

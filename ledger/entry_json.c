@@ -47,10 +47,13 @@ static const char *const challenge_keys[] = {"kind", "time", "signatures",
 					     "target_id", "reason", NULL};
 static const char *const resolution_keys[] = {
     "kind", "time", "signatures", "challenge_id", "outcome", "note", NULL};
-static const char *const evidence_keys[] = {"kind", "time", "signatures",
-					    "validator", "votes", NULL};
+/* §6: an evidence entry has "votes" or "proposals" (checked below). */
+static const char *const evidence_keys[] = {
+    "kind", "time", "signatures", "validator", "votes", "proposals", NULL};
 static const char *const vote_keys[] = {"type", "height", "round",
 					"block_hash", "sig", NULL};
+static const char *const proposal_keys[] = {
+    "height", "round", "valid_round", "block_hash", "sig", NULL};
 static const char *const sig_keys[] = {"key", "sig", NULL};
 
 /* Governance: the fields each action takes (§6.7), after the common
@@ -364,6 +367,44 @@ static int governance_from_json(struct governance *g, const json_t *j,
 	}
 }
 
+/* §6, the proposal form of evidence. */
+static int evidence_proposals_from_json(struct evidence *ev, const json_t *j,
+					struct acc_err *err)
+{
+	const json_t *arr;
+	char p[FIELD_PATH_BYTES];
+	uint64_t u;
+	int64_t vr;
+	ev->form = EVIDENCE_PROPOSALS;
+	CK(field_json_array(j, "", "proposals", 2, &arr, err));
+	if (json_array_size(arr) != 2)
+		return acc_err_set(err, ACC_EDECODE,
+				   "proposals: expected exactly 2 proposals");
+	for (size_t i = 0; i < 2; i++) {
+		const json_t *v = json_array_get(arr, i);
+		struct evidence_proposal *pr = &ev->proposals[i];
+		snprintf(p, sizeof p, "proposals[%zu].", i);
+		CK(field_json_keys(v, proposal_keys, p, err));
+		CK(field_json_uint(v, p, "height", true, NULL, 0, INT64_MAX,
+				   &pr->height, err));
+		CK(field_json_uint(v, p, "round", true, NULL, 0, UINT32_MAX, &u,
+				   err));
+		pr->round = (uint32_t)u;
+		CK(field_json_int(v, p, "valid_round", true, &vr, err));
+		if (vr < -1 || vr > INT32_MAX)
+			return acc_err_set(err, ACC_ERANGE,
+					   "%svalid_round: %lld, want -1 to "
+					   "2147483647",
+					   p, (long long)vr);
+		pr->valid_round = (int32_t)vr;
+		CK(field_json_hex(v, p, "block_hash", true, NULL, pr->block_hash,
+				  HASH_BYTES, err));
+		CK(field_json_hex(v, p, "sig", true, NULL, pr->sig, SIG_BYTES,
+				  err));
+	}
+	return 0;
+}
+
 static int evidence_from_json(struct evidence *ev, const json_t *j,
 			      struct acc_err *err)
 {
@@ -372,6 +413,14 @@ static int evidence_from_json(struct evidence *ev, const json_t *j,
 	uint64_t u;
 	CK(field_json_hex(j, "", "validator", true, NULL, ev->validator,
 			  PUBKEY_BYTES, err));
+	bool has_votes = json_object_get(j, "votes") != NULL;
+	bool has_proposals = json_object_get(j, "proposals") != NULL;
+	if (has_votes && has_proposals)
+		return acc_err_set(err, ACC_EJSON,
+				   "evidence has both votes and proposals");
+	if (has_proposals)
+		return evidence_proposals_from_json(ev, j, err);
+	ev->form = EVIDENCE_VOTES;
 	CK(field_json_array(j, "", "votes", 2, &arr, err));
 	if (json_array_size(arr) != 2)
 		return acc_err_set(err, ACC_EDECODE,
@@ -739,6 +788,25 @@ static void governance_to_json(json_t *j, const struct governance *g,
 static void evidence_to_json(json_t *j, const struct evidence *ev, bool *ok)
 {
 	field_set_hex(j, "validator", ev->validator, PUBKEY_BYTES, ok);
+	if (ev->form == EVIDENCE_PROPOSALS) {
+		json_t *props = json_array();
+		for (int i = 0; props != NULL && i < 2; i++) {
+			const struct evidence_proposal *p = &ev->proposals[i];
+			json_t *o = json_object();
+			if (o != NULL) {
+				field_set_uint(o, "height", p->height, ok);
+				field_set_uint(o, "round", p->round, ok);
+				field_set(o, "valid_round",
+					  json_integer(p->valid_round), ok);
+				field_set_hex(o, "block_hash", p->block_hash,
+					      HASH_BYTES, ok);
+				field_set_hex(o, "sig", p->sig, SIG_BYTES, ok);
+			}
+			field_append(props, o, ok);
+		}
+		field_set(j, "proposals", props, ok);
+		return;
+	}
 	json_t *votes = json_array();
 	for (int i = 0; votes != NULL && i < 2; i++) {
 		const struct evidence_vote *v = &ev->votes[i];

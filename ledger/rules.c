@@ -1217,16 +1217,23 @@ static int apply_evidence(struct kv *kv, const struct entry *e,
 	size_t vl;
 	struct state_evidence rec;
 	struct wbuf w;
-	size_t kl = state_key_evidence(k, ev->validator, ev->votes[0].height,
-				       ev->votes[0].round);
+	/* R32: one evidence per (validator, height, round, form): a
+	 * proposer may be reported once for its proposals and once for
+	 * its votes of the same round. */
+	bool props = ev->form == EVIDENCE_PROPOSALS;
+	uint64_t height = props ? ev->proposals[0].height : ev->votes[0].height;
+	uint32_t round = props ? ev->proposals[0].round : ev->votes[0].round;
+	size_t kl =
+	    props ? state_key_evidence_proposals(k, ev->validator, height, round)
+		  : state_key_evidence(k, ev->validator, height, round);
 	int rc = kv_get(kv, k, kl, &v, &vl);
 	if (rc == 0)
 		return acc_err_set(err, ACC_ERULE,
-				   "R32: evidence of validator %.16s at height "
-				   "%llu round %u is already recorded",
+				   "R32: evidence of validator %.16s's %s at "
+				   "height %llu round %u is already recorded",
 				   hx(ev->validator).s,
-				   (unsigned long long)ev->votes[0].height,
-				   (unsigned)ev->votes[0].round);
+				   props ? "proposals" : "votes",
+				   (unsigned long long)height, (unsigned)round);
 	if (rc != ACC_ENOTFOUND)
 		return acc_err_set(err, rc, "reading derived state: %s",
 				   acc_strerror(rc));

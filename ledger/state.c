@@ -90,6 +90,15 @@ size_t state_key_evidence(uint8_t *out, const uint8_t validator[PUBKEY_BYTES],
 	return n + 12;
 }
 
+size_t state_key_evidence_proposals(uint8_t *out,
+				    const uint8_t validator[PUBKEY_BYTES],
+				    uint64_t height, uint32_t round)
+{
+	size_t n = state_key_evidence(out, validator, height, round);
+	out[n] = EVIDENCE_PROPOSALS_CODE;
+	return n + 1;
+}
+
 /* ---- writing (§4) ---- */
 
 static void w_str8(struct wbuf *w, const char *s)

@@ -30,7 +30,7 @@ struct genesis;
 #define STATE_KEY_CHALLENGE "c/c/"   /* ‖ challenge id */
 #define STATE_KEY_DISMISSED "c/d/"   /* ‖ target ‖ role ‖ challenger */
 #define STATE_KEY_GOVERNANCE "c/g/"  /* ‖ governance id */
-#define STATE_KEY_EVIDENCE "c/e/"    /* ‖ validator ‖ height ‖ round */
+#define STATE_KEY_EVIDENCE "c/e/"    /* ‖ validator ‖ height ‖ round [‖ 3] */
 #define STATE_KEY_PREFIX_BYTES 4u
 
 /* Longest key: the match key (§3.1), 4 + 32 + 1+32 + 1+128 + 1+1+8+8. */
@@ -236,8 +236,13 @@ size_t state_key_attester(uint8_t *out, const uint8_t report[HASH_BYTES],
 /* R33: the challenger's dismissed challenge on target. */
 size_t state_key_dismissed(uint8_t *out, const uint8_t target[HASH_BYTES],
 			   uint8_t role, const char *challenger);
+/* R32: vote evidence (48 bytes); proposal evidence adds the proposal
+ * form byte (EVIDENCE_PROPOSALS_CODE, 49 bytes). */
 size_t state_key_evidence(uint8_t *out, const uint8_t validator[PUBKEY_BYTES],
 			  uint64_t height, uint32_t round);
+size_t state_key_evidence_proposals(uint8_t *out,
+				    const uint8_t validator[PUBKEY_BYTES],
+				    uint64_t height, uint32_t round);
 
 /*
  * Record encodings (§4). _write appends the record to w (check

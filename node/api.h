@@ -52,5 +52,10 @@ void api_metrics(struct node *n, const char *arg, const struct http_query *q,
  * cause while they do not (specs/api.md, specs/node.md §7). */
 void api_healthz(struct node *n, const char *arg, const struct http_query *q,
 		 const char *accept, struct http_reply *out);
+/* GET /readyz: 200 while the node can serve its role (synced; for a
+ * validator also storage committing and a commit quorum connected), else
+ * 503 with the reasons (specs/api.md). */
+void api_readyz(struct node *n, const char *arg, const struct http_query *q,
+		const char *accept, struct http_reply *out);
 
 #endif

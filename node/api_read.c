@@ -102,8 +102,10 @@ void api_entries_get(struct node *n, const char *arg,
 						     : NULL);
 		goto done;
 	}
+	/* A committed entry never changes (specs/api.md "Caching"). */
 	if (wants_octets(accept)) {
 		reply_bytes(out, bytes, len);
+		out->cache = HTTP_CACHE_IMMUTABLE;
 		goto done;
 	}
 	struct entry e;
@@ -120,6 +122,7 @@ void api_entries_get(struct node *n, const char *arg,
 			      "id", hex_json(id, HASH_BYTES), "height",
 			      (json_int_t)height, "entry", ej);
 	http_reply_json(out, 200, o);
+	out->cache = HTTP_CACHE_IMMUTABLE;
 done:
 	store_read_end(t);
 }
@@ -213,6 +216,11 @@ void api_blocks_get(struct node *n, const char *arg,
 	else
 		json_decref(hexes);
 	http_reply_json(out, 200, o);
+	/* The head block's certificate is replaced by the canonical one
+	 * that the next block carries (specs/storage.md §3): only a block
+	 * below the head, named by its height, is fixed. */
+	out->cache = !latest && height < head.height ? HTTP_CACHE_IMMUTABLE
+						     : HTTP_CACHE_REVALIDATE;
 done:
 	store_read_end(t);
 }
@@ -315,6 +323,10 @@ void api_proof_inclusion(struct node *n, const char *arg,
 			      hex_json(root, HASH_BYTES), "proof",
 			      proof_json((const uint8_t(*)[32])proof, count));
 	http_reply_json(out, 200, o);
+	/* The proof for an explicit size is fixed; the default follows the
+	 * log (specs/api.md "Caching"). */
+	out->cache = http_query_get(q, "size") != NULL ? HTTP_CACHE_IMMUTABLE
+						       : HTTP_CACHE_REVALIDATE;
 done:
 	store_read_end(t);
 }
@@ -375,6 +387,8 @@ void api_proof_consistency(struct node *n, const char *arg,
 	    hex_json(oroot, HASH_BYTES), "new_root", hex_json(nroot, HASH_BYTES),
 	    "proof", proof_json((const uint8_t(*)[32])proof, count));
 	http_reply_json(out, 200, o);
+	out->cache = http_query_get(q, "new") != NULL ? HTTP_CACHE_IMMUTABLE
+						      : HTTP_CACHE_REVALIDATE;
 done:
 	store_read_end(t);
 }
@@ -506,7 +520,7 @@ void api_metrics(struct node *n, const char *arg, const struct http_query *q,
 	(void)arg;
 	(void)q;
 	(void)accept;
-	struct metrics_gauges gg;
+	struct metrics_gauges gg = {0};
 	pthread_mutex_lock(&n->mu);
 	gg.height = n->head.height;
 	gg.log_size = n->head.log_size;
@@ -528,6 +542,7 @@ void api_metrics(struct node *n, const char *arg, const struct http_query *q,
 	gg.msgs_dropped_full = n->net.msgs_dropped_full;
 	pthread_mutex_unlock(&n->mu);
 	gg.storage_failing = (uint64_t)node_health_failing(&n->health, NULL, 0);
+	(void)metrics_process_read(&gg); /* left out if /proc is unreadable */
 	size_t len;
 	char *s = metrics_render(&n->metrics, &gg, &len);
 	if (s == NULL) {
@@ -552,4 +567,61 @@ void api_healthz(struct node *n, const char *arg, const struct http_query *q,
 	http_reply_json(out, ok ? 200 : 503,
 			json_pack("{s:s,s:o}", "status", ok ? "ok" : "failing",
 				  "storage", storage));
+}
+
+/* GET /readyz (specs/api.md): whether this node can do its job now. A
+ * validator must be synced, its storage committing, and able to reach a
+ * commit quorum: its own power and that of the validators it has a link
+ * with over 2/3 of the total (the certificate rule, specs/consensus.md).
+ * A follower must be synced. */
+void api_readyz(struct node *n, const char *arg, const struct http_query *q,
+		const char *accept, struct http_reply *out)
+{
+	(void)arg;
+	(void)q;
+	(void)accept;
+	const struct genesis *g = n->genesis;
+	int validator = n->cfg.role == NODE_ROLE_VALIDATOR;
+	uint64_t total = genesis_total_power(g), reach = 0;
+	size_t connected = 0;
+	int syncing;
+	pthread_mutex_lock(&n->mu);
+	syncing = n->net.syncing;
+	for (size_t i = 0; i < n->net.peer_count; i++) {
+		const struct node_peer_view *p = &n->net.peers[i];
+		if (!p->connected)
+			continue;
+		connected++;
+		if (p->validator >= 0 &&
+		    (size_t)p->validator < g->validator_count)
+			reach += g->validators[p->validator].power;
+	}
+	pthread_mutex_unlock(&n->mu);
+	if (validator && n->cfg.validator < g->validator_count)
+		reach += g->validators[n->cfg.validator].power;
+	json_t *storage = storage_json(n);
+	int storage_ok =
+	    storage != NULL && json_is_true(json_object_get(storage, "ok"));
+	int quorum = 3u * reach > 2u * total;
+	json_t *why = json_array();
+	if (syncing)
+		json_array_append_new(why, json_string("catching up"));
+	if (validator && !storage_ok)
+		json_array_append_new(why, json_string("storage failing"));
+	if (validator && !quorum)
+		json_array_append_new(
+		    why, json_string("connected validators hold 2/3 of the "
+				     "power or less"));
+	int ready = why != NULL && json_array_size(why) == 0;
+	json_t *o = json_pack(
+	    "{s:b,s:s,s:s,s:o,s:I,s:o,s:o}", "ready", ready, "role",
+	    validator ? "validator" : "follower", "sync",
+	    syncing ? "catching_up" : "synced", "storage", storage,
+	    "peers_connected", (json_int_t)connected, "quorum",
+	    validator ? json_pack("{s:b,s:I,s:I}", "reached", quorum,
+				  "power_connected", (json_int_t)reach,
+				  "power_total", (json_int_t)total)
+		      : json_null(),
+	    "reasons", why);
+	http_reply_json(out, ready ? 200 : 503, o);
 }

@@ -256,12 +256,13 @@ int config_parse(struct node_config *cfg, const char *text, size_t len,
 	    "genesis",   "key",       "data_dir",     "validator",
 	    "http_listen", "p2p_listen", "log_level", "http_threads",
 	    "block_delay_ms", "peers", "role", "followers", "clock_skew_ms",
-	    "lmdb_map_bytes", "log_format"};
+	    "lmdb_map_bytes", "http_conns_per_addr", "log_format"};
 	json_error_t jerr;
 	int rc;
 	memset(cfg, 0, sizeof *cfg);
 	cfg->log_level = LOG_LEVEL_INFO;
 	cfg->http_threads = HTTP_THREADS_DEFAULT;
+	cfg->http_conns_per_addr = CONFIG_HTTP_CONNS_PER_ADDR_DEFAULT;
 	cfg->lmdb_map_bytes = LMDB_MAP_BYTES_DEFAULT;
 	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL)
@@ -338,6 +339,18 @@ int config_parse(struct node_config *cfg, const char *text, size_t len,
 			goto out;
 		}
 		cfg->http_threads = (uint32_t)u;
+	}
+	if ((rc = get_uint(root, "http_conns_per_addr",
+			   CONFIG_HTTP_CONNS_PER_ADDR_MAX, &u, err)) < 0)
+		goto out;
+	if (rc == 0) {
+		if (u == 0) {
+			rc = acc_err_set(err, ACC_ECONFIG,
+					 "config: http_conns_per_addr must be "
+					 ">= 1");
+			goto out;
+		}
+		cfg->http_conns_per_addr = (uint32_t)u;
 	}
 	if ((rc = get_uint(root, "block_delay_ms", BLOCK_DELAY_MS_MAX, &u,
 			   err)) < 0)

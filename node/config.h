@@ -13,6 +13,10 @@
 #define CONFIG_PATH_BYTES_MAX 1024u
 #define CONFIG_HOST_BYTES_MAX 64u
 #define CONFIG_FILE_BYTES_MAX (64u * 1024u)
+/* HTTP connections from one address at once (specs/node.md §1,
+ * specs/api.md "Connections"); at most the server's whole limit. */
+#define CONFIG_HTTP_CONNS_PER_ADDR_DEFAULT 64u
+#define CONFIG_HTTP_CONNS_PER_ADDR_MAX 1024u
 
 /* A listen address "host:port" split into its parts. host is an IPv4 or
  * IPv6 literal (IPv6 written in brackets in the file) or "localhost". */
@@ -53,6 +57,7 @@ struct node_config {
 	enum log_level log_level;
 	enum log_format log_format; /* text (default), logfmt, json */
 	uint32_t http_threads;   /* HTTP worker threads, 1..64 */
+	uint32_t http_conns_per_addr; /* 1..1024; 0 = the default (64) */
 	uint32_t block_delay_ms; /* batching delay; 0 = genesis default */
 	uint64_t lmdb_map_bytes; /* the LMDB map size (specs/node.md §1) */
 };

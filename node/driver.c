@@ -16,6 +16,7 @@
 #include "ledger/entry.h"
 #include "ledger/genesis.h"
 #include "node/cosign.h"
+#include "node/evidence.h"
 #include "node/health.h"
 #include "node/log.h"
 #include "node/netmsg.h"
@@ -537,23 +538,20 @@ static void evidence_submit(struct driver *d, const struct cons_action *a)
 	struct admit_result res;
 	uint8_t *bytes = NULL;
 	size_t len = 0;
-	if (a->msg.type == CONS_MSG_PROPOSAL) {
-		/* An evidence entry carries votes (specs/encoding.md §5.8):
-		 * conflicting proposals are reported in the log only. */
-		LOG_WARN("validator %u signed two proposals at height %llu "
-			 "round %u (logged only: evidence entries carry votes)",
-			 (unsigned)a->msg.validator,
-			 (unsigned long long)a->msg.height,
-			 (unsigned)a->msg.round);
-		return;
-	}
+	/* Two proposals take the proposal form of the entry (§5.8,
+	 * node/evidence.c); R32 keeps it apart from the votes' form. */
+	int props = a->msg.type == CONS_MSG_PROPOSAL;
 	LOG_WARN("validator %u signed two %s at height %llu round %u: "
 		 "submitting evidence",
 		 (unsigned)a->msg.validator,
-		 a->msg.type == CONS_MSG_PREVOTE ? "prevotes" : "precommits",
+		 props				   ? "proposals"
+		 : a->msg.type == CONS_MSG_PREVOTE ? "prevotes"
+						   : "precommits",
 		 (unsigned long long)a->msg.height, (unsigned)a->msg.round);
-	int rc =
-	    driver_evidence_entry(d->n, &a->msg, &a->msg2, &bytes, &len, &err);
+	int rc = props ? evidence_proposals_entry(d->n, &a->msg, &a->msg2,
+						  &bytes, &len, &err)
+		       : driver_evidence_entry(d->n, &a->msg, &a->msg2, &bytes,
+					       &len, &err);
 	if (rc == 0)
 		rc = node_admit(d->n, "application/octet-stream", bytes, len,
 				NULL, &res, &err);
@@ -590,10 +588,44 @@ static int block_sent_recently(struct peer *pe, const uint8_t *hash,
  * its prevotes this validator also signs and sends a prevote for another
  * block (every hash byte inverted), bypassing the core's double-sign
  * guard, so that the others see an equivocation (specs/node.md §7.8). */
+/* ACCORD_EQUIVOCATE=proposals picks the proposal mode instead (below). */
+static int equivocate_proposals(void)
+{
+	const char *mode = getenv("ACCORD_EQUIVOCATE");
+	return mode != NULL && strcmp(mode, "proposals") == 0;
+}
+
+/* TEST ONLY, proposal mode: with each proposal (and its re-sends) this
+ * proposer also sends a conflicting one for a twin block one millisecond
+ * later (node/evidence.c), so that the others report conflicting
+ * proposals (specs/node.md §7.8). */
+static void equivocate_proposal(struct driver *d, const struct cons_msg *m,
+				const struct cand *c)
+{
+	struct cons_msg twin;
+	uint8_t *wire = NULL;
+	size_t len = 0;
+	struct acc_err err = {0};
+	if (evidence_twin_proposal(m, c->wire, c->len, &d->n->key.key,
+				   d->n->genesis->chain_id, &twin, &wire, &len,
+				   &err) != 0) {
+		LOG_WARN("equivocate: %s", err.msg);
+		return;
+	}
+	wbuf_reset(&d->w);
+	netmsg_proposal_encode(&d->w, &twin, wire, len);
+	if (wbuf_error(&d->w) == 0)
+		for (size_t i = 0; i < d->n_peers; i++)
+			if (d->peers[i].validator >= 0 && d->peers[i].up)
+				(void)p2p_send(d->p2p, i, d->w.data, d->w.len);
+	free(wire);
+}
+
 static void equivocate(struct driver *d, const struct cons_msg *m)
 {
 	struct node *n = d->n;
-	if (m->type != CONS_MSG_PREVOTE || m->validator != n->cfg.validator)
+	if (equivocate_proposals() || m->type != CONS_MSG_PREVOTE ||
+	    m->validator != n->cfg.validator)
 		return;
 	struct cons_msg twin = *m;
 	for (size_t i = 0; i < HASH_BYTES; i++)
@@ -645,6 +677,10 @@ static void broadcast(struct driver *d, const struct cons_msg *m)
 					pe->sent_ms[k] = 0;
 		}
 	}
+#ifdef ACCORD_TEST_EQUIVOCATE
+	if (equivocate_proposals())
+		equivocate_proposal(d, m, c);
+#endif
 }
 
 /* §7.9: this validator's cosignature of its head, to every peer; sent
@@ -865,8 +901,17 @@ static void proposal_feed(struct driver *d, const struct cons_msg *m,
 		d->fed_rounds = 0;
 	}
 	if (m->round < 64) {
-		if (d->fed_rounds & (1ull << m->round))
+		if (d->fed_rounds & (1ull << m->round)) {
+			/* Judged once: the core drops a re-send before any
+			 * signature check and reports a conflicting one as
+			 * evidence (specs/consensus.md "Evidence"); its
+			 * verdict is never used, the first proposal stands. */
+			struct cons_event again = {.kind = CONS_EV_PROPOSAL,
+						   .msg = *m,
+						   .valid = false};
+			core_feed(d, &again);
 			return;
+		}
 		d->fed_rounds |= 1ull << m->round;
 	}
 	uint64_t t0 = node_now_ms();

@@ -20,6 +20,7 @@
 #include "ledger/fixed.h"
 #include "node/admit.h"
 #include "node/api.h"
+#include "node/etag.h"
 #include "node/log.h"
 #include "node/node.h"
 
@@ -29,9 +30,6 @@
 
 /* Connections served at once; beyond this MHD refuses new ones. */
 #define HTTP_CONNECTIONS_MAX 1024u
-/* Connections from one address at once: one client (one address) cannot
- * take more than a sixteenth of the server (specs/api.md). */
-#define HTTP_CONNECTIONS_PER_ADDR_MAX 64u
 /* A connection must deliver a request's headers within this many seconds
  * of connecting or of its previous answer, however slowly it trickles. */
 #define HTTP_HEADER_TIMEOUT_S 10u
@@ -173,6 +171,18 @@ static int is_get(const char *method)
 	return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 }
 
+void http_reply_conditional(struct http_reply *r, const char *if_none_match)
+{
+	if (r->status != 200 || r->cache == HTTP_CACHE_NONE)
+		return;
+	http_etag_of(r->etag, r->body, r->len);
+	if (if_none_match == NULL || !http_etag_listed(if_none_match, r->etag))
+		return;
+	http_reply_free(r);
+	r->status = 304;
+	r->content_type = NULL; /* no representation: RFC 9110 §15.4.5 */
+}
+
 static void reply_405(struct http_reply *out, const char *allow)
 {
 	http_reply_error(out, ACC_EINVAL, "method not allowed");
@@ -205,6 +215,7 @@ void http_route(struct node *n, const char *method, const char *url,
 		return;
 	}
 	if (strcmp(url, "/v1/entries") == 0) {
+		out->route = METRICS_ROUTE_ENTRIES_POST;
 		if (strcmp(method, "POST") != 0) {
 			reply_405(out, "POST");
 			return;
@@ -220,18 +231,23 @@ void http_route(struct node *n, const char *method, const char *url,
 		void (*fn)(struct node *, const char *,
 			   const struct http_query *, const char *,
 			   struct http_reply *);
+		enum metrics_route route;
 	} gets[] = {
-	    {"/v1/entries/", 0, api_entries_get},
-	    {"/v1/blocks/", 0, api_blocks_get},
-	    {"/v1/proofs/inclusion", 1, api_proof_inclusion},
-	    {"/v1/proofs/consistency", 1, api_proof_consistency},
-	    {"/v1/agreements", 1, api_agreements_list},
-	    {"/v1/agreements/", 0, api_agreement_get},
-	    {"/v1/compliance", 1, api_compliance},
-	    {"/v1/status", 1, api_status},
-	    {"/v1/checkpoint", 1, api_checkpoint},
-	    {"/metrics", 1, api_metrics},
-	    {"/healthz", 1, api_healthz},
+	    {"/v1/entries/", 0, api_entries_get, METRICS_ROUTE_ENTRY},
+	    {"/v1/blocks/", 0, api_blocks_get, METRICS_ROUTE_BLOCK},
+	    {"/v1/proofs/inclusion", 1, api_proof_inclusion,
+	     METRICS_ROUTE_PROOF_INCLUSION},
+	    {"/v1/proofs/consistency", 1, api_proof_consistency,
+	     METRICS_ROUTE_PROOF_CONSISTENCY},
+	    {"/v1/agreements", 1, api_agreements_list,
+	     METRICS_ROUTE_AGREEMENTS},
+	    {"/v1/agreements/", 0, api_agreement_get, METRICS_ROUTE_AGREEMENT},
+	    {"/v1/compliance", 1, api_compliance, METRICS_ROUTE_COMPLIANCE},
+	    {"/v1/status", 1, api_status, METRICS_ROUTE_STATUS},
+	    {"/v1/checkpoint", 1, api_checkpoint, METRICS_ROUTE_CHECKPOINT},
+	    {"/metrics", 1, api_metrics, METRICS_ROUTE_METRICS},
+	    {"/healthz", 1, api_healthz, METRICS_ROUTE_HEALTHZ},
+	    {"/readyz", 1, api_readyz, METRICS_ROUTE_READYZ},
 	};
 	for (size_t i = 0; i < sizeof gets / sizeof gets[0]; i++) {
 		size_t pl = strlen(gets[i].prefix);
@@ -239,14 +255,28 @@ void http_route(struct node *n, const char *method, const char *url,
 				  : (strncmp(url, gets[i].prefix, pl) != 0 ||
 				     url[pl] == '\0' || strchr(url + pl, '/')))
 			continue;
+		/* CORS for reads (specs/api.md "CORS"): a preflight is
+		 * answered for every read route, whatever it asks. */
+		if (strcmp(method, "OPTIONS") == 0) {
+			out->status = 204;
+			out->preflight = 1;
+			out->cors = 1;
+			out->route = gets[i].route;
+			return;
+		}
 		if (!is_get(method)) {
-			reply_405(out, "GET, HEAD");
+			reply_405(out, "GET, HEAD, OPTIONS");
+			out->route = gets[i].route;
 			return;
 		}
 		gets[i].fn(n, gets[i].exact ? "" : url + pl, q, accept, out);
+		out->route = gets[i].route;
+		out->cors = 1;
+		out->vary_accept = gets[i].route == METRICS_ROUTE_ENTRY;
 		return;
 	}
 	http_reply_error(out, ACC_ENOTFOUND, "no such path");
+	out->cors = is_get(method);
 }
 
 /* ---- the server ---- */
@@ -292,6 +322,8 @@ struct request {
 	int wait;      /* ?wait=commit */
 	int too_big;   /* body over HTTP_BODY_BYTES_MAX */
 	size_t dropped; /* bytes dropped past the bound */
+	uint64_t t0_us; /* monotonic, when its headers were in */
+	enum metrics_route route; /* for the latency histogram */
 	uint8_t *body;
 	size_t len;
 	size_t cap;
@@ -428,10 +460,41 @@ static enum MHD_Result query_cb(void *cls, enum MHD_ValueKind kind,
 	return MHD_YES;
 }
 
-static enum MHD_Result send_reply(struct http_server *s,
-				  struct MHD_Connection *conn,
-				  struct http_reply *r)
+/* specs/api.md "Caching" and "CORS". */
+static void add_cache_headers(struct MHD_Response *resp,
+			      const struct http_reply *r)
 {
+	if (r->cors) {
+		(void)MHD_add_response_header(
+		    resp, "Access-Control-Allow-Origin", "*");
+		(void)MHD_add_response_header(
+		    resp, "Access-Control-Expose-Headers", "ETag, Retry-After");
+	}
+	if (r->preflight) {
+		(void)MHD_add_response_header(
+		    resp, "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+		(void)MHD_add_response_header(
+		    resp, "Access-Control-Allow-Headers",
+		    "Accept, If-None-Match");
+		(void)MHD_add_response_header(resp, "Access-Control-Max-Age",
+					      "86400");
+	}
+	if (r->vary_accept)
+		(void)MHD_add_response_header(resp, "Vary", "Accept");
+	if (r->etag[0] == '\0')
+		return;
+	(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
+	(void)MHD_add_response_header(
+	    resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+	    r->cache == HTTP_CACHE_IMMUTABLE
+		? "public, max-age=31536000, immutable"
+		: "no-cache");
+}
+
+static enum MHD_Result send_reply(struct http_server *s,
+				  struct request *req, struct http_reply *r)
+{
+	struct MHD_Connection *conn = req->conn;
 	struct MHD_Response *resp = MHD_create_response_from_buffer(
 	    r->len, r->body, MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL) {
@@ -448,19 +511,24 @@ static enum MHD_Result send_reply(struct http_server *s,
 	if (r->status == 503)
 		(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
 					      HTTP_RETRY_AFTER);
+	add_cache_headers(resp, r);
 	enum MHD_Result ret = MHD_queue_response(conn, r->status, resp);
 	MHD_destroy_response(resp);
 	metrics_http_count(&s->node->metrics, r->status);
+	metrics_http_observe(&s->node->metrics,
+			     r->route != METRICS_ROUTE_OTHER ? r->route
+							     : req->route,
+			     metrics_now_us() - req->t0_us);
 	return ret;
 }
 
 static enum MHD_Result send_error(struct http_server *s,
-				  struct MHD_Connection *conn, int rc,
+				  struct request *req, int rc,
 				  const char *msg)
 {
 	struct http_reply r = {0};
 	http_reply_error(&r, rc, msg);
-	return send_reply(s, conn, &r);
+	return send_reply(s, req, &r);
 }
 
 /* Runs on the loop thread under n->mu (node_waiter_resolve_locked). */
@@ -487,7 +555,7 @@ static enum MHD_Result answer_waiter(struct http_server *s,
 				 "still commit", NODE_WAIT_MS);
 		else
 			snprintf(msg, sizeof msg, "%s", acc_strerror(w->rc));
-		return send_error(s, req->conn, w->rc,
+		return send_error(s, req, w->rc,
 				  w->msg[0] != '\0' ? w->msg : msg);
 	}
 	char idhex[2 * HASH_BYTES + 1];
@@ -497,7 +565,7 @@ static enum MHD_Result answer_waiter(struct http_server *s,
 			      "height", (json_int_t)w->height);
 	struct http_reply r = {0};
 	http_reply_json(&r, 201, o);
-	return send_reply(s, req->conn, &r);
+	return send_reply(s, req, &r);
 }
 
 static enum MHD_Result post_entry(struct http_server *s, struct request *req,
@@ -517,7 +585,7 @@ static enum MHD_Result post_entry(struct http_server *s, struct request *req,
 	if (rc != 0) {
 		req->state = REQ_ANSWERED;
 		atomic_fetch_add(&n->metrics.entries_rejected, 1);
-		return send_error(s, conn, rc, err.msg);
+		return send_error(s, req, rc, err.msg);
 	}
 	(void)q;
 	/* Park until the loop resolves the waiter; it may already have. */
@@ -553,13 +621,14 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
 		req->started = 1;
 		req->conn = conn;
 		req->server = s;
+		req->t0_us = metrics_now_us();
 		conn_headers_done(s, conn);
 		/* The server decodes %00 into the path, where it would end
 		 * the string early: "/v1/entries/0%00abc" must not be
 		 * "/v1/entries/0" (specs/api.md "Errors"). */
 		if (req->bad_target) {
 			req->state = REQ_ANSWERED;
-			return send_error(s, conn, ACC_EINVAL,
+			return send_error(s, req, ACC_EINVAL,
 					  "request target has an encoded NUL "
 					  "(%00)");
 		}
@@ -576,7 +645,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
 			snprintf(msg, sizeof msg,
 				 "request body of %llu bytes is over %u",
 				 (unsigned long long)clen, HTTP_BODY_BYTES_MAX);
-			return send_error(s, conn, ACC_ETOOBIG, msg);
+			return send_error(s, req, ACC_ETOOBIG, msg);
 		}
 		return MHD_YES;
 	}
@@ -624,7 +693,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
 		char msg[96];
 		snprintf(msg, sizeof msg, "request body is over %u bytes",
 			 HTTP_BODY_BYTES_MAX);
-		return send_error(s, conn, ACC_ETOOBIG, msg);
+		return send_error(s, req, ACC_ETOOBIG, msg);
 	}
 	struct http_query q = {0};
 	(void)MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, query_cb,
@@ -632,9 +701,10 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
 	const char *wait = http_query_get(&q, "wait");
 	if (strcmp(url, "/v1/entries") == 0 && strcmp(method, "POST") == 0 &&
 	    wait != NULL && !q.bad) {
+		req->route = METRICS_ROUTE_ENTRIES_POST_WAIT;
 		if (strcmp(wait, "commit") != 0) {
 			req->state = REQ_ANSWERED;
-			return send_error(s, conn, ACC_EINVAL,
+			return send_error(s, req, ACC_EINVAL,
 					  "wait: only \"commit\" is known");
 		}
 		struct http_reply r = {0};
@@ -642,7 +712,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
 				      conn, MHD_HEADER_KIND, "Content-Type"),
 				  &r)) {
 			req->state = REQ_ANSWERED;
-			return send_reply(s, conn, &r);
+			return send_reply(s, req, &r);
 		}
 		return post_entry(s, req, conn, &q);
 	}
@@ -652,8 +722,11 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
 		   MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 					       "Content-Type"),
 		   req->body, req->len, &r);
+	http_reply_conditional(&r, MHD_lookup_connection_value(
+				       conn, MHD_HEADER_KIND,
+				       MHD_HTTP_HEADER_IF_NONE_MATCH));
 	req->state = REQ_ANSWERED;
-	return send_reply(s, conn, &r);
+	return send_reply(s, req, &r);
 }
 
 static void completed_cb(void *cls, struct MHD_Connection *conn,
@@ -730,13 +803,19 @@ int http_server_start(struct http_server **out, struct node *n,
 		free(s);
 		return acc_err_set(err, ACC_ENOMEM, "out of memory");
 	}
+	/* Connections from one address at once (specs/api.md "Connections",
+	 * the config's http_conns_per_addr): by default one client cannot
+	 * take more than a sixteenth of the server. */
+	unsigned per_addr = n->cfg.http_conns_per_addr != 0
+				? (unsigned)n->cfg.http_conns_per_addr
+				: CONFIG_HTTP_CONNS_PER_ADDR_DEFAULT;
 	s->daemon = MHD_start_daemon(
 	    flags, 0, NULL, NULL, access_cb, s, MHD_OPTION_EXTERNAL_LOGGER,
 	    mhd_log_cb, NULL, MHD_OPTION_SOCK_ADDR,
 	    (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
 	    (unsigned)n->cfg.http_threads, MHD_OPTION_CONNECTION_LIMIT,
 	    HTTP_CONNECTIONS_MAX, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    HTTP_CONNECTIONS_PER_ADDR_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
+	    per_addr, MHD_OPTION_CONNECTION_TIMEOUT,
 	    HTTP_IDLE_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
 	    MHD_OPTION_NOTIFY_CONNECTION, notify_connection_cb, s,
 	    MHD_OPTION_URI_LOG_CALLBACK, uri_log_cb, s,

@@ -8,8 +8,17 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "node/etag.h"
+#include "node/metrics.h"
 
 struct node;
+
+/* How a 200 answer may be cached (specs/api.md "Caching"). */
+enum http_cache {
+	HTTP_CACHE_NONE = 0,   /* no ETag, no Cache-Control */
+	HTTP_CACHE_REVALIDATE, /* ETag; Cache-Control: no-cache */
+	HTTP_CACHE_IMMUTABLE,  /* ETag; Cache-Control: ..., immutable */
+};
 
 /* One answer. body is malloc'ed and owned by the reply until it is handed
  * to the server (or freed with http_reply_free). */
@@ -19,6 +28,12 @@ struct http_reply {
 	const char *allow;        /* static; set on 405 */
 	char *body;
 	size_t len;
+	enum http_cache cache;    /* set by the handler on success */
+	enum metrics_route route; /* set by http_route */
+	int cors;                 /* Access-Control-Allow-Origin: * */
+	int preflight;            /* a CORS preflight's 204 */
+	int vary_accept;          /* Vary: Accept (content negotiation) */
+	char etag[HTTP_ETAG_BYTES]; /* set by http_reply_conditional */
 };
 
 #define HTTP_QUERY_ARGS_MAX 16u
@@ -67,6 +82,15 @@ void http_route(struct node *n, const char *method, const char *url,
 		const struct http_query *q, const char *accept,
 		const char *content_type, const uint8_t *body, size_t len,
 		struct http_reply *out);
+
+/*
+ * specs/api.md "Caching": for a 200 reply with cache set, fill r->etag
+ * from the body (a strong validator: the first 128 bits of its SHA-256,
+ * hex, quoted); if if_none_match (the header, or NULL) lists it, or is
+ * "*", the reply becomes a 304 without a body. Anything else is left as
+ * it is.
+ */
+void http_reply_conditional(struct http_reply *r, const char *if_none_match);
 
 /* The server. Start binds the config's http_listen (port 0 = any free
  * port) and serves from its own threads until stop. */

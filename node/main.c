@@ -7,7 +7,6 @@
 #include "node/log.h"
 #include "node/node.h"
 
-#define ACCORDD_VERSION "0.1.0"
 
 static void usage(FILE *f)
 {

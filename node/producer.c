@@ -101,8 +101,8 @@ static void timer_cb(uv_timer_t *t)
 	if (node_health_commit_ok(&n->health))
 		LOG_INFO("block production recovered");
 	if (count > 0)
-		atomic_fetch_add(&n->metrics.block_commit_us_sum,
-				 (uv_hrtime() - t0) / 1000u);
+		metrics_block_commit_observe(&n->metrics,
+					     (uv_hrtime() - t0) / 1000u);
 	/* Group commit (specs/node.md §3): whatever arrived while this block
 	 * was being signed and synced has gathered for as long as the sync
 	 * took, and goes into the next block at once. */

@@ -276,6 +276,7 @@ int node_block_commit_decided(struct node *n, const uint8_t *block, size_t len,
 	struct store_entry_in *ins = NULL;
 	struct entry_keys *keys = NULL;
 	uint8_t(*ids)[HASH_BYTES] = NULL;
+	uint64_t t0 = metrics_now_us();
 	int rc = block_decode(&b, block, len, err);
 	if (rc != 0)
 		return rc;
@@ -339,6 +340,7 @@ int node_block_commit_decided(struct node *n, const uint8_t *block, size_t len,
 			    head.log_size, b.header.height, &nh);
 	atomic_fetch_add(&n->metrics.entries_committed, count);
 	atomic_fetch_add(&n->metrics.blocks_committed, 1);
+	metrics_block_commit_observe(&n->metrics, metrics_now_us() - t0);
 out:
 	free(ids);
 	free(keys);

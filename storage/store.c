@@ -239,6 +239,12 @@ static int store_alloc(struct store **out, struct acc_err *err)
 		free(s);
 		return acc_err_set(err, ACC_ENOMEM, "store mutex");
 	}
+	if (pthread_mutex_init(&s->sign_mu, NULL) != 0) {
+		pthread_mutex_destroy(&s->mu);
+		free(s);
+		return acc_err_set(err, ACC_ENOMEM, "store mutex");
+	}
+	s->sign_fd = -1;
 	merkle_frontier_init(&s->frontier);
 	*out = s;
 	return 0;
@@ -286,7 +292,8 @@ int store_open(struct store **out, const char *dir,
 	/* Free reader slots left by processes that died (kill -9). */
 	int dead = 0;
 	(void)mdb_reader_check(s->env, &dead);
-	if ((rc = tables_open(s, err)) != 0)
+	if ((rc = tables_open(s, err)) != 0 ||
+	    (rc = store_sign_file_open(s, dir, 0, err)) != 0)
 		goto fail;
 	*out = s;
 	return 0;
@@ -309,7 +316,8 @@ int store_open_readonly(struct store **out, const char *dir,
 	if (rc != 0)
 		rc = env_open(s, dir, 0, MDB_RDONLY | MDB_NOTLS | MDB_NOLOCK,
 			      err);
-	if (rc != 0 || (rc = tables_open(s, err)) != 0)
+	if (rc != 0 || (rc = tables_open(s, err)) != 0 ||
+	    (rc = store_sign_file_open(s, dir, 1, err)) != 0)
 		goto fail;
 	*out = s;
 	return 0;
@@ -332,7 +340,7 @@ int store_backup(const char *dir, const char *dest, struct acc_err *err)
 	/* With the lock file (no MDB_NOLOCK): the copy's read transaction
 	 * takes a reader slot, so the running node's writer keeps the pages
 	 * the copy still reads and is never blocked by it (specs/storage.md
-	 * §7). */
+	 * §8). */
 	if ((rc = env_open(s, dir, 0, MDB_RDONLY | MDB_NOTLS, err)) != 0 ||
 	    (rc = tables_open(s, err)) != 0)
 		goto done;
@@ -350,6 +358,8 @@ void store_close(struct store *s)
 		return;
 	if (s->env != NULL)
 		mdb_env_close(s->env);
+	store_sign_file_close(s);
+	pthread_mutex_destroy(&s->sign_mu);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 }
@@ -445,12 +455,18 @@ int store_sign_state_put(struct store *s, const void *bytes, size_t len,
 	if (len > STORE_SIGN_STATE_BYTES_MAX || (len > 0 && bytes == NULL))
 		return acc_err_set(err, ACC_ETOOBIG, "sign state: %zu bytes",
 				   len);
-	return meta_write(s, META_SIGN_STATE, bytes, len, err);
+	if (s->readonly || s->sign_fd < 0)
+		return acc_err_set(err, ACC_ESTATE, "store is read only");
+	return store_sign_file_put(s, bytes, len, err);
 }
 
 int store_sign_state_get(struct store *s, void *buf, size_t cap, size_t *len,
 			 struct acc_err *err)
 {
+	int rc = store_sign_file_get(s, buf, cap, len, err);
+	if (rc != ACC_ENOTFOUND)
+		return rc;
+	/* specs/storage.md §7: a data directory from before the file. */
 	return meta_read(s, META_SIGN_STATE, buf, cap, len, err);
 }
 

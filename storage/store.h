@@ -34,6 +34,10 @@
 #define STORE_META_KEY_BYTES_MAX 64u /* store_meta_put key names */
 #define STORE_META_VALUE_BYTES_MAX 4096u
 #define STORE_SIGN_STATE_BYTES_MAX (16u * 1024u) /* > CONS_SIGNSTATE_BYTES_MAX */
+/* The signing-record file's slot (specs/storage.md §7): a 48-byte head
+ * and the record, in 20 KiB. */
+#define STORE_SIGN_SLOT_HEAD_BYTES 48u
+#define STORE_SIGN_SLOT_BYTES (20u * 1024u)
 #define STORE_HEADER_BYTES_MAX (64u * 1024u)
 #define STORE_CERT_BYTES_MAX (1024u * 1024u)
 #define STORE_FORMAT_VERSION 1u
@@ -71,7 +75,7 @@ int store_open_readonly(struct store **out, const char *dir,
 			struct acc_err *err);
 
 /*
- * Hot backup (specs/storage.md §7): copy the environment in dir into the
+ * Hot backup (specs/storage.md §8): copy the environment in dir into the
  * existing, empty directory dest as one compacted data.mdb (LMDB's
  * mdb_env_copy2 with MDB_CP_COMPACT), from one read transaction. dir is
  * opened read only with its lock file, so a node writing to it meanwhile
@@ -174,15 +178,22 @@ int store_meta_get(struct store *s, const char *key, void *buf, size_t cap,
 		   size_t *len, struct acc_err *err);
 
 /*
- * The signing-state slot for double-sign protection (specs/node.md §3):
+ * The signing state for double-sign protection (specs/node.md §7.2):
  * opaque bytes (at most STORE_SIGN_STATE_BYTES_MAX) the node writes before
- * a vote leaves it. _put is its own write transaction, synced (always,
- * even with opts.no_sync) before it returns. _get as store_meta_get.
+ * a vote leaves it. _put writes it to the data directory's own file
+ * (specs/storage.md §7), synced (always, even with opts.no_sync) before it
+ * returns. _get as store_meta_get: the file's newest record, else the
+ * record an older version kept in the metadata slot store.sign_state.
  */
 int store_sign_state_put(struct store *s, const void *bytes, size_t len,
 			 struct acc_err *err);
 int store_sign_state_get(struct store *s, void *buf, size_t cap, size_t *len,
 			 struct acc_err *err);
+/* One slot of that file (untrusted disk bytes, n of them): 0 with the
+ * slot's sequence and record (pointing into p), ACC_ENOTFOUND for a slot
+ * never written (no magic), ACC_EDECODE for a torn or damaged one. */
+int store_sign_slot_decode(const uint8_t *p, size_t n, uint64_t *seq,
+			   const uint8_t **bytes, size_t *len);
 
 /* Reads. A read transaction sees one committed state (a snapshot). *t is
  * owned by the caller until store_read_end. */

@@ -41,7 +41,27 @@ struct store {
 	 * both. */
 	pthread_mutex_t mu;
 	struct merkle_frontier frontier;
+	/* The signing record's file (specs/storage.md §7): -1 when absent
+	 * (a read-only store without one); sign_mu guards the fd's use,
+	 * sign_seq (the newest slot's sequence) and sign_buf. */
+	int sign_fd;
+	uint64_t sign_seq;
+	pthread_mutex_t sign_mu;
+	uint8_t sign_buf[2 * STORE_SIGN_SLOT_BYTES];
 };
+
+#define STORE_SIGN_FILE "sign_state"
+
+/* Open (creating when not readonly) dir's signing-record file. */
+int store_sign_file_open(struct store *s, const char *dir, int readonly,
+			 struct acc_err *err);
+void store_sign_file_close(struct store *s);
+/* Write the record to the other slot and fdatasync. */
+int store_sign_file_put(struct store *s, const void *bytes, size_t len,
+			struct acc_err *err);
+/* The newest valid slot's record; ACC_ENOTFOUND when none. */
+int store_sign_file_get(struct store *s, void *buf, size_t cap, size_t *len,
+			struct acc_err *err);
 
 struct store_rtxn {
 	struct store *s;

@@ -14,18 +14,42 @@
 #   4. Audit: `accord bench verify` - raw Ed25519 verification (one
 #      thread, every CPU) and the audit of the chain just written, as a
 #      ratio of the raw rate.
-# Env: BUILD (build dir), BENCH_ENTRIES (default 20000).
+#   5. Consortium: a 4-validator devnet and a 3-member etcd cluster, both
+#      on loopback, driven one after the other by the same load generator
+#      (`accord bench load`, etcd through its JSON gateway) at the same
+#      concurrency: committed writes/s, p50, p99, `accord/etcd = R`, and
+#      accord's rate as a fraction of this machine's Ed25519 limit
+#      (cores x verifications/s per core / validators).
+# Env: BUILD (build dir), BENCH_ENTRIES (default 20000), BENCH_SECTIONS
+# (default "1 2 3 4 5 6"), BENCH_CONCURRENCY (section 5, default 64; a
+# node takes at most 64 connections from one address, so stay below
+# 64 x validators),
+# BENCH_VALIDATORS (section 5, default 4), BENCH_PORT (section 5: the
+# devnet's HTTP base port, etcd on BENCH_PORT+200..+205; default: free
+# ports found at random).
 set -eu
 BUILD=${BUILD:-build}
 ACCORD=$BUILD/bin/accord
 ENTRIES=${BENCH_ENTRIES:-20000}
+SECTIONS=${BENCH_SECTIONS:-1 2 3 4 5 6}
 TMP=$(mktemp -d)
 NET=$TMP/net
+CNET=$TMP/consortium
+ETCD_PIDS=""
+etcd_stop() {
+	for p in $ETCD_PIDS; do kill "$p" 2>/dev/null || true; done
+	for p in $ETCD_PIDS; do wait "$p" 2>/dev/null || true; done
+	ETCD_PIDS=""
+}
 cleanup() {
 	"$ACCORD" devnet stop --dir "$NET" >/dev/null 2>&1 || true
+	"$ACCORD" devnet stop --dir "$CNET" >/dev/null 2>&1 || true
+	etcd_stop
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
+want() { case " $SECTIONS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 for b in "$ACCORD" "$BUILD/bin/accordd" "$BUILD/bench/bench_merkle" \
 	"$BUILD/bench/bench_storage"; do
@@ -34,34 +58,176 @@ done
 
 echo "== machine: $(nproc) CPU(s), $(uname -sr), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo
-echo "== 1. Merkle tree (in memory)"
-"$BUILD/bench/bench_merkle"
-echo
-echo "== 2. Storage (LMDB, synced commits, in $TMP)"
-(cd "$TMP" && "$OLDPWD/$BUILD/bench/bench_storage")
-echo
+if want 1; then
+	echo "== 1. Merkle tree (in memory)"
+	"$BUILD/bench/bench_merkle"
+	echo
+fi
+if want 2; then
+	echo "== 2. Storage (LMDB, synced commits, in $TMP)"
+	(cd "$TMP" && "$OLDPWD/$BUILD/bench/bench_storage")
+	echo
+fi
 
-# A free loopback port for the node.
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-URL=http://127.0.0.1:$port
-"$ACCORD" devnet init --dir "$NET" --nodes 1 --http-port "$port" >/dev/null
-"$ACCORD" devnet start --dir "$NET" --detach >/dev/null
-pid=$(cat "$NET/node0/accordd.pid" 2>/dev/null || pgrep -f "accordd --config $NET/node0" | head -1)
-rss() { awk '/^VmRSS|^RssAnon|^RssFile/ {printf "%s %s kB  ", $1, $2}' "/proc/$pid/status"; }
+if want 3 || want 4; then
+	# A free loopback port for the node.
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	URL=http://127.0.0.1:$port
+	"$ACCORD" devnet init --dir "$NET" --nodes 1 --http-port "$port" >/dev/null
+	"$ACCORD" devnet start --dir "$NET" --detach >/dev/null
+	pid=$(cat "$NET/node0/accordd.pid" 2>/dev/null || pgrep -f "accordd --config $NET/node0" | head -1)
+	rss() { awk '/^VmRSS|^RssAnon|^RssFile/ {printf "%s %s kB  ", $1, $2}' "/proc/$pid/status"; }
 
-echo "== 3. Node: 1 validator, accord bench load, $ENTRIES entries each"
-echo "node memory at start: $(rss)"
-for c in 32 64; do
-	echo "-- concurrency $c"
-	"$ACCORD" bench load --node "$URL" --keys "$NET" --entries "$ENTRIES" \
-		--concurrency "$c"
-	echo "node memory after: $(rss)"
-done
-echo "note: the network issue (4 validators over TCP) and the etcd baseline"
-echo "      of DESIGN.md are not measured yet: this build runs one validator."
-echo
+	echo "== 3. Node: 1 validator, accord bench load, $ENTRIES entries each"
+	echo "node memory at start: $(rss)"
+	for c in 32 64; do
+		echo "-- concurrency $c"
+		"$ACCORD" bench load --node "$URL" --keys "$NET" --entries "$ENTRIES" \
+			--concurrency "$c"
+		echo "node memory after: $(rss)"
+	done
+	echo
 
-echo "== 4. Audit rate against the raw Ed25519 rate (same run)"
-"$ACCORD" devnet stop --dir "$NET" >/dev/null
-"$ACCORD" bench verify --seconds 2 --genesis "$NET/genesis.json" \
-	--data "$NET/node0/data"
+	echo "== 4. Audit rate against the raw Ed25519 rate (same run)"
+	"$ACCORD" devnet stop --dir "$NET" >/dev/null
+	"$ACCORD" bench verify --seconds 2 --genesis "$NET/genesis.json" \
+		--data "$NET/node0/data"
+	echo
+fi
+
+# Section 5 needs free loopback ports: base P with P..P+k and
+# P+100..P+100+k free.
+free_base() { # count
+	python3 - "$1" <<'PY'
+import random, socket, sys
+k = int(sys.argv[1])
+for _ in range(500):
+    p = random.randrange(20000, 60000)
+    ok = True
+    for q in list(range(p, p + k)) + list(range(p + 100, p + 100 + k)):
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", q))
+        except OSError:
+            ok = False
+        finally:
+            s.close()
+        if not ok:
+            break
+    if ok:
+        print(p)
+        sys.exit(0)
+sys.exit(1)
+PY
+}
+# A field of the one-line JSON in file $1: $2 is a Python expression on j.
+jfield() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
+
+if want 5; then
+	V=${BENCH_VALIDATORS:-4}
+	C=${BENCH_CONCURRENCY:-64}
+	echo "== 5. Consortium: $V validators vs a 3-member etcd cluster, $ENTRIES writes each, $C in flight"
+	# Ed25519 first, on an idle machine: verifications per second on one
+	# core (the fixed signature set of specs/cli.md §9).
+	"$ACCORD" bench verify --seconds 2 --json >"$TMP/verify.json"
+	RATE1=$(jfield "$TMP/verify.json" 'j["raw_verify_per_second_1thread"]')
+	CORES=$(nproc)
+
+	# accord: a fresh devnet, every validator a real process.
+	ACC_OK=0
+	if [ -n "${BENCH_PORT:-}" ]; then P=$BENCH_PORT; else P=$(free_base "$V"); fi
+	"$ACCORD" devnet init --dir "$CNET" --nodes "$V" --http-port "$P" >/dev/null
+	if "$ACCORD" devnet start --dir "$CNET" --detach >"$TMP/cstart.out" 2>&1; then
+		NODES=""
+		i=0
+		while [ $i -lt "$V" ]; do
+			NODES="$NODES${NODES:+,}http://127.0.0.1:$((P + i))"
+			i=$((i + 1))
+		done
+		if "$ACCORD" bench load --node "$NODES" --keys "$CNET" --entries "$ENTRIES" \
+			--concurrency "$C" --json >"$TMP/accord.json" 2>"$TMP/accord.err"; then
+			ACC_OK=1
+		else
+			echo "accord: bench load failed:"; cat "$TMP/accord.err"
+		fi
+	else
+		echo "accord: the $V-validator devnet did not start (no consensus over the network in this build?):"
+		grep -h "refuse\\|multi-validator\\|error\\|ERROR" "$TMP/cstart.out" | head -3
+	fi
+	"$ACCORD" devnet stop --dir "$CNET" >/dev/null 2>&1 || true
+
+	# etcd: 3 members on loopback, data in $TMP, default durability (every
+	# write in the WAL, fsynced, on a quorum before the answer).
+	ETCD_OK=0
+	if ! command -v etcd >/dev/null 2>&1; then
+		echo "etcd: not installed; installing the bench packages (scripts/deps.sh --bench)"
+		scripts/deps.sh --bench >/dev/null 2>&1 || true
+	fi
+	if command -v etcd >/dev/null 2>&1; then
+		if [ -n "${BENCH_PORT:-}" ]; then E=$((BENCH_PORT + 200)); else E=$(free_base 6); fi
+		CLUSTER="e0=http://127.0.0.1:$((E + 1)),e1=http://127.0.0.1:$((E + 3)),e2=http://127.0.0.1:$((E + 5))"
+		EURLS=""
+		for i in 0 1 2; do
+			c=$((E + 2 * i)); pp=$((E + 2 * i + 1))
+			etcd --name "e$i" --data-dir "$TMP/etcd$i" \
+				--listen-client-urls "http://127.0.0.1:$c" \
+				--advertise-client-urls "http://127.0.0.1:$c" \
+				--listen-peer-urls "http://127.0.0.1:$pp" \
+				--initial-advertise-peer-urls "http://127.0.0.1:$pp" \
+				--initial-cluster "$CLUSTER" --initial-cluster-state new \
+				--initial-cluster-token "accord-bench-$$" \
+				>"$TMP/etcd$i.log" 2>&1 &
+			ETCD_PIDS="$ETCD_PIDS $!"
+			EURLS="$EURLS${EURLS:+,}http://127.0.0.1:$c"
+		done
+		# Ready when a put through the first member's gateway succeeds.
+		t=0
+		until curl -sf -X POST "http://127.0.0.1:$E/v3/kv/put" \
+			-d '{"key":"cmVhZHk=","value":"MQ=="}' >/dev/null 2>&1; do
+			t=$((t + 1))
+			[ $t -lt 150 ] || break
+			sleep 0.2
+		done
+		VB=247
+		[ $ACC_OK -eq 1 ] && VB=$(jfield "$TMP/accord.json" 'j["entry_bytes_mean"]')
+		if "$ACCORD" bench load --etcd "$EURLS" --entries "$ENTRIES" --concurrency "$C" \
+			--value-bytes "$VB" --json >"$TMP/etcd.json" 2>"$TMP/etcd.err"; then
+			ETCD_OK=1
+		else
+			echo "etcd: bench load failed:"; cat "$TMP/etcd.err"
+			tail -n 5 "$TMP/etcd0.log"
+		fi
+		etcd_stop
+	else
+		echo "etcd: not available (scripts/deps.sh --bench installs etcd-server)"
+	fi
+
+	line() { # name file
+		printf '%-26s %8.0f writes/s  p50 %7.2f ms  p99 %7.2f ms  (%s of %s committed)\n' "$1" \
+			"$(jfield "$2" 'j["entries_per_second"]')" \
+			"$(jfield "$2" 'j["latency_ms"]["p50"]')" \
+			"$(jfield "$2" 'j["latency_ms"]["p99"]')" \
+			"$(jfield "$2" 'j["committed"]')" "$(jfield "$2" 'j["entries"]')"
+	}
+	[ $ACC_OK -eq 1 ] && line "accord ($V validators)" "$TMP/accord.json"
+	[ $ETCD_OK -eq 1 ] && line "etcd (3 members)" "$TMP/etcd.json"
+	if [ $ACC_OK -eq 1 ] && [ $ETCD_OK -eq 1 ]; then
+		python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); e=json.load(open(sys.argv[2])); print("accord/etcd = %.2f" % (a["entries_per_second"] / e["entries_per_second"]))' \
+			"$TMP/accord.json" "$TMP/etcd.json"
+	else
+		echo "accord/etcd = n/a (one side did not run)"
+	fi
+	LIMIT=$(python3 -c "print('%.0f' % ($CORES * $RATE1 / $V))")
+	printf 'Ed25519: %.0f verifications/s per core x %s cores / %s validators = %s entries/s limit\n' \
+		"$RATE1" "$CORES" "$V" "$LIMIT"
+	if [ $ACC_OK -eq 1 ]; then
+		python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); print("accord = %.3f of the verification limit" % (a["entries_per_second"] / float(sys.argv[2])))' \
+			"$TMP/accord.json" "$LIMIT"
+	fi
+fi
+
+if want 6; then
+	echo
+	echo "== 6. Bulk import beside bench load (same run)"
+	BUILD=$BUILD tests/bench/import.sh
+fi

@@ -1,9 +1,11 @@
-/* fuzz_import_csv.c - untrusted bytes as a CSV file of reports
- * (specs/cli.md §11.1, §11.2): the reader and report_csv_build must end
- * without crashing; a file they accept must have built one signed entry
- * per row, and every row written back (report_csv_row_write) must read
- * back into the same bytes; otherwise abort(). The fuzz build links only
- * libaccord.a, so the two CLI modules are compiled in here. */
+/* fuzz_import_csv.c - untrusted bytes as a CSV file of each kind accord
+ * import reads (specs/cli.md §11.1, §11.2, §11.5, §11.6): reports,
+ * attestations and an agreement's obligations. The reader and the three
+ * builders must end without crashing; a file they accept must have built
+ * one entry (or obligation) per row and nothing when a row is bad; every
+ * report row written back (report_csv_row_write) must read back into the
+ * same bytes; otherwise abort(). The fuzz build links only libaccord.a,
+ * so the CLI modules are compiled in here. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +13,14 @@
 
 #include "cli/csv.c"
 #include "cli/report_csv.c"
+#include "cli/csv_rows.c"
+#include "cli/attestation_csv.c"
+#include "cli/obligation_csv.c"
 
 #include "common/crypto.h"
+
+#define HASH0                                                              \
+	"0000000000000000000000000000000000000000000000000000000000000000"
 
 static const struct keyfile *key_get(void)
 {
@@ -32,6 +40,45 @@ static const struct keyfile *key_get(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The same bytes as attestations (signed by the one key) and as an
+ * agreement's obligations. */
+static void other_kinds(const struct keyfile *kf, const char *text,
+			size_t size)
+{
+	struct report_batch b;
+	struct report_signer sg = {.kf = kf};
+	int rc = attestation_csv_build(&b, text, size, &sg, "accord-test",
+				       1796083200u, NULL);
+	if (rc == 0 && (b.len == 0 || b.len != b.rows || b.bad_len != 0))
+		abort();
+	if (rc != 0 && b.len != 0)
+		abort();
+	for (size_t i = 0; rc == 0 && i < b.len; i++)
+		if (b.items[i].e.kind != ENTRY_ATTESTATION)
+			abort();
+	report_batch_free(&b);
+	json_error_t je;
+	json_t *a = json_loads(
+	    "{\"kind\":\"agreement\",\"title\":\"t\",\"parties\":"
+	    "[\"CN-HE\"],\"obligations\":[],\"grace_days\":1,"
+	    "\"verification\":{\"verifiers\":[\"V\"],"
+	    "\"peer_parties_may_attest\":false,\"attestations_required\":1},"
+	    "\"resolution_threshold\":1,\"amendment_threshold\":1,"
+	    "\"challenge_days\":1,\"legal_text_hash\":\"" HASH0 "\","
+	    "\"legal_text_uri\":\"u\"}",
+	    0, &je);
+	if (a == NULL)
+		abort();
+	rc = obligation_csv_fill(a, &b, text, size, NULL);
+	size_t n = json_array_size(json_object_get(a, "obligations"));
+	if (rc == 0 && (n == 0 || n != b.rows || b.bad_len != 0))
+		abort();
+	if (rc != 0 && n != 0)
+		abort();
+	report_batch_free(&b);
+	json_decref(a);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct keyfile *kf = key_get();
@@ -41,6 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (text == NULL)
 		return 0;
 	memcpy(text, data, size);
+	other_kinds(kf, text, size);
 	int rc = report_csv_build(&a, text, size, kf, "accord-test",
 				  1796083200u, NULL, NULL, NULL);
 	free(text);

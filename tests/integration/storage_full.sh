@@ -67,6 +67,10 @@ jq -e '.status == "failing" and (.storage.message | ascii_downcase | contains("n
 	"$TMP/b" >/dev/null || fail "healthz body: $(cat "$TMP/b")"
 grep -qi '^Retry-After: 1' "$TMP/h" || fail "healthz 503 without Retry-After"
 echo "ok   503 /healthz with Retry-After"
+expect_code 503 /readyz
+jq -e '.ready == false and (.reasons | index("storage failing")) != null and .storage.ok == false' \
+	"$TMP/b" >/dev/null || fail "readyz body: $(cat "$TMP/b")"
+echo "ok   503 /readyz: storage failing"
 expect_code 200 /metrics
 grep -q '^accord_storage_failing 1$' "$TMP/b" || fail "metrics: no accord_storage_failing 1"
 echo "ok   accord_storage_failing 1"
@@ -98,6 +102,7 @@ done
 h1=$(curl -s "$URL/v1/status" | jq .height)
 [ "$h1" -gt "$h0" ] || fail "the pending entry did not commit after recovery ($h0 -> $h1)"
 expect_code 200 /healthz
+expect_code 200 /readyz
 curl -s "$URL/metrics" | grep -q '^accord_storage_failing 0$' || fail "metrics after recovery"
 grep -q "block production recovered" "$NET/node0/accordd.log" || fail "no recovery line in the log"
 "$ACCORD" bench load --node "$URL" --keys "$NET" --entries 10 --concurrency 2 >/dev/null 2>&1 ||

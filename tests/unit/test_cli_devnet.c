@@ -12,9 +12,11 @@
 #include "cli/build.h"
 #include "cli/devnet.h"
 #include "common/crypto.h"
+#include "common/hex.h"
 #include "common/keyfile.h"
 #include "ledger/entry.h"
 #include "ledger/genesis.h"
+#include "node/config.h"
 #include "tests/test.h"
 
 static char tmp[256];
@@ -89,7 +91,17 @@ static void test_devnet_defaults(void)
 	ASSERT_STR_EQ(json_string_value(json_object_get(c, "p2p_listen")),
 		      "127.0.0.1:21100");
 	ASSERT_EQ(json_integer_value(json_object_get(c, "validator")), 0);
+	/* One validator: no peers, and no field a node without the network
+	 * would refuse. */
+	ASSERT_EQ(json_array_size(json_object_get(c, "peers")), 0);
+	ASSERT(json_object_get(c, "followers") == NULL);
+	ASSERT(json_object_get(c, "role") == NULL);
 	json_decref(c);
+	struct node_config nc;
+	ASSERT_OK(config_load(&nc, path, &err));
+	ASSERT_EQ(nc.role, NODE_ROLE_VALIDATOR);
+	ASSERT_EQ(nc.peer_count, 0);
+	ASSERT_EQ(nc.follower_count, 0);
 	ASSERT_EQ(devnet_nodes_count(dir), 1);
 	char url[128];
 	ASSERT_OK(devnet_node_url(dir, 0, url, sizeof url, &err));
@@ -133,6 +145,165 @@ static void test_devnet_custom(void)
 	rm_rf(dir);
 }
 
+
+static json_t *config_json_load(const char *dir, uint32_t i)
+{
+	char path[400];
+	(void)snprintf(path, sizeof path, "%s/node%u/config.json", dir, i);
+	json_error_t je;
+	json_t *c = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (c == NULL)
+		FAIL_AT("%s: %s", path, je.text);
+	return c;
+}
+
+static void hex_of(char out[2 * PUBKEY_BYTES + 1], const uint8_t *pk)
+{
+	hex_encode(out, pk, PUBKEY_BYTES);
+}
+
+/* NETCONFIG layout: 4 validators and 2 followers. Validators list every
+ * other validator (key and p2p address) and every follower's key;
+ * followers list every validator and have a key of role "follower" that
+ * genesis does not know. */
+static void test_devnet_consortium(void)
+{
+	char dir[300], path[400], hex[2 * PUBKEY_BYTES + 1];
+	(void)snprintf(dir, sizeof dir, "%s/cons", tmp);
+	struct devnet_params p = {
+	    .dir = dir, .nodes = 4, .followers = 2, .http_port = 19000};
+	struct acc_err err = {0};
+	ASSERT_OK(devnet_init(&p, &err));
+	struct genesis g;
+	(void)snprintf(path, sizeof path, "%s/genesis.json", dir);
+	ASSERT_OK(genesis_load(&g, path, &err));
+	ASSERT_EQ(g.validator_count, 4);
+	ASSERT_EQ(devnet_nodes_count(dir), 6);
+	uint8_t fpk[2][PUBKEY_BYTES];
+	for (uint32_t f = 0; f < 2; f++) {
+		struct keyfile kf;
+		(void)snprintf(path, sizeof path, "%s/node%u/follower.key",
+			       dir, 4 + f);
+		ASSERT_OK(keyfile_load(&kf, path, &err));
+		ASSERT_STR_EQ(kf.role, "follower");
+		ASSERT_STR_EQ(kf.id, f == 0 ? "node4" : "node5");
+		ASSERT_EQ(genesis_validator_by_key(&g, kf.key.pk), -1);
+		memcpy(fpk[f], kf.key.pk, PUBKEY_BYTES);
+		keyfile_free(&kf);
+		struct stat st;
+		ASSERT_EQ(stat(path, &st), 0);
+		ASSERT_EQ(st.st_mode & 0777, 0600);
+		(void)snprintf(path, sizeof path, "%s/node%u/validator.key",
+			       dir, 4 + f);
+		ASSERT(stat(path, &st) != 0);
+		(void)snprintf(path, sizeof path, "%s/node%u/data", dir, 4 + f);
+		ASSERT_EQ(stat(path, &st), 0);
+		ASSERT(S_ISDIR(st.st_mode));
+	}
+	ASSERT(memcmp(fpk[0], fpk[1], PUBKEY_BYTES) != 0);
+	for (uint32_t i = 0; i < 4; i++) {
+		json_t *c = config_json_load(dir, i);
+		ASSERT_EQ(json_integer_value(json_object_get(c, "validator")),
+			  i);
+		ASSERT_STR_EQ(json_string_value(json_object_get(c, "key")),
+			      "validator.key");
+		(void)snprintf(path, sizeof path, "127.0.0.1:%u", 19100 + i);
+		ASSERT_STR_EQ(
+		    json_string_value(json_object_get(c, "p2p_listen")), path);
+		json_t *peers = json_object_get(c, "peers");
+		ASSERT_EQ(json_array_size(peers), 3);
+		size_t k = 0;
+		for (uint32_t v = 0; v < 4; v++) {
+			if (v == i)
+				continue;
+			json_t *peer = json_array_get(peers, k++);
+			ASSERT_EQ(json_object_size(peer), 2);
+			hex_of(hex, g.validators[v].key);
+			ASSERT_STR_EQ(
+			    json_string_value(json_object_get(peer, "key")),
+			    hex);
+			(void)snprintf(path, sizeof path, "127.0.0.1:%u",
+				       19100 + v);
+			ASSERT_STR_EQ(
+			    json_string_value(json_object_get(peer, "addr")),
+			    path);
+			/* The address genesis publishes is the same. */
+			ASSERT_STR_EQ(g.validators[v].address, path);
+		}
+		json_t *fl = json_object_get(c, "followers");
+		ASSERT_EQ(json_array_size(fl), 2);
+		for (uint32_t f = 0; f < 2; f++) {
+			hex_of(hex, fpk[f]);
+			ASSERT_STR_EQ(json_string_value(json_array_get(fl, f)),
+				      hex);
+		}
+		ASSERT(json_object_get(c, "role") == NULL);
+		json_decref(c);
+	}
+	for (uint32_t i = 4; i < 6; i++) {
+		json_t *c = config_json_load(dir, i);
+		ASSERT_STR_EQ(json_string_value(json_object_get(c, "role")),
+			      "follower");
+		ASSERT_STR_EQ(json_string_value(json_object_get(c, "key")),
+			      "follower.key");
+		ASSERT(json_object_get(c, "validator") == NULL);
+		ASSERT(json_object_get(c, "followers") == NULL);
+		(void)snprintf(path, sizeof path, "127.0.0.1:%u", 19000 + i);
+		ASSERT_STR_EQ(
+		    json_string_value(json_object_get(c, "http_listen")), path);
+		(void)snprintf(path, sizeof path, "127.0.0.1:%u", 19100 + i);
+		ASSERT_STR_EQ(
+		    json_string_value(json_object_get(c, "p2p_listen")), path);
+		json_t *peers = json_object_get(c, "peers");
+		ASSERT_EQ(json_array_size(peers), 4);
+		for (uint32_t v = 0; v < 4; v++) {
+			json_t *peer = json_array_get(peers, v);
+			hex_of(hex, g.validators[v].key);
+			ASSERT_STR_EQ(
+			    json_string_value(json_object_get(peer, "key")),
+			    hex);
+			ASSERT_STR_EQ(
+			    json_string_value(json_object_get(peer, "addr")),
+			    g.validators[v].address);
+		}
+		json_decref(c);
+		char url[128];
+		ASSERT_OK(devnet_node_url(dir, i, url, sizeof url, &err));
+		(void)snprintf(path, sizeof path, "http://127.0.0.1:%u",
+			       19000 + i);
+		ASSERT_STR_EQ(url, path);
+	}
+	/* The node reads every one of these configs as NETCONFIG means
+	 * them (node/config.c, specs/node.md §1). */
+	for (uint32_t i = 0; i < 6; i++) {
+		struct node_config nc;
+		(void)snprintf(path, sizeof path, "%s/node%u/config.json", dir,
+			       i);
+		if (config_load(&nc, path, &err) != 0)
+			FAIL_AT("node%u: %s", i, err.msg);
+		ASSERT_EQ(nc.role,
+			  i < 4 ? NODE_ROLE_VALIDATOR : NODE_ROLE_FOLLOWER);
+		ASSERT_EQ(nc.peer_count, i < 4 ? 3 : 4);
+		ASSERT_EQ(nc.follower_count, i < 4 ? 2 : 0);
+		ASSERT(nc.has_p2p);
+		ASSERT_EQ(nc.p2p.port, 19100 + i);
+		ASSERT_EQ(nc.http.port, 19000 + i);
+		if (i < 4)
+			ASSERT_EQ(nc.validator, i);
+		for (size_t k = 0; k < nc.peer_count; k++) {
+			uint32_t v = (uint32_t)k + (i < 4 && k >= i ? 1 : 0);
+			ASSERT(memcmp(nc.peers[k].key, g.validators[v].key,
+				      PUBKEY_BYTES) == 0);
+			ASSERT_EQ(nc.peers[k].addr.port, 19100 + v);
+		}
+		for (size_t f = 0; f < nc.follower_count; f++)
+			ASSERT(memcmp(nc.followers[f], fpk[f], PUBKEY_BYTES) ==
+			       0);
+	}
+	genesis_free(&g);
+	rm_rf(dir);
+}
+
 static void test_devnet_refusals(void)
 {
 	char dir[300];
@@ -158,6 +329,17 @@ static void test_devnet_refusals(void)
 	p.nodes = 1;
 	p.http_port = 65500;
 	ASSERT_EQ(devnet_init(&p, &err), ACC_EINVAL);
+	/* Followers count against the node and port limits too. */
+	p.http_port = 21000;
+	p.nodes = 60;
+	p.followers = 5;
+	ASSERT_EQ(devnet_init(&p, &err), ACC_EINVAL);
+	ASSERT(strstr(err.msg, "followers") != NULL);
+	p.nodes = 1;
+	p.followers = 2;
+	p.http_port = 65535 - 102;
+	ASSERT_EQ(devnet_init(&p, &err), ACC_EINVAL);
+	ASSERT(strstr(err.msg, "no room") != NULL);
 	/* Nothing was written by any refusal. */
 	struct stat st;
 	ASSERT(stat(dir, &st) != 0);
@@ -233,6 +415,7 @@ int main(void)
 	ASSERT(mkdtemp(tmp) != NULL);
 	RUN(test_devnet_defaults);
 	RUN(test_devnet_custom);
+	RUN(test_devnet_consortium);
 	RUN(test_devnet_refusals);
 	RUN(test_bench_entries_check);
 	rm_rf(tmp);

@@ -1,12 +1,17 @@
-/* test_cli_import.c - `accord import reports` without a node
- * (cli/report_csv.c, specs/cli.md §11.2): good rows become correctly
- * signed report entries; every bad row is reported with its line and
- * nothing is built when any row is bad; rows are matched against a fixed
- * agreement view; export rows read back into the same entries. */
+/* test_cli_import.c - `accord import` without a node (cli/report_csv.c,
+ * cli/attestation_csv.c, cli/obligation_csv.c, specs/cli.md §11.2,
+ * §11.5, §11.6): good rows become correctly signed entries (or
+ * obligations); every bad row is reported with its line and nothing is
+ * built when any row is bad; rows are matched against a fixed agreement
+ * view; export rows read back into the same entries; the committed lines
+ * of a run are written as ranges. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/attestation_csv.h"
+#include "cli/import_submit.h"
+#include "cli/obligation_csv.h"
 #include "cli/report_csv.h"
 #include "common/crypto.h"
 #include "common/hex.h"
@@ -557,6 +562,194 @@ static void test_keys_per_party(void)
 	keyfile_free(&ks.wrong);
 }
 
+#define RID1 "1111111111111111111111111111111111111111111111111111111111111111"
+#define RID2 "2222222222222222222222222222222222222222222222222222222222222222"
+
+/* specs/cli.md §11.5: attestations, signed by the one key; the entry
+ * time is the one given (what makes a run again idempotent). */
+static void test_attestations(void)
+{
+	struct keyfile v;
+	struct report_batch b;
+	struct acc_err err = {0};
+	key_make(&v, "verifier", "CNEMC", 9);
+	struct report_signer sg = {.kf = &v};
+	const char *good = "report,opinion,reasons,signer\r\n" RID1
+			   ",verified,\"on site, twice\",CNEMC\r\n" RID2
+			   ", not_verified ,,\r\n";
+	ASSERT_OK(attestation_csv_build(&b, good, strlen(good), &sg, CHAIN,
+					NOW, &err));
+	ASSERT_EQ(b.len, 2);
+	ASSERT_EQ(b.items[1].line, 3);
+	struct entry e;
+	ASSERT_OK(entry_verify_sigs(b.items[0].bytes, b.items[0].len, CHAIN,
+				    &err));
+	ASSERT_OK(entry_decode(&e, b.items[0].bytes, b.items[0].len, &err));
+	ASSERT_EQ(e.kind, ENTRY_ATTESTATION);
+	ASSERT_U64_EQ(e.time, NOW);
+	ASSERT_EQ(e.attestation.opinion, OPINION_VERIFIED);
+	ASSERT_STR_EQ(e.attestation.reasons, "on site, twice");
+	ASSERT_MEM_EQ(e.sigs[0].key, v.key.pk, PUBKEY_BYTES);
+	entry_free(&e);
+	ASSERT_EQ(b.items[1].e.attestation.opinion, OPINION_NOT_VERIFIED);
+	/* The same file at the same time: the same entries (same ids). */
+	struct report_batch b2;
+	ASSERT_OK(attestation_csv_build(&b2, good, strlen(good), &sg, CHAIN,
+					NOW, &err));
+	ASSERT_MEM_EQ(b.items[0].id, b2.items[0].id, HASH_BYTES);
+	report_batch_free(&b2);
+	ASSERT_OK(attestation_csv_build(&b2, good, strlen(good), &sg, CHAIN,
+					NOW + 1, &err));
+	ASSERT(memcmp(b.items[0].id, b2.items[0].id, HASH_BYTES) != 0);
+	report_batch_free(&b2);
+	report_batch_free(&b);
+
+	const char *bad = "report,opinion,signer\n" RID1 ",verified,\n"
+			  "12,verified,\n" RID2 ",approved,\n" RID1
+			  ",not_verified,\n" RID2 ",verified,CN-HE\n" RID2
+			  ",verified\n";
+	ASSERT_EQ(attestation_csv_build(&b, bad, strlen(bad), &sg, CHAIN, NOW,
+					&err),
+		  ACC_EINVAL);
+	ASSERT_EQ(b.len, 0);
+	ASSERT_EQ(b.bad_len, 5);
+	ASSERT_EQ(b.bad[0].line, 3);
+	ASSERT(strstr(b.bad[0].msg, "report \"12\" is not a 64-hex") != NULL);
+	ASSERT_EQ(b.bad[1].line, 4);
+	ASSERT(strstr(b.bad[1].msg, "opinion \"approved\"") != NULL);
+	ASSERT_EQ(b.bad[2].line, 5);
+	ASSERT(strstr(b.bad[2].msg, "same report and signer as line 2") !=
+	       NULL);
+	ASSERT_EQ(b.bad[3].line, 6);
+	ASSERT(strstr(b.bad[3].msg, "signer CN-HE: the key is CNEMC's") !=
+	       NULL);
+	ASSERT_EQ(b.bad[4].line, 7);
+	ASSERT(strstr(b.bad[4].msg, "2 fields, the header has 3") != NULL);
+	report_batch_free(&b);
+
+	const char *hdr = "report,verdict\n" RID1 ",verified\n";
+	ASSERT_EQ(attestation_csv_build(&b, hdr, strlen(hdr), &sg, CHAIN, NOW,
+					&err),
+		  ACC_EINVAL);
+	ASSERT_EQ(b.bad_len, 1);
+	ASSERT_EQ(b.bad[0].line, 1);
+	ASSERT(strstr(b.bad[0].msg, "unknown column \"verdict\"") != NULL);
+	ASSERT(strstr(b.bad[0].msg, "missing column opinion") != NULL);
+	report_batch_free(&b);
+	ASSERT_EQ(attestation_csv_build(&b, "", 0, &sg, CHAIN, NOW, &err),
+		  ACC_EINVAL);
+	ASSERT_EQ(b.bad_len, 1);
+	report_batch_free(&b);
+	keyfile_free(&v);
+}
+
+#define AGREEMENT_JSON                                                        \
+	"{\"kind\":\"agreement\",\"title\":\"t\",\"parties\":[\"CN-HE\"],"   \
+	"\"obligations\":[],\"grace_days\":30,\"verification\":{"           \
+	"\"verifiers\":[\"CNEMC\"],\"peer_parties_may_attest\":false,"      \
+	"\"attestations_required\":1},\"resolution_threshold\":1,"          \
+	"\"amendment_threshold\":1,\"challenge_days\":30,"                  \
+	"\"legal_text_hash\":\"" AG "\",\"legal_text_uri\":\"u\"}"
+
+#define OBL_Y ",2025-01-01T00:00:00Z,2026-01-01T00:00:00Z,2026-03-31T00:00:00Z"
+
+/* specs/cli.md §11.6: obligations from a table into the template. */
+static void test_obligations(void)
+{
+	struct report_batch b;
+	struct acc_err err = {0};
+	json_error_t je;
+	json_t *a = json_loads(AGREEMENT_JSON, 0, &je);
+	ASSERT(a != NULL);
+	const char *good =
+	    OBLIGATION_CSV_HEADER "\n"
+	    "CN-HE, plant 1 ,CO2,total_emissions" OBL_Y
+	    ",1000,2000.5,annual,2013,1500\n"
+	    "CN-HE,,PM2.5,annual_mean_concentration" OBL_Y ",35,60,annual,,\n";
+	ASSERT_OK(obligation_csv_fill(a, &b, good, strlen(good), &err));
+	ASSERT_EQ(b.rows, 2);
+	ASSERT(json_object_get(a, "time") == NULL); /* no stand-in left */
+	/* The filled template is an agreement entry with both. */
+	ASSERT_OK(json_object_set_new(a, "time",
+				      json_string("2026-12-01T00:00:00Z")));
+	struct entry e;
+	ASSERT_OK(entry_from_json(&e, a, &err));
+	ASSERT_EQ(e.agreement.obligation_count, 2);
+	ASSERT_STR_EQ(e.agreement.obligations[0].scope, " plant 1 ");
+	ASSERT_EQ(e.agreement.obligations[0].default_value, 2000500);
+	ASSERT(e.agreement.obligations[0].has_baseline);
+	ASSERT_EQ(e.agreement.obligations[0].baseline_year, 2013);
+	ASSERT(!e.agreement.obligations[1].has_baseline);
+	ASSERT_EQ(e.agreement.obligations[1].target, 35000);
+	entry_free(&e);
+	report_batch_free(&b);
+
+	const char *bad =
+	    OBLIGATION_CSV_HEADER "\n"
+	    "CN-HE,a,CO2,total_emissions" OBL_Y ",1000,2000,annual,,\n"
+	    "CN-HE,b,CO3,total_emissions" OBL_Y ",1000,2000,annual,,\n"
+	    "CN-HE,c,CO2,total_emissions" OBL_Y ",1.0001,2000,annual,,\n"
+	    "CN-HE,d,CO2,total_emissions" OBL_Y ",1000,2000,weekly,,\n"
+	    "CN-HE,e,CO2,total_emissions" OBL_Y ",1000,2000,annual,2013,\n"
+	    "CN-HE,f,CO2,total_emissions" OBL_Y ",1000,2000,annual,0213,5\n";
+	ASSERT_EQ(obligation_csv_fill(a, &b, bad, strlen(bad), &err),
+		  ACC_EINVAL);
+	ASSERT_EQ(json_array_size(json_object_get(a, "obligations")), 0);
+	ASSERT_EQ(b.bad_len, 5);
+	ASSERT_EQ(b.bad[0].line, 3);
+	ASSERT(strstr(b.bad[0].msg, "pollutant") != NULL);
+	ASSERT_EQ(b.bad[1].line, 4);
+	ASSERT(strstr(b.bad[1].msg, "target \"1.0001\"") != NULL);
+	ASSERT_EQ(b.bad[2].line, 5);
+	ASSERT(strstr(b.bad[2].msg, "frequency") != NULL);
+	ASSERT_EQ(b.bad[3].line, 6);
+	ASSERT(strstr(b.bad[3].msg, "go together") != NULL);
+	ASSERT_EQ(b.bad[4].line, 7);
+	ASSERT(strstr(b.bad[4].msg, "baseline_year \"0213\"") != NULL);
+	report_batch_free(&b);
+
+	/* A template that is not an agreement stops at once. */
+	json_t *t = json_loads("{\"kind\":\"agreement\",\"title\":\"\"}", 0,
+			       &je);
+	ASSERT(t != NULL);
+	int rc = obligation_csv_fill(t, &b, good, strlen(good), &err);
+	ASSERT(rc != 0 && rc != ACC_EINVAL);
+	ASSERT(strstr(err.msg, "the agreement: ") != NULL);
+	report_batch_free(&b);
+	json_decref(t);
+	json_decref(a);
+}
+
+/* specs/cli.md §11.5: the lines of a state, as ranges. */
+static void test_lines_write(void)
+{
+	struct import_item it[7];
+	memset(it, 0, sizeof it);
+	const uint64_t lines[7] = {2, 3, 4, 6, 7, 9, 10};
+	const enum import_state st[7] = {
+	    IMPORT_COMMITTED, IMPORT_COMMITTED, IMPORT_REFUSED,
+	    IMPORT_COMMITTED, IMPORT_COMMITTED, IMPORT_ALREADY,
+	    IMPORT_COMMITTED};
+	for (int i = 0; i < 7; i++) {
+		it[i].line = lines[i];
+		it[i].state = st[i];
+	}
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ASSERT(f != NULL);
+	import_lines_write(f, it, 7, IMPORT_COMMITTED, 20);
+	fputc('|', f);
+	import_lines_write(f, it, 7, IMPORT_COMMITTED, 2);
+	fputc('|', f);
+	import_lines_write(f, it, 7, IMPORT_NOT_COMMITTED, 20);
+	fputc('|', f);
+	import_lines_write(f, it, 7, IMPORT_REFUSED, 20);
+	ASSERT_OK(fclose(f));
+	ASSERT_STR_EQ(buf, "2-3, 6-7, 10|2-3, 6-7, …|none|4");
+	free(buf);
+}
+
 int main(void)
 {
 	ASSERT_OK(crypto_lib_init());
@@ -567,6 +760,9 @@ int main(void)
 	RUN(test_matched_to_obligations);
 	RUN(test_export_round_trip);
 	RUN(test_keys_per_party);
+	RUN(test_attestations);
+	RUN(test_obligations);
+	RUN(test_lines_write);
 	keyfile_free(&kf_he);
 	return 0;
 }

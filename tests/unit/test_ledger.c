@@ -138,6 +138,17 @@ static const struct vtemplate templates[] = {
      "\"period_end\":\"2018-01-01T00:00:00Z\",\"value\":186.25,"
      "\"unit\":\"kt CO2e\",\"method\":\"EU MRR tier 3 mass balance\","
      "\"data_source\":\"\",\"attachments\":[]}"},
+    /* Evidence of two proposals (§5.8): node1 at height 7, round 1,
+     * re-proposing bb..bb (valid round 0) and proposing aa..aa; in
+     * ascending order of their sign bytes. */
+    {"evidence_proposals",
+     {SEED_NODE0},
+     "{\"kind\":\"evidence\",\"time\":\"2018-04-05T00:00:00Z\","
+     "\"validator\":\"@KEYNODE1@\",\"proposals\":["
+     "{\"height\":7,\"round\":1,\"valid_round\":0,"
+     "\"block_hash\":\"@HASHB@\",\"sig\":\"@SIGPB@\"},"
+     "{\"height\":7,\"round\":1,\"valid_round\":-1,"
+     "\"block_hash\":\"@HASHA@\",\"sig\":\"@SIGPA@\"}]}"},
 };
 #define NTEMPLATES (sizeof templates / sizeof templates[0])
 
@@ -184,7 +195,7 @@ static void vectors_build(struct vector *v)
 {
 	char ids[NTEMPLATES][65];
 	char legal[65], attach[65], key7[65], node1[65], ha[65], hb[65];
-	char siga[129], sigb[129];
+	char siga[129], sigb[129], sigpa[129], sigpb[129];
 	uint8_t hash_a[HASH_BYTES], hash_b[HASH_BYTES], sig[SIG_BYTES];
 	struct key k;
 
@@ -203,15 +214,20 @@ static void vectors_build(struct vector *v)
 	ASSERT_OK(vote_sign(sig, &k, TEST_CHAIN_ID, VOTE_PRECOMMIT, 7, 0,
 			    hash_b));
 	hex_encode(sigb, sig, SIG_BYTES);
+	ASSERT_OK(proposal_sign(sig, &k, TEST_CHAIN_ID, 7, 1, -1, hash_a));
+	hex_encode(sigpa, sig, SIG_BYTES);
+	ASSERT_OK(proposal_sign(sig, &k, TEST_CHAIN_ID, 7, 1, 0, hash_b));
+	hex_encode(sigpb, sig, SIG_BYTES);
 	key_free(&k);
 
 	for (size_t i = 0; i < NTEMPLATES; i++) {
-		const char *names[] = {"LEGAL", "ATTACH", "KEY7", "KEYNODE1",
-				       "HASHA", "HASHB",  "SIGA", "SIGB"};
-		const char *vals[] = {legal, attach, key7, node1,
-				      ha,    hb,     siga, sigb};
+		const char *names[] = {"LEGAL", "ATTACH", "KEY7",  "KEYNODE1",
+				       "HASHA", "HASHB",  "SIGA",  "SIGB",
+				       "SIGPA", "SIGPB"};
+		const char *vals[] = {legal, attach, key7,  node1, ha,
+				      hb,    siga,   sigb,  sigpa, sigpb};
 		char *t = subst(templates[i].json, "agreement", ids[0]);
-		for (size_t n = 0; n < 8; n++) {
+		for (size_t n = 0; n < sizeof names / sizeof names[0]; n++) {
 			char *t2 = subst(t, names[n], vals[n]);
 			free(t);
 			t = t2;
@@ -265,7 +281,7 @@ static char *hex_alloc(const uint8_t *p, size_t n)
 static void vectors_write(void)
 {
 	struct vector v[NTEMPLATES];
-	char path[1100];
+	char path[1200];
 	vectors_build(v);
 
 	char *gt = fixture_genesis_text();
@@ -744,6 +760,20 @@ static void rnd_entry(struct entry *e, int kind)
 	default: {
 		struct evidence *ev = &e->evidence;
 		rnd_bytes(ev->validator, PUBKEY_BYTES);
+		if (rnd_below(2) == 0) {
+			ev->form = EVIDENCE_PROPOSALS;
+			for (int i = 0; i < 2; i++) {
+				struct evidence_proposal *p = &ev->proposals[i];
+				p->height = rnd() >> 1;
+				p->round = (uint32_t)rnd();
+				p->valid_round = rnd_below(3) == 0
+						     ? -1
+						     : (int32_t)(rnd() >> 33);
+				rnd_bytes(p->block_hash, HASH_BYTES);
+				rnd_bytes(p->sig, SIG_BYTES);
+			}
+			break;
+		}
 		for (int i = 0; i < 2; i++) {
 			ev->votes[i].type = (uint8_t)(1 + rnd_below(2));
 			ev->votes[i].height = rnd() >> 1;
@@ -1449,6 +1479,173 @@ static void test_check_unsigned(void)
 	genesis_free(&g);
 }
 
+static void fixture_pk(uint8_t out[PUBKEY_BYTES], uint8_t seed)
+{
+	struct key k;
+	fixture_key(&k, seed);
+	memcpy(out, k.pk, PUBKEY_BYTES);
+	key_free(&k);
+}
+
+/* e, re-signed by seed and encoded, through entry_check: its result. */
+static int check_resigned(const struct genesis *g, struct entry *e,
+			  uint8_t seed, struct acc_err *err)
+{
+	struct key k;
+	uint8_t *b;
+	size_t n;
+	e->sig_count = 0;
+	fixture_key(&k, seed);
+	ASSERT_OK(entry_sign(e, &k, TEST_CHAIN_ID, err));
+	key_free(&k);
+	ASSERT_OK(entry_encode(e, &b, &n, err));
+	int rc = entry_check(b, n, g, NULL, err);
+	free(b);
+	return rc;
+}
+
+/* §7.2 evidence of two proposals: every condition refused on its own
+ * (the vector, proposals by node1 at 7/1, passes). */
+static void check_evidence_proposals(const struct genesis *g,
+				     const struct vector *vp)
+{
+	struct acc_err err;
+	struct entry e, orig;
+	struct key k1;
+	ASSERT_OK(entry_decode(&orig, vp->bytes, vp->len, &err));
+	ASSERT_EQ(orig.evidence.form, EVIDENCE_PROPOSALS);
+	ASSERT_OK(check_resigned(g, &orig, SEED_NODE0, &err));
+	fixture_key(&k1, SEED_NODE1);
+
+	/* A forged proposal signature. */
+	e = orig;
+	e.evidence.proposals[0].sig[5] ^= 1;
+	ASSERT_EQ(check_resigned(g, &e, SEED_NODE0, &err), ACC_EBADSIG);
+	/* A vote signature over the same fields is no proposal signature
+	 * (the contexts differ). */
+	e = orig;
+	ASSERT_OK(vote_sign(e.evidence.proposals[1].sig, &k1, TEST_CHAIN_ID,
+			    VOTE_PREVOTE, 7, 1,
+			    e.evidence.proposals[1].block_hash));
+	ASSERT_EQ(check_resigned(g, &e, SEED_NODE0, &err), ACC_EBADSIG);
+	/* Signed under another chain id. */
+	e = orig;
+	ASSERT_OK(proposal_sign(e.evidence.proposals[0].sig, &k1,
+				"accord-other", 7, 1, 0,
+				e.evidence.proposals[0].block_hash));
+	ASSERT_EQ(check_resigned(g, &e, SEED_NODE0, &err), ACC_EBADSIG);
+	/* The same proposal twice is no equivocation. */
+	e = orig;
+	e.evidence.proposals[0] = e.evidence.proposals[1];
+	ASSERT_EQ(check_resigned(g, &e, SEED_NODE0, &err), ACC_ERULE);
+	/* Swapped: not in ascending order of sign bytes. */
+	e = orig;
+	e.evidence.proposals[0] = orig.evidence.proposals[1];
+	e.evidence.proposals[1] = orig.evidence.proposals[0];
+	ASSERT_EQ(check_resigned(g, &e, SEED_NODE0, &err), ACC_ERULE);
+	/* Different heights, each validly signed. */
+	e = orig;
+	e.evidence.proposals[1].height = 8;
+	ASSERT_OK(proposal_sign(e.evidence.proposals[1].sig, &k1,
+				TEST_CHAIN_ID, 8, 1, -1,
+				e.evidence.proposals[1].block_hash));
+	ASSERT_EQ(check_resigned(g, &e, SEED_NODE0, &err), ACC_ERULE);
+	ASSERT(strstr(err.msg, "height or round") != NULL);
+	/* Different rounds, each validly signed. */
+	e = orig;
+	e.evidence.proposals[1].round = 2;
+	ASSERT_OK(proposal_sign(e.evidence.proposals[1].sig, &k1,
+				TEST_CHAIN_ID, 7, 2, -1,
+				e.evidence.proposals[1].block_hash));
+	ASSERT_EQ(check_resigned(g, &e, SEED_NODE0, &err), ACC_ERULE);
+	/* Same block, valid rounds -1 and 0: an equivocation too. */
+	e = orig;
+	memcpy(e.evidence.proposals[0].block_hash,
+	       orig.evidence.proposals[1].block_hash, HASH_BYTES);
+	ASSERT_OK(proposal_sign(e.evidence.proposals[0].sig, &k1,
+				TEST_CHAIN_ID, 7, 1, 0,
+				e.evidence.proposals[0].block_hash));
+	ASSERT_OK(check_resigned(g, &e, SEED_NODE0, &err));
+	/* A valid round not below the round: no correct core signs it. */
+	e = orig;
+	e.evidence.proposals[0].valid_round = 1;
+	ASSERT_OK(proposal_sign(e.evidence.proposals[0].sig, &k1,
+				TEST_CHAIN_ID, 7, 1, 1,
+				e.evidence.proposals[0].block_hash));
+	ASSERT_EQ(check_resigned(g, &e, SEED_NODE0, &err), ACC_ERULE);
+	/* Height 0. */
+	e = orig;
+	e.evidence.proposals[0].height = 0;
+	e.evidence.proposals[1].height = 0;
+	ASSERT_EQ(check_resigned(g, &e, SEED_NODE0, &err), ACC_ERULE);
+	/* The accused is not a validator (a party key signed both). */
+	e = orig;
+	fixture_pk(e.evidence.validator, SEED_BJ);
+	ASSERT_EQ(check_resigned(g, &e, SEED_NODE0, &err), ACC_EUNKNOWNKEY);
+	/* The reporter is not a validator. */
+	e = orig;
+	ASSERT_EQ(check_resigned(g, &e, SEED_BJ, &err), ACC_ERULE);
+	/* Signed by another validator than the one named. */
+	e = orig;
+	fixture_pk(e.evidence.validator, SEED_NODE0);
+	ASSERT_EQ(check_resigned(g, &e, SEED_NODE1, &err), ACC_EBADSIG);
+
+	/* Bytes: a valid round above 2^31-1 other than 0xffffffff, and a
+	 * form byte that is neither a vote type nor 3, do not decode. */
+	{
+		/* body: version, kind, time (8), validator (32), form. */
+		size_t form_at = 1 + 1 + 8 + PUBKEY_BYTES;
+		size_t vr_at = form_at + 1 + 8 + 4;
+		uint8_t *b = malloc(vp->len);
+		ASSERT(b != NULL);
+		ASSERT_EQ(vp->bytes[form_at], EVIDENCE_PROPOSALS_CODE);
+		ASSERT_EQ(be32_get(vp->bytes + vr_at), 0u); /* valid round 0 */
+		memcpy(b, vp->bytes, vp->len);
+		be32_put(b + vr_at, 0x80000000u);
+		ASSERT_EQ(entry_decode(&e, b, vp->len, &err), ACC_EDECODE);
+		be32_put(b + vr_at, 0xfffffffeu);
+		ASSERT_EQ(entry_decode(&e, b, vp->len, &err), ACC_EDECODE);
+		memcpy(b, vp->bytes, vp->len);
+		for (unsigned f = 0; f < 256; f++) {
+			if (f == 1 || f == 2 || f == 3)
+				continue;
+			b[form_at] = (uint8_t)f;
+			ASSERT_EQ(entry_decode(&e, b, vp->len, &err),
+				  ACC_EDECODE);
+		}
+		free(b);
+	}
+
+	/* JSON: both forms at once, a valid round below -1, none. */
+	{
+		json_t *j = entry_to_json(&orig);
+		ASSERT(j != NULL);
+		json_t *p0 = json_array_get(json_object_get(j, "proposals"), 0);
+		ASSERT_EQ(json_integer_value(json_object_get(p0, "valid_round")),
+			  0);
+		json_object_set_new(p0, "valid_round", json_integer(-2));
+		char *t = json_dumps(j, 0);
+		ASSERT_EQ(entry_from_json_text(&e, t, strlen(t), &err),
+			  ACC_ERANGE);
+		free(t);
+		json_object_set_new(p0, "valid_round", json_integer(0));
+		json_object_set_new(j, "votes", json_array());
+		t = json_dumps(j, 0);
+		ASSERT_EQ(entry_from_json_text(&e, t, strlen(t), &err),
+			  ACC_EJSON);
+		free(t);
+		json_object_del(j, "votes");
+		json_object_del(j, "proposals");
+		t = json_dumps(j, 0);
+		ASSERT_EQ(entry_from_json_text(&e, t, strlen(t), &err),
+			  ACC_EJSON);
+		free(t);
+		json_decref(j);
+	}
+	key_free(&k1);
+	entry_free(&orig);
+}
+
 static void test_check(void)
 {
 	struct genesis g;
@@ -1464,9 +1661,9 @@ static void test_check(void)
 			FAIL_AT("%s: %s", v[i].name, err.msg);
 		ASSERT_EQ(e.kind, entry_kind_parse(
 				      i == 3 || i == 10 ? "report"
-				      : i >= 7 && i <= 8
-					  ? "governance"
-					  : v[i].name));
+				      : i >= 7 && i <= 8 ? "governance"
+				      : i == 11	  ? "evidence"
+							  : v[i].name));
 		entry_free(&e);
 	}
 
@@ -1635,6 +1832,7 @@ static void test_check(void)
 		key_free(&k);
 		entry_free(&e);
 	}
+	check_evidence_proposals(&g, &v[NTEMPLATES - 1]);
 	for (size_t i = 0; i < NTEMPLATES; i++) {
 		free(v[i].bytes);
 		free(v[i].json_text);

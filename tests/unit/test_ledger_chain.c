@@ -461,6 +461,20 @@ static void test_header(void)
 	ASSERT_STR_EQ(json_string_value(json_object_get(j, "time")),
 		      "2025-01-01T00:00:00Z");
 	json_decref(j);
+	/* §8.4: "time" is time_ms rounded down to the second, never up. */
+	{
+		struct block_header hr = h;
+		hr.time_ms = 1735689600999ULL;
+		j = block_header_to_json(&hr);
+		ASSERT_STR_EQ(json_string_value(json_object_get(j, "time")),
+			      "2025-01-01T00:00:00Z");
+		json_decref(j);
+		hr.time_ms = 1735689601000ULL;
+		j = block_header_to_json(&hr);
+		ASSERT_STR_EQ(json_string_value(json_object_get(j, "time")),
+			      "2025-01-01T00:00:01Z");
+		json_decref(j);
+	}
 
 	for (size_t n = 0; n < len; n++)
 		ASSERT(block_header_decode(&d, buf, n, &err) != 0);

@@ -13,12 +13,14 @@
 #include "common/hex.h"
 #include "common/keyfile.h"
 #include "common/vote.h"
+#include "consensus/msg.h"
 #include "ledger/block.h"
 #include "ledger/cert.h"
 #include "ledger/entry.h"
 #include "ledger/genesis.h"
 #include "node/cosign.h"
 #include "node/driver.h"
+#include "node/evidence.h"
 #include "node/netmsg.h"
 #include "node/node.h"
 #include "node/producer.h"
@@ -449,6 +451,130 @@ static void evidence_check(struct node *a, struct node *b)
 	free(ev);
 }
 
+/* A proposal of validator 1 (height 9, round 2) for a block full of
+ * byte x, signed the consensus core's way. */
+static void proposal_of_node1(struct cons_msg *m, uint8_t x, int32_t vr)
+{
+	struct key k;
+	memset(m, 0, sizeof *m);
+	m->type = CONS_MSG_PROPOSAL;
+	m->validator = 1;
+	m->height = 9;
+	m->round = 2;
+	m->valid_round = vr;
+	memset(m->hash, x, HASH_BYTES);
+	fixture_key(&k, SEED_NODE1);
+	ASSERT_OK(proposal_sign(m->sig, &k, TEST_CHAIN_ID, m->height, m->round,
+				vr, m->hash));
+	/* common/vote.h signs what consensus/msg.c verifies. */
+	ASSERT_OK(cons_msg_verify(m, TEST_CHAIN_ID, k.pk));
+	key_free(&k);
+}
+
+/* §7.8: two conflicting proposals become an evidence entry (encoding
+ * §5.8 proposal form) every node accepts once; a forged one does not;
+ * the test-only twin of a block is a valid block of another hash. */
+static void proposal_evidence_check(struct node *a, struct node *b)
+{
+	struct acc_err err = {0};
+	struct admit_result res;
+	struct cons_msg p1, p2, p3, v1;
+	uint8_t *ev, *ev2, *blk, hash[HASH_BYTES], cert[CERT_BYTES_MAX];
+	size_t evl, ev2l, blen, count, clen;
+	uint64_t tm;
+	proposal_of_node1(&p1, 0x22, -1);
+	proposal_of_node1(&p2, 0x11, -1);
+	vote_of_node1(&v1, 0x11, CONS_MSG_PREVOTE);
+	/* Not a pair: a vote, two proposers, two rounds, one proposal. */
+	ASSERT_EQ(evidence_proposals_entry(a, &p1, &v1, &ev, &evl, &err),
+		  ACC_EINVAL);
+	p3 = p2;
+	p3.validator = 0;
+	ASSERT_EQ(evidence_proposals_entry(a, &p1, &p3, &ev, &evl, &err),
+		  ACC_EINVAL);
+	p3 = p2;
+	p3.round = 3;
+	ASSERT_EQ(evidence_proposals_entry(a, &p1, &p3, &ev, &evl, &err),
+		  ACC_EINVAL);
+	ASSERT_EQ(evidence_proposals_entry(a, &p1, &p1, &ev, &evl, &err),
+		  ACC_EINVAL);
+	ASSERT_OK(evidence_proposals_entry(a, &p1, &p2, &ev, &evl, &err));
+	struct entry e;
+	ASSERT_OK(entry_decode(&e, ev, evl, &err));
+	ASSERT_EQ(e.kind, ENTRY_EVIDENCE);
+	ASSERT_EQ(e.evidence.form, EVIDENCE_PROPOSALS);
+	ASSERT_EQ(e.evidence.proposals[0].block_hash[0], 0x11); /* ascending */
+	ASSERT_EQ(e.evidence.proposals[1].block_hash[0], 0x22);
+	ASSERT_MEM_EQ(e.sigs[0].key, a->key.key.pk, PUBKEY_BYTES);
+	entry_free(&e);
+	ASSERT_OK(node_admit(a, "application/octet-stream", ev, evl, NULL, &res,
+			     &err));
+	ASSERT_OK(node_block_propose(a, a->head.time_ms + 1, &blk, &blen, hash,
+				     &count, &err));
+	ASSERT_EQ(count, 1);
+	ASSERT_OK(node_block_check(b, blk, blen, hash, &tm, &err));
+
+	/* The equivocating build's twin: same entries, time + 1 ms,
+	 * another hash, a proposal that verifies, a block b accepts. */
+	{
+		struct cons_msg mine, twin;
+		struct block_header h1, h2;
+		uint8_t *tw;
+		size_t tl;
+		uint64_t ttm;
+		memset(&mine, 0, sizeof mine);
+		mine.type = CONS_MSG_PROPOSAL;
+		mine.validator = (uint16_t)a->cfg.validator;
+		mine.height = a->head.height + 1;
+		mine.valid_round = -1;
+		memcpy(mine.hash, hash, HASH_BYTES);
+		ASSERT_OK(evidence_twin_proposal(&mine, blk, blen, &a->key.key,
+						 TEST_CHAIN_ID, &twin, &tw, &tl,
+						 &err));
+		ASSERT(memcmp(twin.hash, hash, HASH_BYTES) != 0);
+		ASSERT_OK(cons_msg_verify(&twin, TEST_CHAIN_ID, a->key.key.pk));
+		ASSERT_OK(block_header_decode(&h1, blk + 2, be16_get(blk), &err));
+		ASSERT_OK(block_header_decode(&h2, tw + 2, be16_get(tw), &err));
+		ASSERT_EQ(h2.time_ms, h1.time_ms + 1);
+		ASSERT_EQ(tl, blen);
+		ASSERT_MEM_EQ(tw + 2 + be16_get(tw), blk + 2 + be16_get(blk),
+			      blen - 2 - be16_get(blk));
+		ASSERT_OK(node_block_check(b, tw, tl, twin.hash, &ttm, &err));
+		free(tw);
+		/* No header: refused, not read past. */
+		ASSERT_EQ(evidence_twin_proposal(&mine, blk, 1, &a->key.key,
+						 TEST_CHAIN_ID, &twin, &tw, &tl,
+						 &err),
+			  ACC_EDECODE);
+		ASSERT(tw == NULL);
+	}
+
+	cert_both(a->head.height + 1, hash, cert, &clen);
+	ASSERT_OK(node_block_commit_decided(a, blk, blen, cert, clen, &err));
+	ASSERT_OK(node_block_commit_decided(b, blk, blen, cert, clen, &err));
+	free(blk);
+	/* The same offence reported by the other validator: refused (R32,
+	 * one proposal evidence per validator, height and round). */
+	ASSERT_OK(evidence_proposals_entry(b, &p2, &p1, &ev2, &ev2l, &err));
+	ASSERT_EQ(node_admit(b, "application/octet-stream", ev2, ev2l, NULL,
+			     &res, &err),
+		  ACC_ERULE);
+	ASSERT(strstr(err.msg, "R32") != NULL);
+	free(ev2);
+	/* A forged proposal: the entry does not verify. */
+	proposal_of_node1(&p3, 0x44, -1);
+	p3.round = 3;
+	proposal_of_node1(&p2, 0x55, -1);
+	p2.round = 3;
+	p2.sig[0] ^= 1;
+	ASSERT_OK(evidence_proposals_entry(a, &p3, &p2, &ev2, &ev2l, &err));
+	ASSERT_EQ(node_admit(a, "application/octet-stream", ev2, ev2l, NULL,
+			     &res, &err),
+		  ACC_EBADSIG);
+	free(ev2);
+	free(ev);
+}
+
 /* §7.9: two validators' cosignatures make a note that verifies against
  * genesis (2 of 2); one alone is not published; a bad one is refused. */
 static void cosign_check(struct node *a, struct node *b)
@@ -591,6 +717,7 @@ static void test_two_validators(void)
 	free(e1);
 	free(e2);
 	evidence_check(&a, &b);
+	proposal_evidence_check(&a, &b);
 	cosign_check(&a, &b);
 	node_close(&a);
 	node_close(&b);

@@ -31,7 +31,14 @@ static void test_config_ok(void)
 	ASSERT_EQ(c.p2p.port, 26600);
 	ASSERT_EQ(c.log_level, LOG_LEVEL_DEBUG);
 	ASSERT_EQ(c.http_threads, 4);
+	ASSERT_EQ(c.http_conns_per_addr, 64);
 	ASSERT_EQ(c.validator, 0);
+	const char *j2 =
+	    "{\"genesis\":\"g\",\"key\":\"k\",\"data_dir\":\"d\","
+	    "\"validator\":0,\"http_listen\":\"127.0.0.1:1\","
+	    "\"http_conns_per_addr\":1024}";
+	ASSERT_OK(config_parse(&c, j2, strlen(j2), NULL, &e));
+	ASSERT_EQ(c.http_conns_per_addr, 1024);
 }
 
 static void test_config_bad(void)
@@ -60,6 +67,12 @@ static void test_config_bad(void)
 	     "\"validator\":0,\"http_listen\":\"127.0.0.1:1\","
 	     "\"log_level\":\"loud\"}", ACC_ECONFIG},
 	    {"{\"genesis\":\"g\",\"genesis\":\"h\"}", ACC_EJSON},
+	    {"{\"genesis\":\"g\",\"key\":\"k\",\"data_dir\":\"d\","
+	     "\"validator\":0,\"http_listen\":\"127.0.0.1:1\","
+	     "\"http_conns_per_addr\":0}", ACC_ECONFIG},
+	    {"{\"genesis\":\"g\",\"key\":\"k\",\"data_dir\":\"d\","
+	     "\"validator\":0,\"http_listen\":\"127.0.0.1:1\","
+	     "\"http_conns_per_addr\":1025}", ACC_ETYPE},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct node_config c;
@@ -228,7 +241,18 @@ static void test_metrics(void)
 	metrics_http_count(&m, 200);
 	metrics_http_count(&m, 200);
 	metrics_http_count(&m, 418);
+	metrics_http_count(&m, 304);
+	/* 0.7 ms lands in le=0.001 and above, not in le=0.0005 */
+	metrics_http_observe(&m, METRICS_ROUTE_STATUS, 700);
+	metrics_http_observe(&m, METRICS_ROUTE_STATUS, 2000000);
+	metrics_http_observe(&m, (enum metrics_route)999, 1); /* -> other */
+	metrics_block_commit_observe(&m, 3000);
 	struct metrics_gauges g = {.height = 7, .log_size = 9};
+	ASSERT_OK(metrics_process_read(&g));
+	ASSERT_EQ(g.has_process, 1);
+	ASSERT(g.resident_bytes > 0);
+	ASSERT(g.open_fds >= 3);
+	ASSERT(g.start_time_seconds > 1.5e9);
 	size_t len;
 	char *s = metrics_render(&m, &g, &len);
 	ASSERT(s != NULL);
@@ -236,8 +260,99 @@ static void test_metrics(void)
 	ASSERT(strstr(s, "\naccord_height 7\n") != NULL);
 	ASSERT(strstr(s, "\naccord_log_size 9\n") != NULL);
 	ASSERT(strstr(s, "accord_http_requests_total{code=\"200\"} 2\n"));
+	ASSERT(strstr(s, "accord_http_requests_total{code=\"304\"} 1\n"));
 	ASSERT(strstr(s, "accord_http_requests_total{code=\"other\"} 1\n"));
+	ASSERT(strstr(s, "accord_http_request_duration_seconds_bucket{route="
+			 "\"/v1/status\",le=\"0.0005\"} 0\n"));
+	ASSERT(strstr(s, "accord_http_request_duration_seconds_bucket{route="
+			 "\"/v1/status\",le=\"0.001\"} 1\n"));
+	ASSERT(strstr(s, "accord_http_request_duration_seconds_bucket{route="
+			 "\"/v1/status\",le=\"2.5\"} 2\n"));
+	ASSERT(strstr(s, "accord_http_request_duration_seconds_sum{route="
+			 "\"/v1/status\"} 2.000700\n"));
+	ASSERT(strstr(s, "accord_http_request_duration_seconds_count{route="
+			 "\"other\"} 1\n"));
+	ASSERT(strstr(s, "accord_block_commit_seconds_bucket{le=\"0.0025\"} "
+			 "0\n"));
+	ASSERT(strstr(s, "accord_block_commit_seconds_bucket{le=\"0.005\"} "
+			 "1\n"));
+	ASSERT(strstr(s, "accord_block_commit_seconds_count 1\n"));
+	ASSERT(strstr(s, "accord_build_info{version=\"" ACCORDD_VERSION "\""));
+	ASSERT(strstr(s, "\nprocess_open_fds "));
+	ASSERT(strstr(s, "\nprocess_start_time_seconds "));
+	ASSERT(strstr(s, "microseconds") == NULL);
+	ASSERT(strstr(s, "milliseconds") == NULL);
 	free(s);
+}
+
+/* specs/api.md "Caching": the ETag is the body's, If-None-Match turns a
+ * match into 304, and nothing else is touched. */
+static void test_conditional(void)
+{
+	struct http_reply r = {0};
+	http_reply_json(&r, 200, json_pack("{s:i}", "a", 1));
+	r.cache = HTTP_CACHE_IMMUTABLE;
+	http_reply_conditional(&r, NULL);
+	ASSERT_EQ(r.status, 200);
+	ASSERT_EQ(strlen(r.etag), 34);
+	ASSERT(r.etag[0] == '"' && r.etag[33] == '"');
+	char tag[HTTP_ETAG_BYTES];
+	memcpy(tag, r.etag, sizeof tag);
+	http_reply_free(&r);
+	/* same body, same tag; a different body, another */
+	struct http_reply r2 = {0};
+	http_reply_json(&r2, 200, json_pack("{s:i}", "a", 1));
+	r2.cache = HTTP_CACHE_REVALIDATE;
+	http_reply_conditional(&r2, "\"00000000000000000000000000000000\"");
+	ASSERT_EQ(r2.status, 200);
+	ASSERT_STR_EQ(r2.etag, tag);
+	http_reply_free(&r2);
+	struct http_reply r3 = {0};
+	http_reply_json(&r3, 200, json_pack("{s:i}", "a", 2));
+	r3.cache = HTTP_CACHE_IMMUTABLE;
+	http_reply_conditional(&r3, NULL);
+	ASSERT(strcmp(r3.etag, tag) != 0);
+	http_reply_free(&r3);
+	/* listed among others, weak form, or "*": 304 without a body */
+	char list[128];
+	snprintf(list, sizeof list, "\"x\", W/%s , \"y\"", tag);
+	const char *matching[] = {tag, list, "*"};
+	for (size_t i = 0; i < 3; i++) {
+		struct http_reply m = {0};
+		http_reply_json(&m, 200, json_pack("{s:i}", "a", 1));
+		m.cache = HTTP_CACHE_IMMUTABLE;
+		http_reply_conditional(&m, matching[i]);
+		ASSERT_EQ(m.status, 304);
+		ASSERT(m.body == NULL && m.len == 0);
+		ASSERT_STR_EQ(m.etag, tag);
+	}
+	/* an unterminated tag or a tag's prefix matches nothing */
+	char prefix[20];
+	memcpy(prefix, tag, 19);
+	prefix[19] = '\0';
+	const char *miss[] = {"\"abc", prefix, "", ","};
+	for (size_t i = 0; i < 4; i++) {
+		struct http_reply m = {0};
+		http_reply_json(&m, 200, json_pack("{s:i}", "a", 1));
+		m.cache = HTTP_CACHE_IMMUTABLE;
+		http_reply_conditional(&m, miss[i]);
+		ASSERT_EQ(m.status, 200);
+		http_reply_free(&m);
+	}
+	/* no cache, or not a 200: no ETag, no 304 */
+	struct http_reply e = {0};
+	http_reply_error(&e, ACC_ENOTFOUND, "x");
+	e.cache = HTTP_CACHE_IMMUTABLE;
+	http_reply_conditional(&e, "*");
+	ASSERT_EQ(e.status, 404);
+	ASSERT_EQ(e.etag[0], '\0');
+	http_reply_free(&e);
+	struct http_reply nc = {0};
+	http_reply_json(&nc, 200, json_pack("{s:i}", "a", 1));
+	http_reply_conditional(&nc, "*");
+	ASSERT_EQ(nc.status, 200);
+	ASSERT_EQ(nc.etag[0], '\0');
+	http_reply_free(&nc);
 }
 
 /* lmdb_map_bytes (issue 11): default 64 GiB, a multiple of 4096 from
@@ -363,6 +478,7 @@ int main(void)
 	RUN(test_parse_u64);
 	RUN(test_status_map);
 	RUN(test_query);
+	RUN(test_conditional);
 	RUN(test_metrics);
 	RUN(test_config_map_bytes);
 	RUN(test_health);

@@ -530,6 +530,33 @@ static void test_governance_evidence_rules(void)
 			REJECT(&w, world_submit(&w, &e, W_NODE0, t, NULL),
 			       ACC_ERULE, "R32:");
 	}
+	/* R32 keeps proposals apart from votes (the form is in the key):
+	 * the same proposer's proposals at 7/1 are recorded beside its
+	 * votes, once; round 2 is another offence. */
+	for (int i = 0; i < 3; i++) {
+		uint32_t round = i < 2 ? 1 : 2;
+		memset(&e, 0, sizeof e);
+		e.kind = ENTRY_EVIDENCE;
+		e.time = t + (uint64_t)i;
+		memcpy(e.evidence.validator, w.keys[W_NODE0].pk, PUBKEY_BYTES);
+		e.evidence.form = EVIDENCE_PROPOSALS;
+		for (int v = 0; v < 2; v++) {
+			struct evidence_proposal *p = &e.evidence.proposals[v];
+			p->height = 7;
+			p->round = round;
+			p->valid_round = -1;
+			/* The second report names other blocks. */
+			memset(p->block_hash, 0x20 + 2 * i + v, HASH_BYTES);
+			ASSERT_OK(proposal_sign(p->sig, &w.keys[W_NODE0],
+						TEST_CHAIN_ID, 7, round, -1,
+						p->block_hash));
+		}
+		if (i == 1)
+			REJECT(&w, world_submit(&w, &e, W_NODE0, t, NULL),
+			       ACC_ERULE, "R32:");
+		else
+			ASSERT_OK(world_submit(&w, &e, W_NODE0, t, NULL));
+	}
 	world_close(&w);
 }
 

@@ -729,6 +729,8 @@ static void test_keys(void)
 	ASSERT_EQ(state_key_attester(k, id, STATE_ROLE_VERIFIER, "CNEMC"),
 		  4 + 32 + 1 + 1 + 5);
 	ASSERT_EQ(state_key_evidence(k, id, 7, 1), 4 + 32 + 12);
+	ASSERT_EQ(state_key_evidence_proposals(k, id, 7, 1), 4 + 32 + 12 + 1);
+	ASSERT_EQ(k[48], 3); /* EVIDENCE_PROPOSALS_CODE */
 }
 
 static void test_digest(void)

@@ -730,6 +730,147 @@ static void check_consistent(struct store *s)
 	store_read_end(t);
 }
 
+/* ---- the signing record's file (specs/storage.md §7) -------------------- */
+
+static void slot_read(const char *dir, int i, uint8_t *out)
+{
+	char path[300];
+	snprintf(path, sizeof path, "%s/sign_state", dir);
+	FILE *f = fopen(path, "rb");
+	ASSERT(f != NULL);
+	ASSERT_EQ(fseek(f, (long)i * STORE_SIGN_SLOT_BYTES, SEEK_SET), 0);
+	ASSERT_EQ(fread(out, 1, STORE_SIGN_SLOT_BYTES, f),
+		  STORE_SIGN_SLOT_BYTES);
+	fclose(f);
+}
+
+static void slot_write_byte(const char *dir, long off, uint8_t b)
+{
+	char path[300];
+	snprintf(path, sizeof path, "%s/sign_state", dir);
+	FILE *f = fopen(path, "r+b");
+	ASSERT(f != NULL);
+	ASSERT_EQ(fseek(f, off, SEEK_SET), 0);
+	ASSERT_EQ(fwrite(&b, 1, 1, f), 1);
+	fclose(f);
+}
+
+static void test_sign_file(void)
+{
+	char dir[256];
+	dir_path(dir, sizeof dir, "sign");
+	struct store *s;
+	struct acc_err err = {0};
+	uint8_t buf[64];
+	size_t len = 0;
+	/* no_sync does not apply to the record: it is synced always. */
+	ASSERT_OK(store_open(&s, dir, &fast, &err));
+	ASSERT_EQ(store_sign_state_get(s, buf, sizeof buf, &len, &err),
+		  ACC_ENOTFOUND);
+	ASSERT_OK(store_sign_state_put(s, "abc", 3, &err));
+	ASSERT_OK(store_sign_state_put(s, "rec-22", 6, &err));
+	store_close(s);
+
+	/* The layout: seq 1 in slot 1, seq 2 in slot 0; magic, seq, len,
+	 * SHA-256 over the head's 16 bytes and the record, the record. */
+	static uint8_t slot[STORE_SIGN_SLOT_BYTES];
+	slot_read(dir, 1, slot);
+	uint8_t want[48 + 3] = {'A', 'S', 'G', '1', 0, 0, 0, 0, 0, 0, 0, 1,
+				0, 0, 0, 3};
+	memcpy(want + 48, "abc", 3);
+	uint8_t msg[19];
+	memcpy(msg, want, 16);
+	memcpy(msg + 16, "abc", 3);
+	sha256(want + 16, msg, sizeof msg);
+	ASSERT_MEM_EQ(slot, want, sizeof want);
+	uint64_t seq;
+	const uint8_t *p;
+	ASSERT_OK(store_sign_slot_decode(slot, sizeof slot, &seq, &p, &len));
+	ASSERT_EQ(seq, 1);
+	ASSERT_EQ(len, 3);
+	ASSERT_MEM_EQ(p, "abc", 3);
+	slot_read(dir, 0, slot);
+	ASSERT_OK(store_sign_slot_decode(slot, sizeof slot, &seq, &p, &len));
+	ASSERT_EQ(seq, 2);
+	ASSERT_MEM_EQ(p, "rec-22", 6);
+	/* Bad slots: short, never written, a flipped byte, seq 0, a length
+	 * past the bound or the bytes given. */
+	ASSERT_EQ(store_sign_slot_decode(slot, 47, &seq, &p, &len),
+		  ACC_ENOTFOUND);
+	ASSERT_EQ(store_sign_slot_decode(slot, 53, &seq, &p, &len),
+		  ACC_EDECODE);
+	slot[49] ^= 1;
+	ASSERT_EQ(store_sign_slot_decode(slot, sizeof slot, &seq, &p, &len),
+		  ACC_EDECODE);
+	slot[49] ^= 1;
+	memset(slot + 4, 0, 8);
+	ASSERT_EQ(store_sign_slot_decode(slot, sizeof slot, &seq, &p, &len),
+		  ACC_EDECODE);
+	be64_put(slot + 4, 2);
+	be32_put(slot + 12, STORE_SIGN_STATE_BYTES_MAX + 1u);
+	ASSERT_EQ(store_sign_slot_decode(slot, sizeof slot, &seq, &p, &len),
+		  ACC_EDECODE);
+	memset(slot, 0, sizeof slot);
+	ASSERT_EQ(store_sign_slot_decode(slot, sizeof slot, &seq, &p, &len),
+		  ACC_ENOTFOUND);
+
+	/* Reopened: the newest record; the next one goes to slot 1. */
+	ASSERT_OK(store_open(&s, dir, &durable, &err));
+	ASSERT_OK(store_sign_state_get(s, buf, sizeof buf, &len, &err));
+	ASSERT_EQ(len, 6);
+	ASSERT_MEM_EQ(buf, "rec-22", 6);
+	ASSERT_EQ(store_sign_state_get(s, buf, 5, &len, &err), ACC_ETOOBIG);
+	ASSERT_OK(store_sign_state_put(s, "third", 5, &err));
+	ASSERT_OK(store_sign_state_get(s, buf, sizeof buf, &len, &err));
+	ASSERT_MEM_EQ(buf, "third", 5);
+	store_close(s);
+
+	/* A write cut short (the newest slot torn): the record before it,
+	 * the one whose sync returned last but one, is what reads back, and
+	 * the next write reuses the torn slot. */
+	slot_write_byte(dir, STORE_SIGN_SLOT_BYTES + 50, 'X');
+	ASSERT_OK(store_open(&s, dir, &durable, &err));
+	ASSERT_OK(store_sign_state_get(s, buf, sizeof buf, &len, &err));
+	ASSERT_EQ(len, 6);
+	ASSERT_MEM_EQ(buf, "rec-22", 6);
+	ASSERT_OK(store_sign_state_put(s, "fourth", 6, &err));
+	store_close(s);
+	slot_read(dir, 1, slot);
+	ASSERT_OK(store_sign_slot_decode(slot, sizeof slot, &seq, &p, &len));
+	ASSERT_EQ(seq, 3);
+	ASSERT_MEM_EQ(p, "fourth", 6);
+
+	/* A data directory from before the file: the record an older
+	 * version kept in LMDB's metadata reads back until the first put. */
+	char legacy[256], path[300];
+	dir_path(legacy, sizeof legacy, "sign-legacy");
+	ASSERT_OK(store_open(&s, legacy, &durable, &err));
+	store_close(s);
+	snprintf(path, sizeof path, "%s/sign_state", legacy);
+	ASSERT_EQ(unlink(path), 0);
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	ASSERT_EQ(mdb_env_create(&env), 0);
+	ASSERT_EQ(mdb_env_set_maxdbs(env, 16), 0);
+	ASSERT_EQ(mdb_env_set_mapsize(env, (size_t)1 << 30), 0);
+	ASSERT_EQ(mdb_env_open(env, legacy, 0, 0600), 0);
+	ASSERT_EQ(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ASSERT_EQ(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+	MDB_val k = {16, (void *)"store.sign_state"}, v = {3, (void *)"old"};
+	ASSERT_EQ(mdb_put(txn, dbi, &k, &v, 0), 0);
+	ASSERT_EQ(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	ASSERT_OK(store_open(&s, legacy, &durable, &err));
+	ASSERT_OK(store_sign_state_get(s, buf, sizeof buf, &len, &err));
+	ASSERT_EQ(len, 3);
+	ASSERT_MEM_EQ(buf, "old", 3);
+	ASSERT_OK(store_sign_state_put(s, "new", 3, &err));
+	ASSERT_OK(store_sign_state_get(s, buf, sizeof buf, &len, &err));
+	ASSERT_MEM_EQ(buf, "new", 3);
+	store_close(s);
+}
+
 static void test_crash(void)
 {
 	char dir[256];
@@ -788,6 +929,7 @@ int main(void)
 	RUN(test_refusals);
 	RUN(test_proofs_and_reopen);
 	RUN(test_layout);
+	RUN(test_sign_file);
 	RUN(test_crash);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", base_dir);
