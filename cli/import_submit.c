@@ -170,8 +170,10 @@ static int submit_all(const struct import_run *r, struct import_item *items,
 		}
 		struct round rd = {.items = items, .map = map, .p = p};
 		size_t before = p->answered;
+		const char *const urls[1] = {url};
 		struct http_load l = {
-		    .url = url,
+		    .urls = urls,
+		    .urls_len = 1,
 		    .content_type = "application/octet-stream",
 		    .n = k,
 		    .bodies = bodies,
