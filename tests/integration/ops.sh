@@ -119,13 +119,22 @@ PY
 
 # 6. Backup under load: the load generator finds the node through
 # ACCORD_NODE; two backups while it commits; the load must still succeed.
-ACCORD_NODE=$URL "$ACCORD" bench load --keys "$NET" --entries 1500 --concurrency 8 \
+height() {
+	curl -fs "$URL/v1/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["height"])'
+}
+H0=$(height)
+ACCORD_NODE=$URL "$ACCORD" bench load --keys "$NET" --entries 6000 --concurrency 8 \
 	>"$TMP/load.out" 2>&1 &
 LOAD_PID=$!
-sleep 1
+# Once the load commits blocks, not before.
+i=0
+while [ "$(height)" -lt $((H0 + 5)) ]; do
+	i=$((i + 1))
+	[ $i -lt 600 ] || fail "the load committed nothing: $(tail -5 "$TMP/load.out")"
+	sleep 0.1
+done
 "$ACCORD" backup --data "$TMP/data" --out "$TMP/bk1" --json >"$TMP/bk1.json" ||
 	fail "backup under load"
-sleep 1
 "$ACCORD" backup --data "$TMP/data" --out "$TMP/bk2" >"$TMP/bk2.out" || fail "second backup"
 grep -q "^backup of .* at height [0-9]* ([0-9]* entries) in " "$TMP/bk2.out" || fail "backup said: $(cat "$TMP/bk2.out")"
 wait "$LOAD_PID" || fail "load failed while backups ran: $(tail -5 "$TMP/load.out")"
