@@ -28,32 +28,6 @@ static void json_print(const json_t *j)
 	free(t);
 }
 
-/* Make dir, or take it when it exists and is empty: evidence is never
- * written over other files. ACC_EIO, ACC_EDUP. */
-static int evidence_dir_make(const char *dir, struct acc_err *err)
-{
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-		return acc_err_set(err, ACC_EIO, "%s: %s", dir,
-				   strerror(errno));
-	DIR *dh = opendir(dir);
-	if (dh == NULL)
-		return acc_err_set(err, ACC_EIO, "%s: %s", dir,
-				   strerror(errno));
-	struct dirent *de;
-	int empty = 1;
-	while ((de = readdir(dh)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0)
-			empty = 0;
-	(void)closedir(dh);
-	if (!empty)
-		return acc_err_set(err, ACC_EDUP,
-				   "%s is not empty: evidence is saved into "
-				   "a new or empty directory",
-				   dir);
-	return 0;
-}
-
 static int evidence_file_write(const char *dir, const char *name, const void *p,
 			       size_t n, struct acc_err *err)
 {
@@ -225,7 +199,7 @@ static int cmd_inclusion(int argc, char **argv)
 	struct http_resp note = {0}, r = {0};
 	char url[HTTP_URL_BYTES_MAX], sizeq[40] = "";
 	if (save != NULL) {
-		if (evidence_dir_make(save, &err) != 0 ||
+		if (cli_dir_make_empty(save, "evidence is saved into a new or empty directory", &err) != 0 ||
 		    checkpoint_fetch(&c, node, &note, &size, &err) != 0) {
 			ret = cli_fail("proof inclusion", "%s", err.msg);
 			goto out;
