@@ -9,6 +9,8 @@
 #   make bench      the benchmarks (ratios measured side by side)
 #   make demo       a local devnet, the demo scenario, an audit
 #   make deps       install the Debian packages accord needs
+#   make install    binaries, systemd unit, sysusers file, docs
+#                   (PREFIX=/usr/local, DESTDIR= for staging; specs/node.md §9)
 
 CC ?= cc
 BUILD ?= build
@@ -44,7 +46,7 @@ TEST_NODE_BINS := $(if $(NODE_SRC),$(BUILD)/bin/accordd-equivocate)
 # by tests/integration/powerloss.sh and storage_full.sh.
 TOOLS := $(BUILD)/tools/powerloss.so
 
-.PHONY: all test check fuzz fuzz-run sim bench demo deps deps-check clean format mutants
+.PHONY: install all test check fuzz fuzz-run sim bench demo deps deps-check clean format mutants
 
 all: $(BUILD)/libaccord.a $(APP_LIBS) $(BINS) $(TEST_NODE_BINS) $(TEST_BIN) $(SIM_BIN) $(BENCH_BIN) $(TOOLS)
 
@@ -167,3 +169,25 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 -include $(LIB_OBJ:.o=.d) $(NODE_LIB_OBJ:.o=.d) $(CLI_LIB_OBJ:.o=.d) $(BUILD)/node/main.d $(BUILD)/cli/main.d $(BUILD)/test/driver_equivocate.d
+
+# Installation (specs/node.md §9). DESTDIR stages the tree (packaging,
+# tests/integration/ops.sh); the paths written into the unit are the
+# final ones, without DESTDIR.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+DOCDIR ?= $(PREFIX)/share/doc/accord
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+
+install: $(BINS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/accord
+	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		-e 's|@DOCDIR@|$(DOCDIR)|g' dist/accordd.service.in \
+		>$(DESTDIR)$(UNITDIR)/accordd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/accordd.service
+	install -m 0644 dist/accord.sysusers $(DESTDIR)$(SYSUSERSDIR)/accord.conf
+	install -m 0644 README.md specs/*.md $(DESTDIR)$(DOCDIR)/

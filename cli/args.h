@@ -25,6 +25,11 @@ struct arg_opt {
 	const char *value; /* NULL when absent */
 };
 
+/* Output formats (specs/cli.md §1 "Output"): bits of arg_spec.formats. */
+#define ARGS_FORMAT_TABLE 1u /* text for people: a table or a few lines */
+#define ARGS_FORMAT_JSON 2u
+#define ARGS_FORMAT_CSV 4u
+
 /* A command's options and how many positional arguments it takes. */
 struct arg_spec {
 	const char *cmd;   /* "audit", "devnet init", … */
@@ -33,10 +38,19 @@ struct arg_spec {
 	struct arg_opt *opts;
 	size_t opts_len;
 	size_t pos_min, pos_max; /* pos_max <= ARGS_POS_MAX */
+	/* The formats a command whose output is data offers (ARGS_FORMAT_*
+	 * bits; 0 = none). Then args_parse itself takes "--format F" (F one
+	 * of them), "--json" (its short form, when JSON is offered) and
+	 * "--csv-safe" (when CSV is offered), and the table needs no entries
+	 * for them. */
+	unsigned formats;
 	/* Filled by args_parse. */
 	const char *pos[ARGS_POS_MAX];
 	size_t pos_len;
-	int help; /* --help or -h was given */
+	int help;	  /* --help or -h was given */
+	unsigned format;  /* the chosen ARGS_FORMAT_* (default: TABLE, else
+			     CSV, else JSON among those offered); 0 if none */
+	int csv_safe;	  /* --csv-safe: neutralise formula cells (csv.h) */
 };
 
 /* Parse argv[0..argc) (the words after the command name). An option given
@@ -49,7 +63,11 @@ int args_parse(struct arg_spec *s, int argc, char **argv, struct acc_err *err);
 /* The value of option name (NULL when absent). Asserts the name is in the
  * table: asking for an option the table lacks is a programmer error. */
 const char *args_get(const struct arg_spec *s, const char *name);
-/* The value of option name, or dflt when it was not given. */
+/* The value of option name, or when it was not given its environment
+ * default (ACCORD_NODE for "node", ACCORD_GENESIS for "genesis", when set
+ * and not empty; specs/cli.md §1), or else dflt. Checks that options
+ * exclude each other look at args_get: the environment is a default,
+ * never an explicit option. */
 const char *args_get_or(const struct arg_spec *s, const char *name,
 			const char *dflt);
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/audit.h"
+#include "cli/cli.h"
 #include "cli/client.h"
 #include "cli/http.h"
 #include "common/hex.h"
@@ -634,30 +635,6 @@ static void save_close(void *ctx)
 	free(s);
 }
 
-/* DIR must be absent or empty: a save never mixes two audits. */
-static int dir_make_empty(const char *dir, struct acc_err *err)
-{
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-		return acc_err_set(err, ACC_EIO, "%s: %s", dir,
-				   strerror(errno));
-	DIR *dh = opendir(dir);
-	if (dh == NULL)
-		return acc_err_set(err, ACC_EIO, "%s: %s", dir,
-				   strerror(errno));
-	struct dirent *de;
-	int empty = 1;
-	while ((de = readdir(dh)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0)
-			empty = 0;
-	(void)closedir(dh);
-	if (!empty)
-		return acc_err_set(err, ACC_EDUP,
-				   "%s is not empty: a save never overwrites",
-				   dir);
-	return 0;
-}
-
 int audit_source_save(struct audit_source *src,
 		      const struct audit_source *inner, const char *dir,
 		      struct acc_err *err)
@@ -665,7 +642,7 @@ int audit_source_save(struct audit_source *src,
 	char blocks[1100];
 	if (strlen(dir) >= sizeof((struct save_src *)0)->dir)
 		return acc_err_set(err, ACC_EIO, "%.200s: path too long", dir);
-	int rc = dir_make_empty(dir, err);
+	int rc = cli_dir_make_empty(dir, "a save never overwrites", err);
 	if (rc != 0)
 		return rc;
 	(void)snprintf(blocks, sizeof blocks, "%s/blocks", dir);

@@ -31,6 +31,7 @@ int cmd_compliance(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_genesis(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
 
 /* Print "accord: CMD: message" on stderr and return CLI_EXIT_FAIL. */
 int cli_fail(const char *cmd, const char *fmt, ...)
@@ -50,6 +51,11 @@ struct cli_sub {
 };
 int cli_sub_run(const char *cmd, const struct cli_sub *subs, size_t n, int argc,
 		char **argv);
+
+/* Make dir (mode 0755), or take it when it exists and is empty: saved
+ * evidence and audits are never written over other files. ACC_EIO, or
+ * ACC_EDUP "DIR is not empty: why". */
+int cli_dir_make_empty(const char *dir, const char *why, struct acc_err *err);
 
 /* Wall-clock milliseconds since the Unix epoch. */
 uint64_t cli_now_ms(void);

@@ -31,6 +31,60 @@ int client_json_u64(const void *obj, const char *key, uint64_t *out,
 	return 0;
 }
 
+int client_json_proof(const void *obj, uint8_t (*out)[HASH_BYTES],
+		      size_t *count, struct acc_err *err)
+{
+	json_t *a = json_object_get(obj, "proof");
+	if (!json_is_array(a))
+		return acc_err_set(err, ACC_EDECODE,
+				   "answer: \"proof\" is not an array");
+	if (json_array_size(a) > MERKLE_PROOF_HASHES_MAX)
+		return acc_err_set(err, ACC_ETOOBIG,
+				   "answer: proof of %zu hashes is over %u",
+				   json_array_size(a), MERKLE_PROOF_HASHES_MAX);
+	size_t n = json_array_size(a);
+	for (size_t i = 0; i < n; i++) {
+		const char *s = json_string_value(json_array_get(a, i));
+		if (s == NULL || strlen(s) != 2 * HASH_BYTES ||
+		    hex_decode(out[i], HASH_BYTES, s) != 0)
+			return acc_err_set(err, ACC_EDECODE,
+					   "answer: proof[%zu] is not a hash",
+					   i);
+	}
+	*count = n;
+	return 0;
+}
+
+int client_proof_inclusion_parse(const void *obj,
+				 struct proof_inclusion_answer *a,
+				 struct acc_err *err)
+{
+	int rc;
+	if ((rc = client_json_u64(obj, "index", &a->index, err)) != 0 ||
+	    (rc = client_json_u64(obj, "tree_size", &a->tree_size, err)) != 0 ||
+	    (rc = client_json_hash(obj, "leaf_hash", a->leaf_hash, HASH_BYTES,
+				   err)) != 0 ||
+	    (rc = client_json_hash(obj, "root", a->root, HASH_BYTES, err)) !=
+		0)
+		return rc;
+	return client_json_proof(obj, a->proof, &a->count, err);
+}
+
+int client_proof_consistency_parse(const void *obj,
+				   struct proof_consistency_answer *a,
+				   struct acc_err *err)
+{
+	int rc;
+	if ((rc = client_json_u64(obj, "old_size", &a->old_size, err)) != 0 ||
+	    (rc = client_json_u64(obj, "new_size", &a->new_size, err)) != 0 ||
+	    (rc = client_json_hash(obj, "old_root", a->old_root, HASH_BYTES,
+				   err)) != 0 ||
+	    (rc = client_json_hash(obj, "new_root", a->new_root, HASH_BYTES,
+				   err)) != 0)
+		return rc;
+	return client_json_proof(obj, a->proof, &a->count, err);
+}
+
 int client_status(struct http_client *c, const char *node,
 		  struct node_status *st, struct acc_err *err)
 {

@@ -11,6 +11,7 @@
 #include "common/crypto.h"
 #include "common/error.h"
 #include "common/limits.h"
+#include "common/merkle.h"
 
 struct entry;
 
@@ -66,5 +67,34 @@ int client_json_hash(const void *obj, const char *key, uint8_t *out, size_t n,
 /* A JSON integer member >= 0. */
 int client_json_u64(const void *obj, const char *key, uint64_t *out,
 		    struct acc_err *err);
+
+/* The "proof" member of a proof answer: at most MERKLE_PROOF_HASHES_MAX
+ * hashes of 64 hex digits into out (room for that many). ACC_EDECODE,
+ * ACC_ETOOBIG. */
+int client_json_proof(const void *obj, uint8_t (*out)[HASH_BYTES],
+		      size_t *count, struct acc_err *err);
+
+/* The answer to GET /v1/proofs/inclusion (specs/api.md), decoded but not
+ * verified: the caller checks it is about what was asked and verifies. */
+struct proof_inclusion_answer {
+	uint64_t index, tree_size;
+	uint8_t leaf_hash[HASH_BYTES], root[HASH_BYTES];
+	uint8_t proof[MERKLE_PROOF_HASHES_MAX][HASH_BYTES];
+	size_t count;
+};
+int client_proof_inclusion_parse(const void *obj,
+				 struct proof_inclusion_answer *a,
+				 struct acc_err *err);
+
+/* The answer to GET /v1/proofs/consistency, likewise. */
+struct proof_consistency_answer {
+	uint64_t old_size, new_size;
+	uint8_t old_root[HASH_BYTES], new_root[HASH_BYTES];
+	uint8_t proof[MERKLE_PROOF_HASHES_MAX][HASH_BYTES];
+	size_t count;
+};
+int client_proof_consistency_parse(const void *obj,
+				   struct proof_consistency_answer *a,
+				   struct acc_err *err);
 
 #endif

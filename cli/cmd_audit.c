@@ -7,6 +7,7 @@
 #include "cli/args.h"
 #include "cli/audit.h"
 #include "cli/cli.h"
+#include "cli/csv.h"
 #include "cli/compliance.h"
 #include "common/hex.h"
 #include "ledger/fixed.h"
@@ -138,10 +139,6 @@ int cmd_audit(int argc, char **argv)
 	     "keep everything verified (blocks, certificates, entries, the "
 	     "source's state) in DIR, empty or new, for --from",
 	     NULL},
-	    {"format", "F",
-	     "table (default), json or csv: how the verified compliance "
-	     "table is printed",
-	     NULL},
 	    {"max-failures", "N",
 	     "stop after reporting N failures (default 20)", NULL},
 	    {"threads", "N",
@@ -150,7 +147,6 @@ int cmd_audit(int argc, char **argv)
 	     "also measure the single-thread raw Ed25519 verify rate and "
 	     "compare",
 	     NULL},
-	    {"json", NULL, "the same as --format json", NULL},
 	};
 	struct arg_spec s = {
 	    .cmd = "audit",
@@ -184,14 +180,18 @@ int cmd_audit(int argc, char **argv)
 		"(no table).",
 	    .opts = opts,
 	    .opts_len = sizeof opts / sizeof opts[0],
+	    .formats = ARGS_FORMAT_TABLE | ARGS_FORMAT_JSON | ARGS_FORMAT_CSV,
 	};
 	int ex = args_run(&s, argc, argv);
 	if (ex >= 0)
 		return ex;
-	const char *gpath = args_get(&s, "genesis");
+	csv_write_safe_set(s.csv_safe);
+	const char *gpath = args_get_or(&s, "genesis", NULL);
 	const char *node = args_get(&s, "node"), *data = args_get(&s, "data");
 	const char *from = args_get(&s, "from"), *save = args_get(&s, "save");
-	const char *format = args_get_or(&s, "format", "table");
+	/* With no source named, $ACCORD_NODE is the node (specs/cli.md §1). */
+	if (node == NULL && data == NULL && from == NULL)
+		node = args_get_or(&s, "node", NULL);
 	struct acc_err err = {0};
 	uint64_t failures_max = 0, threads = 0;
 	if (gpath == NULL ||
@@ -206,21 +206,7 @@ int cmd_audit(int argc, char **argv)
 				"--data serve; --from DIR is already saved\n");
 		return CLI_EXIT_USAGE;
 	}
-	if (args_get(&s, "json"))
-		format = "json";
-	int csv = strcmp(format, "csv") == 0, json = strcmp(format, "json") == 0;
-	if (!csv && !json && strcmp(format, "table") != 0) {
-		fprintf(stderr, "accord: audit: --format is table, json or "
-				"csv\n");
-		return CLI_EXIT_USAGE;
-	}
-	if (args_get(&s, "json") && args_get(&s, "format") &&
-	    strcmp(args_get(&s, "format"), "json") != 0) {
-		fprintf(stderr, "accord: audit: --json and --format %s "
-				"disagree\n",
-			args_get(&s, "format"));
-		return CLI_EXIT_USAGE;
-	}
+	int csv = s.format == ARGS_FORMAT_CSV, json = s.format == ARGS_FORMAT_JSON;
 	if ((args_get(&s, "max-failures") &&
 	     (args_u64(args_get(&s, "max-failures"), "--max-failures",
 		       &failures_max, &err) != 0 ||

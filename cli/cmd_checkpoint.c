@@ -76,45 +76,30 @@ static int cross_check(struct http_client *c, const char *node,
 	rc = http_get_json(c, url, &j, err);
 	if (rc != 0)
 		return rc;
-	uint8_t oroot[HASH_BYTES], nroot[HASH_BYTES];
-	uint8_t proof[MERKLE_PROOF_HASHES_MAX][MERKLE_HASH_BYTES];
-	uint64_t p_old, p_new;
-	json_t *a = json_object_get(j, "proof");
-	rc = client_json_u64(j, "old_size", &p_old, err);
-	if (rc == 0)
-		rc = client_json_u64(j, "new_size", &p_new, err);
-	if (rc == 0)
-		rc = client_json_hash(j, "old_root", oroot, HASH_BYTES, err);
-	if (rc == 0)
-		rc = client_json_hash(j, "new_root", nroot, HASH_BYTES, err);
-	if (rc == 0 &&
-	    (!json_is_array(a) || json_array_size(a) > MERKLE_PROOF_HASHES_MAX))
-		rc = acc_err_set(err, ACC_EDECODE, "answer: bad \"proof\"");
-	size_t count = rc == 0 ? json_array_size(a) : 0;
-	for (size_t i = 0; i < count && rc == 0; i++) {
-		const char *s = json_string_value(json_array_get(a, i));
-		if (s == NULL || strlen(s) != 2 * HASH_BYTES ||
-		    hex_decode(proof[i], HASH_BYTES, s) != 0)
-			rc = acc_err_set(err, ACC_EDECODE,
-					 "answer: proof[%zu] is not a hash", i);
+	struct proof_consistency_answer *a = malloc(sizeof *a);
+	if (a == NULL) {
+		json_decref(j);
+		return acc_err_set(err, ACC_ENOMEM, "out of memory");
 	}
-	if (rc == 0 && (p_old != cp->size || p_new != st.log_size))
+	rc = client_proof_consistency_parse(j, a, err);
+	if (rc == 0 && (a->old_size != cp->size || a->new_size != st.log_size))
 		rc = acc_err_set(err, ACC_EMISMATCH,
 				 "the proof is for other sizes");
-	if (rc == 0 && memcmp(oroot, cp->root, HASH_BYTES) != 0)
+	if (rc == 0 && memcmp(a->old_root, cp->root, HASH_BYTES) != 0)
 		rc = acc_err_set(err, ACC_EMISMATCH,
 				 "the node's root at size %llu is not the "
 				 "checkpoint's root",
 				 (unsigned long long)cp->size);
 	if (rc == 0 &&
 	    merkle_consistency_verify(
-		cp->size, st.log_size, oroot, nroot,
-		(const uint8_t(*)[MERKLE_HASH_BYTES])proof, count) != 0)
+		cp->size, st.log_size, a->old_root, a->new_root,
+		(const uint8_t(*)[MERKLE_HASH_BYTES])a->proof, a->count) != 0)
 		rc = acc_err_set(err, ACC_EPROOF,
 				 "the consistency proof from the checkpoint "
 				 "to size %llu does not verify",
 				 (unsigned long long)st.log_size);
-	*proof_len = count;
+	*proof_len = rc == 0 ? a->count : 0;
+	free(a);
 	json_decref(j);
 	return rc;
 }
@@ -156,7 +141,6 @@ int cmd_checkpoint(int argc, char **argv)
 	     "print the validators' trust rule as a C2SP tlog-policy and "
 	     "exit",
 	     NULL},
-	    {"json", NULL, "print the verified checkpoint as JSON", NULL},
 	};
 	struct arg_spec s = {
 	    .cmd = CMD,
@@ -177,18 +161,19 @@ int cmd_checkpoint(int argc, char **argv)
 		"(specs/checkpoint.md §8).",
 	    .opts = opts,
 	    .opts_len = sizeof opts / sizeof opts[0],
+	    .formats = ARGS_FORMAT_TABLE | ARGS_FORMAT_JSON,
 	};
 	int ex = args_run(&s, argc, argv);
 	if (ex >= 0)
 		return ex;
-	const char *gpath = args_get(&s, "genesis");
+	const char *gpath = args_get_or(&s, "genesis", NULL);
 	if (gpath == NULL) {
 		fprintf(stderr,
 			"accord: " CMD ": --genesis FILE is required\n");
 		return CLI_EXIT_USAGE;
 	}
 	if (args_get(&s, "policy") &&
-	    (args_get(&s, "node") || args_get(&s, "json"))) {
+	    (args_get(&s, "node") || s.format == ARGS_FORMAT_JSON)) {
 		fprintf(stderr, "accord: " CMD ": --policy takes only "
 				"--genesis\n");
 		return CLI_EXIT_USAGE;
@@ -242,7 +227,7 @@ int cmd_checkpoint(int argc, char **argv)
 			       err.msg);
 		goto out;
 	}
-	if (args_get(&s, "json")) {
+	if (s.format == ARGS_FORMAT_JSON) {
 		print_json(&g, v, r.body, now_size, proof_len);
 	} else {
 		char rh[2 * HASH_BYTES + 1], t[TIME_TEXT_BYTES];

@@ -6,6 +6,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/csv.h"
 #include "cli/compliance.h"
 #include "ledger/fixed.h"
 #include "ledger/genesis.h"
@@ -18,7 +19,6 @@ int cmd_compliance(int argc, char **argv)
 	    {"agreement", "ID",
 	     "only agreement ID (64 hex digits, or a prefix of at least 6)",
 	     NULL},
-	    {"format", "FMT", "table (default), json or csv", NULL},
 	    {"genesis", "FILE",
 	     "name each party as its genesis does (table and csv)", NULL},
 	};
@@ -39,21 +39,16 @@ int cmd_compliance(int argc, char **argv)
 		     "the node's rows; csv the columns of specs/cli.md §11.3.",
 	    .opts = opts,
 	    .opts_len = sizeof opts / sizeof opts[0],
+	    .formats = ARGS_FORMAT_TABLE | ARGS_FORMAT_JSON | ARGS_FORMAT_CSV,
 	};
 	int ex = args_run(&s, argc, argv);
 	if (ex >= 0)
 		return ex;
+	csv_write_safe_set(s.csv_safe);
 	const char *node = args_get_or(&s, "node", CLI_NODE_DEFAULT);
-	const char *fmt = args_get_or(&s, "format", "table");
 	const char *party = args_get(&s, "party");
 	const char *agreement = args_get(&s, "agreement");
 	struct acc_err err = {0};
-	if (strcmp(fmt, "table") != 0 && strcmp(fmt, "json") != 0 &&
-	    strcmp(fmt, "csv") != 0) {
-		fprintf(stderr,
-			"accord: compliance: --format: table, json or csv\n");
-		return CLI_EXIT_USAGE;
-	}
 	if (compliance_filter_check(party, agreement, &err) != 0) {
 		fprintf(stderr, "accord: compliance: %s\n", err.msg);
 		return CLI_EXIT_USAGE;
@@ -61,7 +56,7 @@ int cmd_compliance(int argc, char **argv)
 	/* Display names only: the rows are the node's either way (audit is
 	 * what checks them against the genesis). */
 	struct genesis g, *gp = NULL;
-	const char *gpath = args_get(&s, "genesis");
+	const char *gpath = args_get_or(&s, "genesis", NULL);
 	if (gpath != NULL) {
 		if (genesis_load(&g, gpath, &err) != 0)
 			return cli_fail("compliance", "genesis %s: %s", gpath,
@@ -82,9 +77,9 @@ int cmd_compliance(int argc, char **argv)
 	}
 	json_t *rows = json_object_get(ans, "rows");
 	int rc;
-	if (strcmp(fmt, "json") == 0) {
+	if (s.format == ARGS_FORMAT_JSON) {
 		rc = compliance_json_print(stdout, rows, &err);
-	} else if (strcmp(fmt, "csv") == 0) {
+	} else if (s.format == ARGS_FORMAT_CSV) {
 		rc = compliance_csv_write(stdout, rows, gp, &err);
 	} else {
 		json_t *h = json_object_get(ans, "height");

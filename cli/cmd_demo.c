@@ -391,6 +391,309 @@ static int demo_nodes_parse(struct demo_nodes *n, const char *list)
 	return n->len > 0 ? 0 : ACC_EINVAL;
 }
 
+/* What one run of the demo holds besides struct demo: the command line,
+ * the keys and the client; released by run_close. */
+struct demo_run {
+	struct demo d;
+	struct demo_nodes nodes;
+	const char *node; /* reads (the status check, the tables): the first */
+	const char *dir;
+	int as_json;
+	/* The highest block that committed one of our entries: the node of
+	 * the next step, or of a table, must hold it first. */
+	uint64_t seen_h;
+	size_t posted;
+	char spath[PATH_MAX], sdir[PATH_MAX], gpath[PATH_MAX];
+	struct genesis g;
+	int g_loaded;
+	struct devnet_keys keys;
+	struct keyfile vk; /* the validator key, for an evidence step */
+	int vk_loaded;
+	struct http_client c;
+	json_t *sc, *steps;
+	size_t submitted, skipped;
+};
+
+/* Find the scenario and the directory its files are named from. */
+static int run_paths(struct demo_run *r, const char *given)
+{
+	if (scenario_path(r->spath, sizeof r->spath, given) != 0)
+		return cli_fail("demo", "demo/scenario.json not found (run "
+					"from the repository root, "
+					"or pass --scenario FILE)");
+	(void)snprintf(r->sdir, sizeof r->sdir, "%s", r->spath);
+	char *slash = strrchr(r->sdir, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	else
+		(void)snprintf(r->sdir, sizeof r->sdir, ".");
+	r->d.scenario_dir = r->sdir;
+	return 0;
+}
+
+/* Genesis, keys, the scenario's steps and, unless dry, a node that runs
+ * this genesis. 0 or an exit status (the reason printed). */
+static int run_open(struct demo_run *r)
+{
+	struct acc_err err = {0};
+	(void)snprintf(r->gpath, sizeof r->gpath, "%s/genesis.json", r->dir);
+	if (genesis_load(&r->g, r->gpath, &err) != 0)
+		return cli_fail("demo", "%s", err.msg);
+	r->g_loaded = 1;
+	r->d.g = &r->g;
+	r->d.now_s = cli_now_ms() / 1000u;
+	if (r->d.dry && kv_mem_open(&r->d.state) != 0)
+		return cli_fail("demo", "out of memory");
+	if (devnet_keys_load(&r->keys, r->dir, &err) != 0)
+		return cli_fail("demo", "%s", err.msg);
+	json_error_t je;
+	r->sc = json_load_file(r->spath, JSON_REJECT_DUPLICATES, &je);
+	if (r->sc == NULL)
+		return cli_fail("demo", "%s: line %d: %s", r->spath, je.line,
+				je.text);
+	r->steps = json_object_get(r->sc, "steps");
+	if (!json_is_array(r->steps) ||
+	    json_array_size(r->steps) > DEMO_STEPS_MAX)
+		return cli_fail("demo",
+				"%s: \"steps\" must be an array of at most %u",
+				r->spath, DEMO_STEPS_MAX);
+	r->d.done = calloc(json_array_size(r->steps) + 1, sizeof *r->d.done);
+	if (r->d.done == NULL || http_client_init(&r->c, &err) != 0)
+		return cli_fail("demo", "out of memory");
+	for (size_t k = 0; !r->d.dry && k < r->nodes.len; k++) {
+		struct node_status ns;
+		if (client_status(&r->c, r->nodes.url[k], &ns, &err) != 0)
+			return cli_fail("demo", "%s", err.msg);
+		if (memcmp(ns.genesis_hash, r->g.hash, HASH_BYTES) != 0)
+			return cli_fail("demo", "%s runs another chain than %s",
+					r->nodes.url[k], r->gpath);
+	}
+	return 0;
+}
+
+static void run_close(struct demo_run *r)
+{
+	json_decref(r->sc);
+	kv_mem_close(&r->d.state);
+	free(r->d.done);
+	http_client_free(&r->c);
+	if (r->vk_loaded)
+		keyfile_free(&r->vk);
+	devnet_keys_free(&r->keys);
+	if (r->g_loaded)
+		genesis_free(&r->g);
+}
+
+/* A "build": "equivocation" step: evidence that the validator named in
+ * the step (DIR/<name>/validator.key) signed two votes. */
+static int step_build_evidence(struct demo_run *r, const json_t *st,
+			       struct entry *e, struct acc_err *err)
+{
+	const char *vname = json_string_value(json_object_get(st, "validator"));
+	json_int_t h = json_integer_value(json_object_get(st, "height"));
+	json_int_t rd = json_integer_value(json_object_get(st, "round"));
+	char vpath[PATH_MAX];
+	int rc = 0;
+	(void)snprintf(vpath, sizeof vpath, "%s/%s/validator.key", r->dir,
+		       vname ? vname : "node0");
+	if (!r->vk_loaded && (rc = keyfile_load(&r->vk, vpath, err)) == 0)
+		r->vk_loaded = 1;
+	if (rc == 0 && (h < 1 || rd < 0 || rd > 0x7fffffff))
+		rc = acc_err_set(err, ACC_EINVAL,
+				 "height >= 1 and round 0..2^31-1");
+	if (rc == 0)
+		rc = build_equivocation(e, &r->vk, r->g.chain_id, (uint64_t)h,
+					(uint32_t)rd, err);
+	if (rc == 0)
+		rc = entry_sign(e, &r->vk.key, r->g.chain_id, err);
+	return rc;
+}
+
+/* An "entry" step (the caller checked it has an "entry" object): its
+ * references resolved, its time defaulted to now, signed by each of its
+ * "signers". kind receives the entry's kind. */
+static int step_build_entry(struct demo_run *r, const json_t *st,
+			    struct entry *e, char *kind, size_t kind_cap,
+			    struct acc_err *err)
+{
+	json_t *ej = json_deep_copy(json_object_get(st, "entry"));
+	if (ej == NULL)
+		return acc_err_set(err, ACC_ENOMEM, "out of memory");
+	r->d.err.code = 0;
+	int rc = resolve(&r->d, ej, 0);
+	if (rc != 0)
+		*err = r->d.err;
+	if (rc == 0 && json_object_get(ej, "time") == NULL) {
+		char t[TIME_TEXT_BYTES];
+		fixed_time_format(t, cli_now_ms() / 1000u);
+		(void)json_object_set_new(ej, "time", json_string(t));
+	}
+	const char *k = json_string_value(json_object_get(ej, "kind"));
+	(void)snprintf(kind, kind_cap, "%s", k ? k : "?");
+	if (rc == 0)
+		rc = entry_from_json(e, ej, err);
+	json_decref(ej);
+	json_t *signers = json_object_get(st, "signers");
+	for (size_t i = 0; rc == 0 && i < json_array_size(signers); i++) {
+		const char *id = json_string_value(json_array_get(signers, i));
+		const struct keyfile *kf = id ? signer_key(&r->keys, id) : NULL;
+		if (kf == NULL)
+			rc = acc_err_set(err, ACC_ENOTFOUND,
+					 "no key file for signer %s in %s/keys",
+					 id ? id : "?", r->dir);
+		else
+			rc = entry_sign(e, &kf->key, r->g.chain_id, err);
+	}
+	if (rc == 0 && json_array_size(signers) == 0)
+		rc = acc_err_set(err, ACC_EINVAL, "no \"signers\"");
+	return rc;
+}
+
+/* Encode e and submit it with ?wait=commit to the next node in turn,
+ * once that node holds what the earlier steps committed (the entry may
+ * refer to it), or check it in memory when dry; pr receives where it was
+ * committed. */
+static int step_submit(struct demo_run *r, const struct entry *e,
+		       const char *via, struct post_result *pr,
+		       struct acc_err *err)
+{
+	uint8_t *bytes = NULL;
+	size_t blen = 0;
+	int rc = 0;
+	if (!r->d.dry)
+		rc = client_wait_height(&r->c, via, r->seen_h, DEMO_WAIT_MS,
+					err);
+	if (rc == 0)
+		rc = entry_encode(e, &bytes, &blen, err);
+	if (rc == 0)
+		rc = r->d.dry ? entry_check_dry(&r->d, bytes, blen, pr, err)
+			      : client_entry_post(&r->c, via, bytes, blen, 1,
+						  pr, err);
+	free(bytes);
+	return rc;
+}
+
+/* Remember the committed step (for "$name" references) and print it. */
+static void step_done(struct demo_run *r, const char *as, const char *what,
+		      const char *say, const char *via,
+		      const struct post_result *pr)
+{
+	struct demo *d = &r->d;
+	r->submitted++;
+	r->posted++;
+	if (pr->height > r->seen_h)
+		r->seen_h = pr->height;
+	memcpy(d->done[d->done_len].name, as, strlen(as) + 1);
+	memcpy(d->done[d->done_len].id, pr->id, HASH_BYTES);
+	d->done[d->done_len].agreement = strcmp(what, "agreement") == 0;
+	d->done_len++;
+	char id[2 * HASH_BYTES + 1];
+	hex_encode(id, pr->id, HASH_BYTES);
+	if (r->as_json)
+		printf("{\"step\":\"%s\",\"kind\":\"%s\",\"id\":\"%s\","
+		       "\"index\":%llu,\"height\":%llu}\n",
+		       as, what, id, (unsigned long long)pr->index,
+		       (unsigned long long)pr->height);
+	else if (r->nodes.len > 1)
+		printf("%-12s index %-4llu block %-4llu %.16s…  via %s  %s\n",
+		       what, (unsigned long long)pr->index,
+		       (unsigned long long)pr->height, id, via,
+		       say ? say : as);
+	else
+		printf("%-12s index %-4llu block %-4llu %.16s…  %s\n", what,
+		       (unsigned long long)pr->index,
+		       (unsigned long long)pr->height, id, say ? say : as);
+	fflush(stdout);
+}
+
+/* An optional step the node refused (or could not show): reported, and
+ * the demo goes on. */
+static void step_skipped(struct demo_run *r, const char *as, const char *what,
+			 const char *why)
+{
+	r->skipped++;
+	if (r->as_json)
+		printf("{\"step\":\"%s\",\"kind\":\"%s\",\"skipped\":true}\n",
+		       as, what);
+	else
+		printf("skipped %-14s %s: %s\n", as, what, why);
+}
+
+/* One step of the scenario: show a table, or build, sign and submit an
+ * entry. 0 to go on, or CLI_EXIT_FAIL (the reason printed). */
+static int run_step(struct demo_run *r, size_t i)
+{
+	json_t *st = json_array_get(r->steps, i);
+	const char *as = json_string_value(json_object_get(st, "as"));
+	const char *say = json_string_value(json_object_get(st, "say"));
+	const char *buildk = json_string_value(json_object_get(st, "build"));
+	int optional = json_is_true(json_object_get(st, "optional"));
+	struct acc_err err = {0};
+	if (as == NULL || strlen(as) >= DEMO_NAME_BYTES_MAX)
+		return cli_fail("demo", "step %zu: \"as\" must name the step",
+				i);
+	if (json_is_string(json_object_get(st, "show"))) {
+		if ((r->d.dry || client_wait_height(&r->c, r->node, r->seen_h,
+						    DEMO_WAIT_MS, &err) == 0) &&
+		    demo_show(&r->d, &r->c, r->node, st, as, r->as_json,
+			      &err) == 0)
+			return 0;
+		if (!optional)
+			return cli_fail("demo", "step %s: %s", as, err.msg);
+		r->skipped++;
+		if (!r->as_json)
+			printf("skipped %-14s show: %s\n", as, err.msg);
+		return 0;
+	}
+	struct entry e;
+	struct post_result pr;
+	char what[32] = "evidence";
+	int rc;
+	memset(&e, 0, sizeof e);
+	int evidence = buildk != NULL && strcmp(buildk, "equivocation") == 0;
+	/* A step that is neither is a wrong scenario, optional or not. */
+	if (!evidence && !json_is_object(json_object_get(st, "entry")))
+		return cli_fail("demo", "step %s: no \"entry\" object", as);
+	if (evidence)
+		rc = step_build_evidence(r, st, &e, &err);
+	else
+		rc = step_build_entry(r, st, &e, what, sizeof what, &err);
+	const char *via = r->nodes.url[r->posted % r->nodes.len];
+	if (rc == 0)
+		rc = step_submit(r, &e, via, &pr, &err);
+	entry_free(&e);
+	if (rc != 0 && optional) {
+		step_skipped(r, as, what, err.msg);
+		return 0;
+	}
+	if (rc != 0)
+		return cli_fail("demo", "step %s (%s): %s", as, what, err.msg);
+	step_done(r, as, what, say, via, &pr);
+	return 0;
+}
+
+/* The story ends with where every obligation stands. */
+static int run_summary(struct demo_run *r)
+{
+	struct acc_err err = {0};
+	if (!r->as_json) {
+		printf("demo: %zu entries %s%s\n", r->submitted,
+		       r->d.dry ? "built, signed and checked (dry run)"
+				: "committed",
+		       r->skipped ? " (some optional steps skipped, see above)"
+				  : "");
+		printf("\ncompliance of the demo's agreements, as %s "
+		       "computes it now:\n\n",
+		       r->d.dry ? "the dry run" : "the node");
+	}
+	if ((!r->d.dry && client_wait_height(&r->c, r->node, r->seen_h,
+					     DEMO_WAIT_MS, &err) != 0) ||
+	    demo_compliance(&r->d, &r->c, r->node, "end", NULL, NULL,
+			    r->as_json, &err) != 0)
+		return cli_fail("demo", "compliance table: %s", err.msg);
+	return 0;
+}
+
 int cmd_demo(int argc, char **argv)
 {
 	struct arg_opt opts[] = {
@@ -403,7 +706,6 @@ int cmd_demo(int argc, char **argv)
 	     NULL},
 	    {"scenario", "FILE", "the scenario (default demo/scenario.json)",
 	     NULL},
-	    {"json", NULL, "print one JSON object per entry", NULL},
 	    {"dry-run", NULL,
 	     "check every entry against genesis and the rules in memory, "
 	     "and print the tables from that state; submit nothing",
@@ -430,293 +732,38 @@ int cmd_demo(int argc, char **argv)
 		"status 1.",
 	    .opts = opts,
 	    .opts_len = sizeof opts / sizeof opts[0],
+	    .formats = ARGS_FORMAT_TABLE | ARGS_FORMAT_JSON,
 	};
 	int ex = args_run(&s, argc, argv);
 	if (ex >= 0)
 		return ex;
-	struct demo_nodes nodes;
-	if (demo_nodes_parse(&nodes, args_get_or(&s, "node", CLI_NODE_DEFAULT)) !=
-	    0)
+	struct demo_run *r = calloc(1, sizeof *r);
+	if (r == NULL)
+		return cli_fail("demo", "out of memory");
+	if (demo_nodes_parse(&r->nodes,
+			     args_get_or(&s, "node", CLI_NODE_DEFAULT)) != 0) {
+		free(r);
 		return cli_fail("demo", "--node: at most %u URLs of at most %u "
 					"bytes, comma-separated",
 				DEMO_NODES_MAX, DEMO_URL_BYTES_MAX - 1);
-	/* Reads (the status check, the tables) go to the first node. */
-	const char *node = nodes.url[0];
-	const char *dir = args_get_or(&s, "keys", "devnet");
-	int as_json = args_get(&s, "json") != NULL;
-	int dry = args_get(&s, "dry-run") != NULL;
-	char spath[PATH_MAX], sdir[PATH_MAX], gpath[PATH_MAX];
-	if (scenario_path(spath, sizeof spath, args_get(&s, "scenario")) != 0)
-		return cli_fail("demo", "demo/scenario.json not found (run "
-					"from the repository root, "
-					"or pass --scenario FILE)");
-	(void)snprintf(sdir, sizeof sdir, "%s", spath);
-	char *slash = strrchr(sdir, '/');
-	if (slash != NULL)
-		*slash = '\0';
-	else
-		(void)snprintf(sdir, sizeof sdir, ".");
-	struct demo d = {.scenario_dir = sdir};
-	struct acc_err err = {0};
-	struct genesis g;
-	struct devnet_keys keys;
-	struct keyfile vk;
-	int vk_loaded = 0;
-	struct http_client c = {0};
-	json_t *sc = NULL;
-	int ret = CLI_EXIT_FAIL;
-	memset(&keys, 0, sizeof keys);
-	memset(&vk, 0, sizeof vk);
-	(void)snprintf(gpath, sizeof gpath, "%s/genesis.json", dir);
-	if (genesis_load(&g, gpath, &err) != 0)
-		return cli_fail("demo", "%s", err.msg);
-	d.dry = dry;
-	d.g = &g;
-	d.now_s = cli_now_ms() / 1000u;
-	if (dry && kv_mem_open(&d.state) != 0) {
-		cli_fail("demo", "out of memory");
-		goto out;
 	}
-	if (devnet_keys_load(&keys, dir, &err) != 0) {
-		cli_fail("demo", "%s", err.msg);
-		goto out;
+	r->node = r->nodes.url[0];
+	r->dir = args_get_or(&s, "keys", "devnet");
+	r->as_json = s.format == ARGS_FORMAT_JSON;
+	r->d.dry = args_get(&s, "dry-run") != NULL;
+	int ret = run_paths(r, args_get(&s, "scenario"));
+	if (ret == 0)
+		ret = run_open(r);
+	if (ret == 0 && !r->as_json) {
+		const char *name =
+		    json_string_value(json_object_get(r->sc, "name"));
+		printf("demo: %s\n", name ? name : r->spath);
 	}
-	json_error_t je;
-	sc = json_load_file(spath, JSON_REJECT_DUPLICATES, &je);
-	if (sc == NULL) {
-		cli_fail("demo", "%s: line %d: %s", spath, je.line, je.text);
-		goto out;
-	}
-	json_t *steps = json_object_get(sc, "steps");
-	if (!json_is_array(steps) || json_array_size(steps) > DEMO_STEPS_MAX) {
-		cli_fail("demo", "%s: \"steps\" must be an array of at most %u",
-			 spath, DEMO_STEPS_MAX);
-		goto out;
-	}
-	d.done = calloc(json_array_size(steps) + 1, sizeof *d.done);
-	if (d.done == NULL || http_client_init(&c, &err) != 0) {
-		cli_fail("demo", "out of memory");
-		goto out;
-	}
-	struct node_status ns;
-	if (!dry && client_status(&c, node, &ns, &err) != 0) {
-		cli_fail("demo", "%s", err.msg);
-		goto out;
-	}
-	for (size_t k = 0; !dry && k < nodes.len; k++) {
-		if (client_status(&c, nodes.url[k], &ns, &err) != 0) {
-			cli_fail("demo", "%s", err.msg);
-			goto out;
-		}
-		if (memcmp(ns.genesis_hash, g.hash, HASH_BYTES) != 0) {
-			cli_fail("demo", "%s runs another chain than %s",
-				 nodes.url[k], gpath);
-			goto out;
-		}
-	}
-	/* The highest block that committed one of our entries: the node
-	 * of the next step, or of a table, must hold it first. */
-	uint64_t seen_h = 0;
-	size_t posted = 0;
-	if (!as_json)
-		printf("demo: %s\n",
-		       json_string_value(json_object_get(sc, "name"))
-			   ? json_string_value(json_object_get(sc, "name"))
-			   : spath);
-	size_t submitted = 0, skipped = 0;
-	for (size_t i = 0; i < json_array_size(steps); i++) {
-		json_t *st = json_array_get(steps, i);
-		const char *as = json_string_value(json_object_get(st, "as"));
-		const char *say = json_string_value(json_object_get(st, "say"));
-		const char *buildk =
-		    json_string_value(json_object_get(st, "build"));
-		int optional = json_is_true(json_object_get(st, "optional"));
-		struct entry e;
-		memset(&e, 0, sizeof e);
-		if (as == NULL || strlen(as) >= DEMO_NAME_BYTES_MAX) {
-			cli_fail("demo", "step %zu: \"as\" must name the step",
-				 i);
-			goto out;
-		}
-		if (json_is_string(json_object_get(st, "show"))) {
-			if ((dry || client_wait_height(&c, node, seen_h,
-						       DEMO_WAIT_MS, &err) == 0) &&
-			    demo_show(&d, &c, node, st, as, as_json, &err) == 0)
-				continue;
-			if (!optional) {
-				cli_fail("demo", "step %s: %s", as, err.msg);
-				goto out;
-			}
-			if (!as_json)
-				printf("skipped %-14s show: %s\n", as, err.msg);
-			skipped++;
-			continue;
-		}
-		int rc = 0;
-		const char *what = "";
-		char kindbuf[32];
-		if (buildk != NULL && strcmp(buildk, "equivocation") == 0) {
-			/* The validator's key file: DIR/<validator
-			 * name>/validator.key. */
-			const char *vname =
-			    json_string_value(json_object_get(st, "validator"));
-			json_int_t h =
-			    json_integer_value(json_object_get(st, "height"));
-			json_int_t r =
-			    json_integer_value(json_object_get(st, "round"));
-			char vpath[PATH_MAX];
-			(void)snprintf(vpath, sizeof vpath,
-				       "%s/%s/validator.key", dir,
-				       vname ? vname : "node0");
-			if (!vk_loaded &&
-			    (rc = keyfile_load(&vk, vpath, &err)) == 0)
-				vk_loaded = 1;
-			if (rc == 0 && (h < 1 || r < 0 || r > 0x7fffffff))
-				rc = acc_err_set(
-				    &err, ACC_EINVAL,
-				    "height >= 1 and round 0..2^31-1");
-			if (rc == 0)
-				rc = build_equivocation(&e, &vk, g.chain_id,
-							(uint64_t)h,
-							(uint32_t)r, &err);
-			if (rc == 0)
-				rc = entry_sign(&e, &vk.key, g.chain_id, &err);
-			what = "evidence";
-		} else {
-			json_t *ej =
-			    json_deep_copy(json_object_get(st, "entry"));
-			if (!json_is_object(ej)) {
-				json_decref(ej);
-				cli_fail("demo", "step %s: no \"entry\" object",
-					 as);
-				goto out;
-			}
-			d.err.code = 0;
-			rc = resolve(&d, ej, 0);
-			if (rc != 0)
-				err = d.err;
-			if (rc == 0 && json_object_get(ej, "time") == NULL) {
-				char t[TIME_TEXT_BYTES];
-				fixed_time_format(t, cli_now_ms() / 1000u);
-				(void)json_object_set_new(ej, "time",
-							  json_string(t));
-			}
-			const char *kind =
-			    json_string_value(json_object_get(ej, "kind"));
-			(void)snprintf(kindbuf, sizeof kindbuf, "%s",
-				       kind ? kind : "?");
-			what = kindbuf;
-			if (rc == 0)
-				rc = entry_from_json(&e, ej, &err);
-			json_decref(ej);
-			json_t *signers = json_object_get(st, "signers");
-			for (size_t k = 0;
-			     rc == 0 && k < json_array_size(signers); k++) {
-				const char *id = json_string_value(
-				    json_array_get(signers, k));
-				const struct keyfile *kf =
-				    id ? signer_key(&keys, id) : NULL;
-				if (kf == NULL)
-					rc = acc_err_set(&err, ACC_ENOTFOUND,
-							 "no key file for "
-							 "signer %s in %s/keys",
-							 id ? id : "?", dir);
-				else
-					rc = entry_sign(&e, &kf->key,
-							g.chain_id, &err);
-			}
-			if (rc == 0 && json_array_size(signers) == 0)
-				rc = acc_err_set(&err, ACC_EINVAL,
-						 "no \"signers\"");
-		}
-		struct post_result pr;
-		uint8_t *bytes = NULL;
-		size_t blen = 0;
-		/* Entries go to the nodes in turn; each must first hold
-		 * what the earlier steps committed, which the entry may
-		 * refer to. */
-		size_t via = posted % nodes.len;
-		if (rc == 0 && !dry)
-			rc = client_wait_height(&c, nodes.url[via], seen_h,
-						DEMO_WAIT_MS, &err);
-		if (rc == 0 &&
-		    (rc = entry_encode(&e, &bytes, &blen, &err)) == 0)
-			rc = dry ? entry_check_dry(&d, bytes, blen, &pr, &err)
-				 : client_entry_post(&c, nodes.url[via], bytes,
-						     blen, 1, &pr, &err);
-		free(bytes);
-		entry_free(&e);
-		if (rc != 0) {
-			if (optional) {
-				skipped++;
-				if (as_json)
-					printf("{\"step\":\"%s\",\"kind\":\"%"
-					       "s\",\"skipped\":true}\n",
-					       as, what ? what : "");
-				else
-					printf("skipped %-14s %s: %s\n", as,
-					       what ? what : "", err.msg);
-				continue;
-			}
-			cli_fail("demo", "step %s (%s): %s", as,
-				 what ? what : "?", err.msg);
-			goto out;
-		}
-		submitted++;
-		posted++;
-		if (pr.height > seen_h)
-			seen_h = pr.height;
-		memcpy(d.done[d.done_len].name, as, strlen(as) + 1);
-		memcpy(d.done[d.done_len].id, pr.id, HASH_BYTES);
-		d.done[d.done_len].agreement = strcmp(what, "agreement") == 0;
-		d.done_len++;
-		char id[2 * HASH_BYTES + 1];
-		hex_encode(id, pr.id, HASH_BYTES);
-		if (as_json)
-			printf("{\"step\":\"%s\",\"kind\":\"%s\",\"id\":\"%s\","
-			       "\"index\":%llu,\"height\":%llu}\n",
-			       as, what ? what : "", id,
-			       (unsigned long long)pr.index,
-			       (unsigned long long)pr.height);
-		else if (nodes.len > 1)
-			printf("%-12s index %-4llu block %-4llu %.16s…  via "
-			       "%s  %s\n",
-			       what ? what : "?", (unsigned long long)pr.index,
-			       (unsigned long long)pr.height, id,
-			       nodes.url[via], say ? say : as);
-		else
-			printf("%-12s index %-4llu block %-4llu %.16s…  %s\n",
-			       what ? what : "?", (unsigned long long)pr.index,
-			       (unsigned long long)pr.height, id,
-			       say ? say : as);
-		fflush(stdout);
-	}
-	if (!as_json)
-		printf(
-		    "demo: %zu entries %s%s\n", submitted,
-		    dry ? "built, signed and checked (dry run)" : "committed",
-		    skipped ? " (some optional steps skipped, see above)" : "");
-	/* The story ends with where every obligation stands. */
-	if (!as_json)
-		printf("\ncompliance of the demo's agreements, as %s "
-		       "computes it now:\n\n",
-		       dry ? "the dry run" : "the node");
-	if ((!dry &&
-	     client_wait_height(&c, node, seen_h, DEMO_WAIT_MS, &err) != 0) ||
-	    demo_compliance(&d, &c, node, "end", NULL, NULL, as_json, &err) !=
-		0) {
-		cli_fail("demo", "compliance table: %s", err.msg);
-		goto out;
-	}
-	ret = CLI_EXIT_OK;
-out:
-	json_decref(sc);
-	kv_mem_close(&d.state);
-	free(d.done);
-	http_client_free(&c);
-	if (vk_loaded)
-		keyfile_free(&vk);
-	devnet_keys_free(&keys);
-	genesis_free(&g);
+	for (size_t i = 0; ret == 0 && i < json_array_size(r->steps); i++)
+		ret = run_step(r, i);
+	if (ret == 0)
+		ret = run_summary(r);
+	run_close(r);
+	free(r);
 	return ret;
 }

@@ -195,7 +195,6 @@ int cmd_export(int argc, char **argv)
 	struct arg_opt opts[] = {
 	    {"node", "URL", "the node (default " CLI_NODE_DEFAULT ")", NULL},
 	    {"what", "WHAT", "agreements, reports or compliance", NULL},
-	    {"format", "FMT", "csv (default) or json", NULL},
 	    {"party", "P", "compliance: only party P's obligations", NULL},
 	    {"agreement", "ID",
 	     "compliance: only agreement ID (or an id prefix of at least 6)",
@@ -215,13 +214,14 @@ int cmd_export(int argc, char **argv)
 		     "imports again.",
 	    .opts = opts,
 	    .opts_len = sizeof opts / sizeof opts[0],
+	    .formats = ARGS_FORMAT_CSV | ARGS_FORMAT_JSON,
 	};
 	int ex = args_run(&s, argc, argv);
 	if (ex >= 0)
 		return ex;
+	csv_write_safe_set(s.csv_safe);
 	const char *node = args_get_or(&s, "node", CLI_NODE_DEFAULT);
 	const char *what = args_get(&s, "what");
-	const char *fmt = args_get_or(&s, "format", "csv");
 	const char *party = args_get(&s, "party");
 	const char *agreement = args_get(&s, "agreement");
 	struct acc_err err = {0};
@@ -230,10 +230,6 @@ int cmd_export(int argc, char **argv)
 	     strcmp(what, "compliance") != 0)) {
 		fprintf(stderr, "accord: export: --what: agreements, reports "
 				"or compliance\n");
-		return CLI_EXIT_USAGE;
-	}
-	if (strcmp(fmt, "csv") != 0 && strcmp(fmt, "json") != 0) {
-		fprintf(stderr, "accord: export: --format: csv or json\n");
 		return CLI_EXIT_USAGE;
 	}
 	if ((party != NULL || agreement != NULL) &&
@@ -246,7 +242,7 @@ int cmd_export(int argc, char **argv)
 		fprintf(stderr, "accord: export: %s\n", err.msg);
 		return CLI_EXIT_USAGE;
 	}
-	int csv = strcmp(fmt, "csv") == 0;
+	int csv = s.format == ARGS_FORMAT_CSV;
 	struct http_client c = {0};
 	if (http_client_init(&c, &err) != 0)
 		return cli_fail("export", "%s", err.msg);

@@ -10,18 +10,14 @@
 
 static int cmd_hash(int argc, char **argv)
 {
-	struct arg_opt opts[] = {
-	    {"json", NULL, "print {\"chain_id\",\"genesis_hash\"}", NULL},
-	};
 	struct arg_spec s = {
 	    .cmd = "genesis hash",
-	    .usage = "FILE [--json]",
+	    .usage = "FILE [--format table|json]",
 	    .about = "Load and check a genesis file and print its hash "
 		     "(specs/genesis.md §4), the\n"
 		     "value a node reports as genesis_hash and evidence names "
 		     "in genesis.hash.",
-	    .opts = opts,
-	    .opts_len = sizeof opts / sizeof opts[0],
+	    .formats = ARGS_FORMAT_TABLE | ARGS_FORMAT_JSON,
 	    .pos_min = 1,
 	    .pos_max = 1,
 	};
@@ -34,7 +30,7 @@ static int cmd_hash(int argc, char **argv)
 		return cli_fail("genesis hash", "%s: %s", s.pos[0], err.msg);
 	char h[2 * HASH_BYTES + 1];
 	hex_encode(h, g.hash, HASH_BYTES);
-	if (args_get(&s, "json"))
+	if (s.format == ARGS_FORMAT_JSON)
 		printf("{\"chain_id\":\"%s\",\"genesis_hash\":\"%s\"}\n",
 		       g.chain_id, h);
 	else

@@ -43,7 +43,6 @@ static int cmd_get_entry(int argc, char **argv)
 {
 	struct arg_opt opts[] = {
 	    {"node", "URL", "the node (default " CLI_NODE_DEFAULT ")", NULL},
-	    {"json", NULL, "print the node's whole answer as JSON", NULL},
 	    {"raw", NULL, "write the raw signed entry bytes to standard output",
 	     NULL},
 	};
@@ -58,6 +57,7 @@ static int cmd_get_entry(int argc, char **argv)
 	    .opts_len = sizeof opts / sizeof opts[0],
 	    .pos_min = 1,
 	    .pos_max = 1,
+	    .formats = ARGS_FORMAT_TABLE | ARGS_FORMAT_JSON,
 	};
 	int ex = args_run(&s, argc, argv);
 	if (ex >= 0)
@@ -72,7 +72,7 @@ static int cmd_get_entry(int argc, char **argv)
 			ref);
 		return CLI_EXIT_USAGE;
 	}
-	if (args_get(&s, "json") && args_get(&s, "raw")) {
+	if (s.format == ARGS_FORMAT_JSON && args_get(&s, "raw")) {
 		fprintf(
 		    stderr,
 		    "accord: get entry: --json and --raw exclude each other\n");
@@ -120,7 +120,7 @@ static int cmd_get_entry(int argc, char **argv)
 			       err.msg[0] ? err.msg : "node URL too long");
 		goto out;
 	}
-	if (args_get(&s, "json")) {
+	if (s.format == ARGS_FORMAT_JSON) {
 		json_print(j);
 	} else {
 		json_t *e = json_object_get(j, "entry");
@@ -147,7 +147,6 @@ static int cmd_get_block(int argc, char **argv)
 {
 	struct arg_opt opts[] = {
 	    {"node", "URL", "the node (default " CLI_NODE_DEFAULT ")", NULL},
-	    {"json", NULL, "print the node's whole answer as JSON", NULL},
 	    {"full", NULL, "with --json: include the raw entries (entries_hex)",
 	     NULL},
 	};
@@ -159,6 +158,7 @@ static int cmd_get_block(int argc, char **argv)
 	    .opts_len = sizeof opts / sizeof opts[0],
 	    .pos_min = 1,
 	    .pos_max = 1,
+	    .formats = ARGS_FORMAT_TABLE | ARGS_FORMAT_JSON,
 	};
 	int ex = args_run(&s, argc, argv);
 	if (ex >= 0)
@@ -185,7 +185,7 @@ static int cmd_get_block(int argc, char **argv)
 			       err.msg[0] ? err.msg : "node URL too long");
 		goto out;
 	}
-	if (args_get(&s, "json")) {
+	if (s.format == ARGS_FORMAT_JSON) {
 		json_print(j);
 	} else {
 		json_t *hd = json_object_get(j, "header");

@@ -19,9 +19,6 @@ int cmd_keygen(int argc, char **argv)
 	    {"id", "ID",
 	     "the party, verifier, validator or follower the key belongs to",
 	     NULL},
-	    {"json", NULL,
-	     "print {\"path\":…,\"public_key\":…} instead of the bare key",
-	     NULL},
 	};
 	struct arg_spec s = {
 	    .cmd = "keygen",
@@ -31,6 +28,7 @@ int cmd_keygen(int argc, char **argv)
 		"(specs/keyfile.md). Prints the public key in hex.",
 	    .opts = opts,
 	    .opts_len = sizeof opts / sizeof opts[0],
+	    .formats = ARGS_FORMAT_TABLE | ARGS_FORMAT_JSON,
 	};
 	int ex = args_run(&s, argc, argv);
 	if (ex >= 0)
@@ -71,7 +69,7 @@ int cmd_keygen(int argc, char **argv)
 	keyfile_free(&kf);
 	if (rc != 0)
 		return cli_fail("keygen", "%s", err.msg);
-	if (args_get(&s, "json")) {
+	if (s.format == ARGS_FORMAT_JSON) {
 		json_t *j =
 		    json_pack("{s:s,s:s}", "path", out, "public_key", pk);
 		char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;

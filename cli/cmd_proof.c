@@ -20,62 +20,12 @@
 #include "ledger/fixed.h"
 #include "ledger/genesis.h"
 
-/* Decode the "proof" array of hashes; ACC_EDECODE / ACC_ETOOBIG. */
-static int proof_hashes(const json_t *j, uint8_t (*out)[MERKLE_HASH_BYTES],
-			size_t *count, struct acc_err *err)
-{
-	json_t *a = json_object_get(j, "proof");
-	if (!json_is_array(a))
-		return acc_err_set(err, ACC_EDECODE,
-				   "answer: \"proof\" is not an array");
-	if (json_array_size(a) > MERKLE_PROOF_HASHES_MAX)
-		return acc_err_set(err, ACC_ETOOBIG,
-				   "answer: proof of %zu hashes is over %u",
-				   json_array_size(a), MERKLE_PROOF_HASHES_MAX);
-	*count = json_array_size(a);
-	for (size_t i = 0; i < *count; i++) {
-		const char *s = json_string_value(json_array_get(a, i));
-		if (s == NULL || strlen(s) != 2 * MERKLE_HASH_BYTES ||
-		    hex_decode(out[i], MERKLE_HASH_BYTES, s) != 0)
-			return acc_err_set(err, ACC_EDECODE,
-					   "answer: proof[%zu] is not a hash",
-					   i);
-	}
-	return 0;
-}
-
 static void json_print(const json_t *j)
 {
 	char *t = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	if (t != NULL)
 		printf("%s\n", t);
 	free(t);
-}
-
-/* Make dir, or take it when it exists and is empty: evidence is never
- * written over other files. ACC_EIO, ACC_EDUP. */
-static int evidence_dir_make(const char *dir, struct acc_err *err)
-{
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-		return acc_err_set(err, ACC_EIO, "%s: %s", dir,
-				   strerror(errno));
-	DIR *dh = opendir(dir);
-	if (dh == NULL)
-		return acc_err_set(err, ACC_EIO, "%s: %s", dir,
-				   strerror(errno));
-	struct dirent *de;
-	int empty = 1;
-	while ((de = readdir(dh)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0)
-			empty = 0;
-	(void)closedir(dh);
-	if (!empty)
-		return acc_err_set(err, ACC_EDUP,
-				   "%s is not empty: evidence is saved into "
-				   "a new or empty directory",
-				   dir);
-	return 0;
 }
 
 static int evidence_file_write(const char *dir, const char *name, const void *p,
@@ -182,7 +132,6 @@ static int cmd_inclusion(int argc, char **argv)
 	    {"root", "HEX",
 	     "expected root of the tree of that size (default: the node's)",
 	     NULL},
-	    {"json", NULL, "print the proof JSON once it verifies", NULL},
 	    {"save", "DIR",
 	     "prove against the node's cosigned checkpoint and keep the "
 	     "evidence in DIR (new or empty) for proof verify",
@@ -206,6 +155,7 @@ static int cmd_inclusion(int argc, char **argv)
 		     "later with no node.",
 	    .opts = opts,
 	    .opts_len = sizeof opts / sizeof opts[0],
+	    .formats = ARGS_FORMAT_TABLE | ARGS_FORMAT_JSON,
 	};
 	int ex = args_run(&s, argc, argv);
 	if (ex >= 0)
@@ -249,7 +199,7 @@ static int cmd_inclusion(int argc, char **argv)
 	struct http_resp note = {0}, r = {0};
 	char url[HTTP_URL_BYTES_MAX], sizeq[40] = "";
 	if (save != NULL) {
-		if (evidence_dir_make(save, &err) != 0 ||
+		if (cli_dir_make_empty(save, "evidence is saved into a new or empty directory", &err) != 0 ||
 		    checkpoint_fetch(&c, node, &note, &size, &err) != 0) {
 			ret = cli_fail("proof inclusion", "%s", err.msg);
 			goto out;
@@ -268,18 +218,15 @@ static int cmd_inclusion(int argc, char **argv)
 			       err.msg[0] ? err.msg : "node URL too long");
 		goto out;
 	}
-	uint64_t p_index, p_size;
-	uint8_t leaf[HASH_BYTES], root[HASH_BYTES];
-	uint8_t proof[MERKLE_PROOF_HASHES_MAX][MERKLE_HASH_BYTES];
-	size_t count;
-	if (client_json_u64(j, "index", &p_index, &err) != 0 ||
-	    client_json_u64(j, "tree_size", &p_size, &err) != 0 ||
-	    client_json_hash(j, "leaf_hash", leaf, HASH_BYTES, &err) != 0 ||
-	    client_json_hash(j, "root", root, HASH_BYTES, &err) != 0 ||
-	    proof_hashes(j, proof, &count, &err) != 0) {
+	struct proof_inclusion_answer ans;
+	if (client_proof_inclusion_parse(j, &ans, &err) != 0) {
 		ret = cli_fail("proof inclusion", "%s", err.msg);
 		goto out;
 	}
+	uint64_t p_index = ans.index, p_size = ans.tree_size;
+	const uint8_t *leaf = ans.leaf_hash, *root = ans.root;
+	uint8_t(*proof)[MERKLE_HASH_BYTES] = ans.proof;
+	size_t count = ans.count;
 	/* The answer must be about what was asked. */
 	if ((idx_s && p_index != index) || (size_s && p_size != size)) {
 		ret = cli_fail("proof inclusion",
@@ -337,7 +284,7 @@ static int cmd_inclusion(int argc, char **argv)
 		ret = cli_fail("proof inclusion", "--save: %s", err.msg);
 		goto out;
 	}
-	if (args_get(&s, "json")) {
+	if (s.format == ARGS_FORMAT_JSON) {
 		json_print(j);
 	} else {
 		char lh[65], rh[65];
@@ -373,7 +320,6 @@ static int cmd_consistency(int argc, char **argv)
 	     "expected root of the old tree (default: the node's)", NULL},
 	    {"new-root", "HEX",
 	     "expected root of the new tree (default: the node's)", NULL},
-	    {"json", NULL, "print the proof JSON once it verifies", NULL},
 	};
 	struct arg_spec s = {
 	    .cmd = "proof consistency",
@@ -385,6 +331,7 @@ static int cmd_consistency(int argc, char **argv)
 		"it locally (§2.1.4.2): the newer log extends the older one.",
 	    .opts = opts,
 	    .opts_len = sizeof opts / sizeof opts[0],
+	    .formats = ARGS_FORMAT_TABLE | ARGS_FORMAT_JSON,
 	};
 	int ex = args_run(&s, argc, argv);
 	if (ex >= 0)
@@ -430,18 +377,15 @@ static int cmd_consistency(int argc, char **argv)
 			       err.msg[0] ? err.msg : "node URL too long");
 		goto out;
 	}
-	uint64_t p_old, p_new;
-	uint8_t oroot[HASH_BYTES], nroot[HASH_BYTES];
-	uint8_t proof[MERKLE_PROOF_HASHES_MAX][MERKLE_HASH_BYTES];
-	size_t count;
-	if (client_json_u64(j, "old_size", &p_old, &err) != 0 ||
-	    client_json_u64(j, "new_size", &p_new, &err) != 0 ||
-	    client_json_hash(j, "old_root", oroot, HASH_BYTES, &err) != 0 ||
-	    client_json_hash(j, "new_root", nroot, HASH_BYTES, &err) != 0 ||
-	    proof_hashes(j, proof, &count, &err) != 0) {
+	struct proof_consistency_answer ans;
+	if (client_proof_consistency_parse(j, &ans, &err) != 0) {
 		ret = cli_fail("proof consistency", "%s", err.msg);
 		goto out;
 	}
+	uint64_t p_old = ans.old_size, p_new = ans.new_size;
+	const uint8_t *oroot = ans.old_root, *nroot = ans.new_root;
+	uint8_t(*proof)[MERKLE_HASH_BYTES] = ans.proof;
+	size_t count = ans.count;
 	if (p_old != old_size || (new_s && p_new != new_size)) {
 		ret = cli_fail(
 		    "proof consistency",
@@ -469,7 +413,7 @@ static int cmd_consistency(int argc, char **argv)
 		    acc_strerror(vr));
 		goto out;
 	}
-	if (args_get(&s, "json")) {
+	if (s.format == ARGS_FORMAT_JSON) {
 		json_print(j);
 	} else {
 		char oh[65], nh[65];
@@ -504,7 +448,6 @@ static int cmd_verify(int argc, char **argv)
 	struct arg_opt opts[] = {
 	    {"genesis", "FILE",
 	     "the consortium's genesis file: the only thing trusted", NULL},
-	    {"json", NULL, "print what was verified as JSON", NULL},
 	};
 	struct arg_spec s = {
 	    .cmd = "proof verify",
@@ -526,11 +469,12 @@ static int cmd_verify(int argc, char **argv)
 	    .opts_len = sizeof opts / sizeof opts[0],
 	    .pos_min = 1,
 	    .pos_max = 1,
+	    .formats = ARGS_FORMAT_TABLE | ARGS_FORMAT_JSON,
 	};
 	int ex = args_run(&s, argc, argv);
 	if (ex >= 0)
 		return ex;
-	const char *gpath = args_get(&s, "genesis"), *dir = s.pos[0];
+	const char *gpath = args_get_or(&s, "genesis", NULL), *dir = s.pos[0];
 	if (gpath == NULL) {
 		fprintf(stderr,
 			"accord: proof verify: --genesis FILE is required\n");
@@ -579,7 +523,7 @@ static int cmd_verify(int argc, char **argv)
 	hex_encode(lh, v->leaf, HASH_BYTES);
 	hex_encode(rh, v->cp.cp.root, HASH_BYTES);
 	fixed_time_format(t, v->cp.time_max);
-	if (args_get(&s, "json"))
+	if (s.format == ARGS_FORMAT_JSON)
 		printf("{\"verified\":true,\"index\":%llu,\"id\":\"%s\","
 		       "\"kind\":\"%s\",\"origin\":\"%s\",\"size\":%llu,"
 		       "\"root\":\"%s\",\"cosigners\":%zu,\"validators\":%zu,"

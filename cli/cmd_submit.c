@@ -65,7 +65,6 @@ int cmd_submit(int argc, char **argv)
 	     NULL},
 	    {"sign-only", NULL,
 	     "print the signed entry JSON instead of submitting it", NULL},
-	    {"json", NULL, "print the node's answer as JSON", NULL},
 	};
 	struct arg_spec s = {
 	    .cmd = "submit",
@@ -87,6 +86,7 @@ int cmd_submit(int argc, char **argv)
 		"never counts twice by mistake.",
 	    .opts = opts,
 	    .opts_len = sizeof opts / sizeof opts[0],
+	    .formats = ARGS_FORMAT_TABLE | ARGS_FORMAT_JSON,
 	    .pos_min = 1,
 	    .pos_max = 1,
 	};
@@ -176,7 +176,7 @@ int cmd_submit(int argc, char **argv)
 	}
 	char id[2 * HASH_BYTES + 1];
 	hex_encode(id, pr.id, HASH_BYTES);
-	if (args_get(&s, "json")) {
+	if (s.format == ARGS_FORMAT_JSON) {
 		if (pr.committed)
 			printf("{\"id\":\"%s\",\"status\":\"committed\","
 			       "\"index\":%llu,\"height\":%llu}\n",

@@ -202,12 +202,60 @@ int csv_record_next(struct csv_reader *r, struct csv_record *rec,
 	return 0;
 }
 
+/* Process-wide: the CLI runs one command per process (csv.h). */
+static int csv_safe;
+
+void csv_write_safe_set(int on)
+{
+	csv_safe = on != 0;
+}
+
+/* "-12" or "-0.5": a negative number, which a spreadsheet reads as a
+ * number, not a formula, so it is left alone (specs/cli.md §11.1). */
+static int negative_number(const char *s, size_t n)
+{
+	size_t i = 1, digits = 0;
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++, digits++;
+	if (digits == 0)
+		return 0;
+	if (i < n && s[i] == '.') {
+		size_t frac = 0;
+		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			frac++;
+		if (frac == 0)
+			return 0;
+	}
+	return i == n;
+}
+
+int csv_cell_is_formula(const char *s)
+{
+	if (s == NULL || s[0] == '\0')
+		return 0;
+	switch (s[0]) {
+	case '=':
+	case '+':
+	case '@':
+	case '\t':
+	case '\r':
+		return 1;
+	case '-':
+		return !negative_number(s, strlen(s));
+	default:
+		return 0;
+	}
+}
+
 void csv_field_write(FILE *f, const char *s)
 {
 	if (s == NULL)
 		return;
 	size_t n = strlen(s);
-	int quote = n > 0 && (s[0] == ' ' || s[n - 1] == ' ');
+	/* OWASP "CSV Injection": a leading apostrophe makes the cell text,
+	 * and the quotes keep it one cell (specs/cli.md §11.1). */
+	int neutralise = csv_safe && csv_cell_is_formula(s);
+	int quote = neutralise || (n > 0 && (s[0] == ' ' || s[n - 1] == ' '));
 	for (size_t i = 0; !quote && i < n; i++)
 		quote =
 		    s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
@@ -216,6 +264,8 @@ void csv_field_write(FILE *f, const char *s)
 		return;
 	}
 	fputc('"', f);
+	if (neutralise)
+		fputc('\'', f);
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '"')
 			fputc('"', f);

@@ -67,6 +67,19 @@ void csv_reader_free(struct csv_reader *r);
 int csv_record_next(struct csv_reader *r, struct csv_record *rec,
 		    struct acc_err *err);
 
+/*
+ * Formula injection (specs/cli.md §11.1). csv_cell_is_formula: 1 when a
+ * spreadsheet would take the cell s as a formula: it starts with "=",
+ * "+", "@", TAB or CR, or with "-" and is not a negative decimal number
+ * ("-12", "-0.5"). csv_write_safe_set(1) makes every later
+ * csv_field_write of such a cell write it quoted with an apostrophe in
+ * front ("'=1+2"), which spreadsheets show as text. The setting is
+ * process-wide (the CLI runs one command per process); the default, 0,
+ * writes cells as they are, so that files round-trip.
+ */
+int csv_cell_is_formula(const char *s);
+void csv_write_safe_set(int on);
+
 /* Write s as one field: quoted (with doubled quotes) when it contains a
  * comma, a quote, CR or LF, or begins or ends with a space; else as is.
  * NULL writes an empty field. */

@@ -27,6 +27,7 @@ static const struct cli_sub commands[] = {
      "sign and submit reports or attestations, or fill obligations, from CSV"},
     {"export", cmd_export, "agreements, reports or compliance as CSV/JSON"},
     {"genesis", cmd_genesis, "the hash of a genesis file, as published"},
+    {"backup", cmd_backup, "hot copy of a node's data directory"},
 };
 
 static void usage(FILE *f)

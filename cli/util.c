@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
+#include <sys/stat.h>
 
 int cli_fail(const char *cmd, const char *fmt, ...)
 {
@@ -87,4 +89,26 @@ uint64_t cli_now_ms(void)
 	struct timespec ts;
 	(void)clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int cli_dir_make_empty(const char *dir, const char *why, struct acc_err *err)
+{
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return acc_err_set(err, ACC_EIO, "%s: %s", dir,
+				   strerror(errno));
+	DIR *dh = opendir(dir);
+	if (dh == NULL)
+		return acc_err_set(err, ACC_EIO, "%s: %s", dir,
+				   strerror(errno));
+	struct dirent *de;
+	int empty = 1;
+	while ((de = readdir(dh)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			empty = 0;
+	(void)closedir(dh);
+	if (!empty)
+		return acc_err_set(err, ACC_EDUP, "%s is not empty: %s", dir,
+				   why);
+	return 0;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/codec.h"
+#include "common/decimal.h"
 #include "common/hex.h"
 #include "ledger/genesis.h"
 
@@ -417,24 +418,6 @@ int checkpoint_text_format(const struct checkpoint *c, char *out,
 	return 0;
 }
 
-/* A canonical decimal u64: digits, no sign, no leading zero but "0". */
-static int parse_u64_canon(const char *s, size_t len, uint64_t *out)
-{
-	uint64_t v = 0;
-	if (len == 0 || len > 20 || (len > 1 && s[0] == '0'))
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		uint64_t d = (uint64_t)(s[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
-}
-
 int checkpoint_text_parse(struct checkpoint *c, const char *text, size_t len,
 			  struct acc_err *err)
 {
@@ -468,7 +451,7 @@ int checkpoint_text_parse(struct checkpoint *c, const char *text, size_t len,
 			memcpy(c->origin, s, sl);
 			c->origin[sl] = '\0';
 		} else if (line == 1) {
-			if (parse_u64_canon(s, sl, &c->size) != 0)
+			if (dec_u64_parse(s, sl, DEC_CANONICAL, &c->size) != 0)
 				return acc_err_set(err, ACC_EDECODE,
 						   "checkpoint: size is not a "
 						   "canonical decimal");

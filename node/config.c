@@ -256,7 +256,7 @@ int config_parse(struct node_config *cfg, const char *text, size_t len,
 	    "genesis",   "key",       "data_dir",     "validator",
 	    "http_listen", "p2p_listen", "log_level", "http_threads",
 	    "block_delay_ms", "peers", "role", "followers", "clock_skew_ms",
-	    "lmdb_map_bytes", "http_conns_per_addr"};
+	    "lmdb_map_bytes", "http_conns_per_addr", "log_format"};
 	json_error_t jerr;
 	int rc;
 	memset(cfg, 0, sizeof *cfg);
@@ -315,6 +315,14 @@ int config_parse(struct node_config *cfg, const char *text, size_t len,
 		rc = acc_err_set(err, ACC_ECONFIG,
 				 "config: log_level \"%.16s\": want debug, "
 				 "info, warn or error", s);
+		goto out;
+	}
+	if ((rc = get_string(root, "log_format", 0, &s, err)) != 0)
+		goto out;
+	if (s != NULL && log_format_parse(s, &cfg->log_format) != 0) {
+		rc = acc_err_set(err, ACC_ECONFIG,
+				 "config: log_format \"%.16s\": want text, "
+				 "logfmt or json", s);
 		goto out;
 	}
 	if ((rc = role_parse(cfg, root, err)) != 0 ||

@@ -55,6 +55,7 @@ struct node_config {
 	size_t follower_count;
 	int64_t clock_skew_ms; /* TEST ONLY: added to the wall clock */
 	enum log_level log_level;
+	enum log_format log_format; /* text (default), logfmt, json */
 	uint32_t http_threads;   /* HTTP worker threads, 1..64 */
 	uint32_t http_conns_per_addr; /* 1..1024; 0 = the default (64) */
 	uint32_t block_delay_ms; /* batching delay; 0 = genesis default */

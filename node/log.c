@@ -1,4 +1,5 @@
-/* log.c - timestamped log lines on stderr. */
+/* log.c - timestamped log lines on stderr: text, logfmt or JSON
+ * (specs/node.md §2 "Logs"). */
 #include "node/log.h"
 
 #include <stdarg.h>
@@ -13,17 +14,24 @@
 static enum log_level log_threshold = LOG_LEVEL_INFO;
 
 static const char *const level_names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+static const char *const level_words[] = {"debug", "info", "warn", "error"};
+
+/* The index of s in names[0..n), or -1. */
+static int name_index(const char *const *names, int n, const char *s)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
 
 int log_level_parse(const char *s, enum log_level *out)
 {
-	static const char *const names[] = {"debug", "info", "warn", "error"};
-	for (int i = 0; i < 4; i++) {
-		if (strcmp(s, names[i]) == 0) {
-			*out = (enum log_level)i;
-			return 0;
-		}
-	}
-	return ACC_EINVAL;
+	int i = name_index(level_words, 4, s);
+	if (i < 0)
+		return ACC_EINVAL;
+	*out = (enum log_level)i;
+	return 0;
 }
 
 void log_level_set(enum log_level level)
@@ -31,34 +39,88 @@ void log_level_set(enum log_level level)
 	log_threshold = level;
 }
 
+static enum log_format log_style = LOG_FORMAT_TEXT;
+
+int log_format_parse(const char *s, enum log_format *out)
+{
+	static const char *const names[] = {"text", "logfmt", "json"};
+	int i = name_index(names, 3, s);
+	if (i < 0)
+		return ACC_EINVAL;
+	*out = (enum log_format)i;
+	return 0;
+}
+
+void log_format_set(enum log_format format)
+{
+	log_style = format;
+}
+
+/* Append msg to line[*n..cap) as a quoted string: JSON escapes (", \,
+ * control bytes as \u00XX) for json, the same quotes and backslashes for
+ * logfmt (specs/node.md §2 "Logs"). Truncates, never overflows. */
+static void quoted_put(char *line, size_t *n, size_t cap, const char *msg)
+{
+	size_t k = *n;
+	if (k + 1 < cap)
+		line[k++] = '"';
+	for (const char *p = msg; *p != '\0' && k + 8 < cap; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"' || c == '\\') {
+			line[k++] = '\\';
+			line[k++] = (char)c;
+		} else if (c < 0x20) {
+			k += (size_t)snprintf(line + k, cap - k, "\\u%04x", c);
+		} else {
+			line[k++] = (char)c;
+		}
+	}
+	if (k + 1 < cap)
+		line[k++] = '"';
+	*n = k;
+}
+
 static void log_vmsg(enum log_level level, const char *suffix,
 		     const char *fmt, va_list ap)
 {
-	char line[1024];
-	struct timespec ts;
-	struct tm tm;
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	(void)gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%S", &tm);
-	int k = snprintf(line + n, sizeof line - n, ".%03ldZ %-5s ",
-			 ts.tv_nsec / 1000000L, level_names[level]);
-	if (k > 0)
-		n += (size_t)k;
-	k = vsnprintf(line + n, sizeof line - n - 1, fmt, ap);
-	if (k > 0)
-		n += (size_t)k < sizeof line - n - 1 ? (size_t)k
-						     : sizeof line - n - 2;
-	if (suffix != NULL && n < sizeof line - 2) {
-		k = snprintf(line + n, sizeof line - n - 1, "%s", suffix);
-		if (k > 0)
-			n += (size_t)k < sizeof line - n - 1
-				 ? (size_t)k
-				 : sizeof line - n - 2;
-	}
+	char msg[1024], ts[40], line[2200];
+	int k = vsnprintf(msg, sizeof msg, fmt, ap);
+	size_t m = k < 0 ? 0 : (size_t)k < sizeof msg ? (size_t)k : sizeof msg - 1;
+	msg[m] = '\0';
+	if (suffix != NULL)
+		(void)snprintf(msg + m, sizeof msg - m, "%s", suffix);
 	/* Newlines inside a message would split one event over lines. */
-	for (size_t i = 0; i < n; i++)
-		if (line[i] == '\n' || line[i] == '\r')
-			line[i] = ' ';
+	for (char *p = msg; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	struct timespec tv;
+	struct tm tm;
+	(void)clock_gettime(CLOCK_REALTIME, &tv);
+	(void)gmtime_r(&tv.tv_sec, &tm);
+	size_t t = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+	(void)snprintf(ts + t, sizeof ts - t, ".%03ldZ",
+		       tv.tv_nsec / 1000000L);
+	size_t n = 0, cap = sizeof line - 1; /* room for the newline */
+	switch (log_style) {
+	case LOG_FORMAT_LOGFMT:
+		n = (size_t)snprintf(line, cap, "ts=%s level=%s msg=", ts,
+				     level_words[level]);
+		quoted_put(line, &n, cap, msg);
+		break;
+	case LOG_FORMAT_JSON:
+		n = (size_t)snprintf(line, cap,
+				     "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":",
+				     ts, level_words[level]);
+		quoted_put(line, &n, cap, msg);
+		if (n + 1 < cap)
+			line[n++] = '}';
+		break;
+	default:
+		k = snprintf(line, cap, "%s %-5s %s", ts, level_names[level],
+			     msg);
+		n = k < 0 ? 0 : (size_t)k < cap ? (size_t)k : cap - 1;
+		break;
+	}
 	line[n++] = '\n';
 	ssize_t w = write(STDERR_FILENO, line, n);
 	(void)w;

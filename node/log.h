@@ -9,6 +9,18 @@ enum log_level {
 	LOG_LEVEL_ERROR = 3,
 };
 
+/* How each line is written (specs/node.md §2 "Logs"). */
+enum log_format {
+	LOG_FORMAT_TEXT = 0,   /* 2025-01-31T12:00:00.123Z INFO  message */
+	LOG_FORMAT_LOGFMT = 1, /* ts=... level=info msg="message" */
+	LOG_FORMAT_JSON = 2,   /* {"ts":"...","level":"info","msg":"..."} */
+};
+
+/* Parse "text", "logfmt" or "json"; 0 or ACC_EINVAL. */
+int log_format_parse(const char *s, enum log_format *out);
+/* Not synchronised: call before threads. */
+void log_format_set(enum log_format format);
+
 /* Parse "debug", "info", "warn" or "error"; 0 or ACC_EINVAL. */
 int log_level_parse(const char *s, enum log_level *out);
 

@@ -2,7 +2,11 @@
  * check that the data directory belongs to this chain (specs/node.md §2). */
 #include "node/node.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/hex.h"
 #include "ledger/block.h"
@@ -147,6 +151,119 @@ static int node_role_check(struct node *n, struct acc_err *err)
 	return 0;
 }
 
+/* §2 steps 1-3: genesis, key file (its mode, then its contents), and
+ * the key's role against the genesis. n->genesis is allocated. */
+static int identity_load(struct node *n, struct acc_err *err)
+{
+	const struct node_config *cfg = &n->cfg;
+	int rc = genesis_load(n->genesis, cfg->genesis_path, err);
+	if (rc != 0) {
+		acc_err_prefix(err, "genesis %s: ", cfg->genesis_path);
+		return rc;
+	}
+	rc = keyfile_check_private(cfg->key_path, err);
+	if (rc != 0)
+		return rc;
+	rc = keyfile_load(&n->key, cfg->key_path, err);
+	if (rc != 0) {
+		acc_err_prefix(err, "key %s: ", cfg->key_path);
+		return rc;
+	}
+	return node_role_check(n, err);
+}
+
+/* §2 step 4 without writing: a data directory that exists must be one
+ * the node may use, and a store in it must record this genesis. */
+static int data_dir_check(struct node *n, uint64_t *height,
+			  struct acc_err *err)
+{
+	const char *dir = n->cfg.data_dir;
+	struct stat st;
+	*height = 0;
+	if (stat(dir, &st) != 0) {
+		if (errno == ENOENT)
+			return 0; /* created at the first start */
+		return acc_err_set(err, ACC_EIO, "data directory %s: %s", dir,
+				   strerror(errno));
+	}
+	if (!S_ISDIR(st.st_mode))
+		return acc_err_set(err, ACC_ECONFIG,
+				   "data directory %s is not a directory",
+				   dir);
+	if (access(dir, R_OK | W_OK | X_OK) != 0)
+		return acc_err_set(err, ACC_ECONFIG,
+				   "data directory %s: not writable by this "
+				   "user (%s)",
+				   dir, strerror(errno));
+	char path[CONFIG_PATH_BYTES_MAX + 16];
+	(void)snprintf(path, sizeof path, "%s/data.mdb", dir);
+	if (stat(path, &st) != 0)
+		return 0; /* empty: a new store */
+	int rc = store_open_readonly(&n->store, dir, err);
+	if (rc != 0) {
+		acc_err_prefix(err, "data directory %s: ", dir);
+		return rc;
+	}
+	uint8_t stored[HASH_BYTES];
+	size_t len = 0;
+	rc = store_meta_get(n->store, META_GENESIS, stored, sizeof stored,
+			    &len, err);
+	if (rc == ACC_ENOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (len != HASH_BYTES ||
+	    memcmp(stored, n->genesis->hash, HASH_BYTES) != 0)
+		return acc_err_set(err, ACC_ECONFIG,
+				   "data directory %s belongs to another chain",
+				   dir);
+	struct store_rtxn *t;
+	struct store_head h;
+	if ((rc = store_read_begin(n->store, &t, err)) != 0)
+		return rc;
+	rc = store_head_get(t, &h);
+	store_read_end(t);
+	if (rc != 0)
+		return acc_err_set(err, rc, "data directory %s: head: %s", dir,
+				   acc_strerror(rc));
+	*height = h.height;
+	return 0;
+}
+
+int node_config_check(const struct node_config *cfg, char *summary,
+		      size_t summary_len, struct acc_err *err)
+{
+	struct node n;
+	memset(&n, 0, sizeof n);
+	n.cfg = *cfg;
+	n.genesis = calloc(1, sizeof *n.genesis);
+	if (n.genesis == NULL)
+		return acc_err_set(err, ACC_ENOMEM, "out of memory");
+	uint64_t height = 0;
+	int rc = identity_load(&n, err);
+	if (rc == 0)
+		rc = data_dir_check(&n, &height, err);
+	if (rc == 0) {
+		const char *role = cfg->role == NODE_ROLE_FOLLOWER
+				       ? "follower"
+				       : "validator";
+		(void)snprintf(summary, summary_len,
+			       "config OK: chain %s, %s%s%s, data directory "
+			       "%s at height %llu",
+			       n.genesis->chain_id, role,
+			       cfg->role == NODE_ROLE_FOLLOWER ? "" : " ",
+			       cfg->role == NODE_ROLE_FOLLOWER
+				   ? ""
+				   : n.genesis->validators[cfg->validator].name,
+			       cfg->data_dir, (unsigned long long)height);
+	}
+	store_close(n.store);
+	keyfile_free(&n.key);
+	genesis_free(n.genesis);
+	free(n.genesis);
+	return rc;
+}
+
 int node_open(struct node *n, const struct node_config *cfg,
 	      struct acc_err *err)
 {
@@ -170,22 +287,8 @@ int node_open(struct node *n, const struct node_config *cfg,
 		rc = acc_err_set(err, ACC_ENOMEM, "out of memory");
 		goto fail;
 	}
-	/* §2 step 1: genesis and key. */
-	rc = genesis_load(n->genesis, cfg->genesis_path, err);
-	if (rc != 0) {
-		acc_err_prefix(err, "genesis %s: ", cfg->genesis_path);
-		goto fail;
-	}
-	rc = keyfile_check_private(cfg->key_path, err);
-	if (rc != 0)
-		goto fail;
-	rc = keyfile_load(&n->key, cfg->key_path, err);
-	if (rc != 0) {
-		acc_err_prefix(err, "key %s: ", cfg->key_path);
-		goto fail;
-	}
-	/* §2 steps 2-3: the key, the role and the peers. */
-	rc = node_role_check(n, err);
+	/* §2 steps 1-3: genesis, key, the role and the peers. */
+	rc = identity_load(n, err);
 	if (rc != 0)
 		goto fail;
 	/* §2 step 4: the store. */

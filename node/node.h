@@ -128,6 +128,17 @@ struct admit_result {
 int node_open(struct node *n, const struct node_config *cfg,
 	      struct acc_err *err);
 
+/*
+ * `accordd --check-config` (specs/node.md §1): everything node_open checks
+ * before it starts anything, without writing: genesis, key file (mode and
+ * role), peers, and the data directory (missing is fine; existing, it
+ * must be a directory this user may write, and a store in it must record
+ * this genesis, opened read only). 0 with a one-line summary, or the
+ * error node_open would give.
+ */
+int node_config_check(const struct node_config *cfg, char *summary,
+		      size_t summary_len, struct acc_err *err);
+
 /* Whether this node commits alone with the one-validator producer
  * (specs/node.md §3): a validator holding more than 2/3 of the power.
  * Otherwise blocks are decided by consensus over peers (§7). */

@@ -250,6 +250,26 @@ static int store_alloc(struct store **out, struct acc_err *err)
 	return 0;
 }
 
+/* The tail common to both opens: the sub-databases in their own
+ * transaction (committed, not aborted, so the dbi handles stay valid for
+ * later transactions; read only for a read-only store), then the in-memory
+ * frontier, checked against the head (specs/storage.md §4). */
+static int tables_open(struct store *s, struct acc_err *err)
+{
+	MDB_txn *txn;
+	unsigned flags = s->readonly ? MDB_RDONLY : 0u;
+	int rc = mdb_txn_begin(s->env, NULL, flags, &txn);
+	if (rc != 0)
+		return store_lmdb_err(err, rc, "open txn");
+	if ((rc = open_dbs(s, txn, err)) != 0) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return store_lmdb_err(err, rc, "open txn commit");
+	return store_frontier_load(s, err);
+}
+
 int store_open(struct store **out, const char *dir,
 	       const struct store_opts *opts, struct acc_err *err)
 {
@@ -272,20 +292,7 @@ int store_open(struct store **out, const char *dir,
 	/* Free reader slots left by processes that died (kill -9). */
 	int dead = 0;
 	(void)mdb_reader_check(s->env, &dead);
-	MDB_txn *txn;
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
-		rc = store_lmdb_err(err, rc, "write txn");
-		goto fail;
-	}
-	if ((rc = open_dbs(s, txn, err)) != 0) {
-		mdb_txn_abort(txn);
-		goto fail;
-	}
-	if ((rc = mdb_txn_commit(txn)) != 0) {
-		rc = store_lmdb_err(err, rc, "commit");
-		goto fail;
-	}
-	if ((rc = store_frontier_load(s, err)) != 0 ||
+	if ((rc = tables_open(s, err)) != 0 ||
 	    (rc = store_sign_file_open(s, dir, 0, err)) != 0)
 		goto fail;
 	*out = s;
@@ -309,28 +316,38 @@ int store_open_readonly(struct store **out, const char *dir,
 	if (rc != 0)
 		rc = env_open(s, dir, 0, MDB_RDONLY | MDB_NOTLS | MDB_NOLOCK,
 			      err);
-	if (rc != 0)
-		goto fail;
-	MDB_txn *txn;
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0) {
-		rc = store_lmdb_err(err, rc, "read txn");
-		goto fail;
-	}
-	if ((rc = open_dbs(s, txn, err)) != 0) {
-		mdb_txn_abort(txn);
-		goto fail;
-	}
-	/* Committing (not aborting) keeps the dbi handles for later txns. */
-	if ((rc = mdb_txn_commit(txn)) != 0) {
-		rc = store_lmdb_err(err, rc, "read txn");
-		goto fail;
-	}
-	if ((rc = store_frontier_load(s, err)) != 0 ||
+	if (rc != 0 || (rc = tables_open(s, err)) != 0 ||
 	    (rc = store_sign_file_open(s, dir, 1, err)) != 0)
 		goto fail;
 	*out = s;
 	return 0;
 fail:
+	store_close(s);
+	return rc;
+}
+
+int store_backup(const char *dir, const char *dest, struct acc_err *err)
+{
+	struct stat st;
+	if (stat(dest, &st) != 0 || !S_ISDIR(st.st_mode))
+		return acc_err_set(err, ACC_EIO,
+				   "backup: %s is not a directory", dest);
+	struct store *s;
+	int rc = store_alloc(&s, err);
+	if (rc != 0)
+		return rc;
+	s->readonly = 1;
+	/* With the lock file (no MDB_NOLOCK): the copy's read transaction
+	 * takes a reader slot, so the running node's writer keeps the pages
+	 * the copy still reads and is never blocked by it (specs/storage.md
+	 * §8). */
+	if ((rc = env_open(s, dir, 0, MDB_RDONLY | MDB_NOTLS, err)) != 0 ||
+	    (rc = tables_open(s, err)) != 0)
+		goto done;
+	rc = mdb_env_copy2(s->env, dest, MDB_CP_COMPACT);
+	if (rc != 0)
+		rc = store_lmdb_err(err, rc, "backup: mdb_env_copy2");
+done:
 	store_close(s);
 	return rc;
 }

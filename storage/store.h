@@ -74,6 +74,17 @@ int store_open(struct store **out, const char *dir,
 int store_open_readonly(struct store **out, const char *dir,
 			struct acc_err *err);
 
+/*
+ * Hot backup (specs/storage.md §8): copy the environment in dir into the
+ * existing, empty directory dest as one compacted data.mdb (LMDB's
+ * mdb_env_copy2 with MDB_CP_COMPACT), from one read transaction. dir is
+ * opened read only with its lock file, so a node writing to it meanwhile
+ * is neither stopped nor disturbed; the copy is the state of one commit.
+ * 0, ACC_EIO (dest missing), ACC_ESTORE (not an accord store, LMDB
+ * failure, dest not empty), ACC_EDECODE, ACC_EMISMATCH, ACC_ENOMEM.
+ */
+int store_backup(const char *dir, const char *dest, struct acc_err *err);
+
 /* Close; every read transaction must have ended. NULL-safe. */
 void store_close(struct store *s);
 

@@ -10,6 +10,9 @@ ACCORD=$BUILD/bin/accord
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
+# Defaults from the environment (specs/cli.md §1) would change what is
+# missing below.
+unset ACCORD_NODE ACCORD_GENESIS
 
 # expect STATUS COMMAND...: exit status, and for failures one accord: line.
 expect() {
@@ -26,7 +29,7 @@ expect() {
 
 for c in keygen "devnet init" "devnet start" "devnet stop" submit "get entry" "get block" \
 	"proof inclusion" "proof consistency" "proof verify" audit "bench load" "bench verify" demo \
-	"genesis hash" "import reports"; do
+	"genesis hash" "import reports" backup compliance export checkpoint; do
 	# shellcheck disable=SC2086
 	expect 0 $c --help
 	grep -q '^usage: accord' "$TMP/out" || fail "accord $c --help: no usage line"
@@ -56,6 +59,19 @@ expect 2 get block -3
 expect 2 bench load --entries 0
 expect 2 devnet init --dir "$TMP/n" --nodes 0
 expect 2 submit e.json
+# One output flag everywhere (specs/cli.md §1) and backup's arguments.
+expect 2 compliance --json --format csv
+expect 2 compliance --csv-safe
+expect 2 export --what reports --format table
+expect 2 get block 1 --format csv
+expect 2 keygen --out "$TMP/k" --json --json
+expect 2 backup
+expect 2 backup --data d --out o --format csv
+expect 1 backup --data "$TMP/nodata" --out "$TMP/bk"
+# ACCORD_GENESIS stands for a missing --genesis.
+export ACCORD_GENESIS="$TMP/none.json"
+expect 1 proof verify "$TMP"
+unset ACCORD_GENESIS
 
 # keygen: 0600, prints the public key, refuses to overwrite.
 expect 0 keygen --out "$TMP/k.key" --role party --id CN-BJ

@@ -1,5 +1,6 @@
 /* test_cli_args.c - the CLI's option parsing (specs/cli.md §1): every
  * usage error is refused with a reason, values land where they should. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/args.h"
@@ -96,6 +97,91 @@ static void test_args_u64(void)
 	ASSERT(strstr(err.msg, "--entries") != NULL);
 }
 
+/* --format / --json / --csv-safe (specs/cli.md §1 "Output"). */
+static int parse_fmt(struct arg_spec *s, unsigned formats, int argc,
+		     char **argv, struct acc_err *err)
+{
+	memset(s, 0, sizeof *s);
+	s->cmd = "test";
+	s->usage = "";
+	s->formats = formats;
+	return args_parse(s, argc, argv, err);
+}
+
+static void test_args_format(void)
+{
+	const unsigned all =
+	    ARGS_FORMAT_TABLE | ARGS_FORMAT_JSON | ARGS_FORMAT_CSV;
+	struct arg_spec s;
+	struct acc_err err = {0};
+	ASSERT_OK(parse_fmt(&s, all, 0, NULL, &err));
+	ASSERT_EQ(s.format, ARGS_FORMAT_TABLE);
+	ASSERT_OK(parse_fmt(&s, ARGS_FORMAT_CSV | ARGS_FORMAT_JSON, 0, NULL,
+			    &err));
+	ASSERT_EQ(s.format, ARGS_FORMAT_CSV);
+	char *a1[] = {"--json"};
+	ASSERT_OK(parse_fmt(&s, all, 1, a1, &err));
+	ASSERT_EQ(s.format, ARGS_FORMAT_JSON);
+	char *a2[] = {"--format", "csv", "--csv-safe"};
+	ASSERT_OK(parse_fmt(&s, all, 3, a2, &err));
+	ASSERT_EQ(s.format, ARGS_FORMAT_CSV);
+	ASSERT_EQ(s.csv_safe, 1);
+	char *a3[] = {"--format=json", "--json"};
+	ASSERT_OK(parse_fmt(&s, all, 2, a3, &err));
+	ASSERT_EQ(s.format, ARGS_FORMAT_JSON);
+	/* Refused: disagreement, a format not offered, --csv-safe off CSV,
+	 * twice, a missing value, and the flags on a command without data
+	 * output. */
+	char *b1[] = {"--format", "csv", "--json"};
+	ASSERT_EQ(parse_fmt(&s, all, 3, b1, &err), ACC_EINVAL);
+	ASSERT(strstr(err.msg, "disagree") != NULL);
+	char *b2[] = {"--format", "csv"};
+	ASSERT_EQ(parse_fmt(&s, ARGS_FORMAT_TABLE | ARGS_FORMAT_JSON, 2, b2,
+			    &err),
+		  ACC_EINVAL);
+	ASSERT(strstr(err.msg, "table|json") != NULL);
+	char *b3[] = {"--csv-safe"};
+	ASSERT_EQ(parse_fmt(&s, all, 1, b3, &err), ACC_EINVAL);
+	char *b4[] = {"--format", "xml"};
+	ASSERT_EQ(parse_fmt(&s, all, 2, b4, &err), ACC_EINVAL);
+	char *b5[] = {"--json", "--json"};
+	ASSERT_EQ(parse_fmt(&s, all, 2, b5, &err), ACC_EINVAL);
+	char *b6[] = {"--format"};
+	ASSERT_EQ(parse_fmt(&s, all, 1, b6, &err), ACC_EINVAL);
+	ASSERT_EQ(parse_fmt(&s, 0, 1, a1, &err), ACC_EINVAL);
+	ASSERT(strstr(err.msg, "unknown option") != NULL);
+}
+
+/* ACCORD_NODE and ACCORD_GENESIS are defaults, never explicit options. */
+static void test_args_env(void)
+{
+	struct arg_opt opts[] = {
+	    {"node", "URL", "the node", NULL},
+	    {"genesis", "FILE", "genesis", NULL},
+	    {"entries", "N", "count", NULL},
+	};
+	struct arg_spec s = {.cmd = "t", .usage = "", .opts = opts,
+			     .opts_len = 3};
+	struct acc_err err = {0};
+	ASSERT_OK(setenv("ACCORD_NODE", "http://env:1", 1));
+	ASSERT_OK(setenv("ACCORD_GENESIS", "/env/genesis.json", 1));
+	ASSERT_OK(setenv("ACCORD_ENTRIES", "5", 1));
+	ASSERT_OK(args_parse(&s, 0, NULL, &err));
+	ASSERT(args_get(&s, "node") == NULL);
+	ASSERT_STR_EQ(args_get_or(&s, "node", "dflt"), "http://env:1");
+	ASSERT_STR_EQ(args_get_or(&s, "genesis", NULL), "/env/genesis.json");
+	ASSERT_STR_EQ(args_get_or(&s, "entries", "7"), "7");
+	char *a[] = {"--node", "http://flag:2"};
+	ASSERT_OK(args_parse(&s, 2, a, &err));
+	ASSERT_STR_EQ(args_get_or(&s, "node", "dflt"), "http://flag:2");
+	ASSERT_OK(setenv("ACCORD_NODE", "", 1));
+	ASSERT_OK(args_parse(&s, 0, NULL, &err));
+	ASSERT_STR_EQ(args_get_or(&s, "node", "dflt"), "dflt");
+	ASSERT_OK(unsetenv("ACCORD_NODE"));
+	ASSERT_OK(unsetenv("ACCORD_GENESIS"));
+	ASSERT_OK(unsetenv("ACCORD_ENTRIES"));
+}
+
 static void test_http_helpers(void)
 {
 	char url[HTTP_URL_BYTES_MAX];
@@ -128,6 +214,8 @@ int main(void)
 	RUN(test_args_values);
 	RUN(test_args_errors);
 	RUN(test_args_u64);
+	RUN(test_args_format);
+	RUN(test_args_env);
 	RUN(test_http_helpers);
 	return 0;
 }

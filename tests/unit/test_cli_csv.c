@@ -196,6 +196,45 @@ static void test_write_round_trip(void)
 	free(buf);
 }
 
+/* --csv-safe (specs/cli.md §11.1): formula cells are written as text,
+ * negative numbers and everything else unchanged; off by default. */
+static void test_write_safe(void)
+{
+	ASSERT_EQ(csv_cell_is_formula("=1+2"), 1);
+	ASSERT_EQ(csv_cell_is_formula("+1"), 1);
+	ASSERT_EQ(csv_cell_is_formula("@SUM(A1)"), 1);
+	ASSERT_EQ(csv_cell_is_formula("-1+2"), 1);
+	ASSERT_EQ(csv_cell_is_formula("-"), 1);
+	ASSERT_EQ(csv_cell_is_formula("-1."), 1);
+	ASSERT_EQ(csv_cell_is_formula("\t=x"), 1);
+	ASSERT_EQ(csv_cell_is_formula("-12"), 0);
+	ASSERT_EQ(csv_cell_is_formula("-0.5"), 0);
+	ASSERT_EQ(csv_cell_is_formula("a=b"), 0);
+	ASSERT_EQ(csv_cell_is_formula(""), 0);
+	ASSERT_EQ(csv_cell_is_formula(NULL), 0);
+	static const char *const cells[] = {"=HYPERLINK(\"x\")", "-12", "ok",
+					    "@a", "-1+1"};
+	for (int safe = 0; safe <= 1; safe++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		ASSERT(f != NULL);
+		csv_write_safe_set(safe);
+		for (size_t i = 0; i < 5; i++)
+			csv_field_write_sep(f, cells[i], i == 0);
+		csv_record_end(f);
+		ASSERT_EQ(fclose(f), 0);
+		if (safe)
+			ASSERT_STR_EQ(buf, "\"'=HYPERLINK(\"\"x\"\")\",-12,ok,"
+					   "\"'@a\",\"'-1+1\"\r\n");
+		else
+			ASSERT_STR_EQ(buf, "\"=HYPERLINK(\"\"x\"\")\",-12,ok,@a,"
+					   "-1+1\r\n");
+		free(buf);
+	}
+	csv_write_safe_set(0);
+}
+
 /* Any bytes at all: the reader ends, never reads past the buffer
  * (checked under ASan by make check) and reports lines within the
  * input. */
@@ -236,6 +275,7 @@ int main(void)
 	RUN(test_bad);
 	RUN(test_bounds);
 	RUN(test_write_round_trip);
+	RUN(test_write_safe);
 	RUN(test_garbage);
 	return 0;
 }
