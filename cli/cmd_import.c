@@ -369,6 +369,74 @@ static int batch_submit(const struct import_opts *o, const char *what,
 	return ret;
 }
 
+/* What import reports and import attestations hold while they run: the
+ * signing keys (--key, --keys), the file's text, the HTTP client, the
+ * chain id and the batch built from the rows. */
+struct import_job {
+	struct keyfile kf;
+	struct party_keys *pk;
+	struct http_client c;
+	struct report_batch b;
+	char *text;
+	size_t len;
+	char chain[CHAIN_ID_BYTES_MAX + 1];
+	struct report_signer sg;
+};
+
+static void import_job_free(struct import_job *r)
+{
+	report_batch_free(&r->b);
+	free(r->text);
+	http_client_free(&r->c);
+	keyfile_free(&r->kf);
+	if (r->pk != NULL)
+		party_keys_free(r->pk);
+	free(r->pk);
+	memset(r, 0, sizeof *r);
+}
+
+/* The keys, the file and the chain id for a signing import
+ * (specs/cli.md §11.5): -1 when r is ready to build and submit, else
+ * the exit status, having said why. import_job_free in either case. */
+static int import_job_open(struct import_job *r, const struct import_opts *o)
+{
+	struct acc_err err = {0};
+	memset(r, 0, sizeof *r);
+	if (o->keyp != NULL && keyfile_load(&r->kf, o->keyp, &err) != 0)
+		return cli_fail("import", "%s", err.msg);
+	if (o->keys != NULL) {
+		r->pk = calloc(1, sizeof *r->pk);
+		if (r->pk == NULL)
+			return cli_fail("import", "out of memory");
+		r->pk->dir = o->keys;
+	}
+	if (cli_file_read(o->file, REPORT_CSV_FILE_BYTES_MAX, &r->text,
+			  &r->len, &err) != 0)
+		return cli_fail("import", "%s", err.msg);
+	if (http_client_init(&r->c, &err) != 0)
+		return cli_fail("import", "out of memory");
+	if (chain_learn(&r->c, o, r->chain, &err) != 0)
+		return cli_fail("import", "cannot learn the chain id: %s",
+				err.msg);
+	r->sg.kf = &r->kf;
+	r->sg.key_for = r->pk ? party_key : NULL;
+	r->sg.key_ctx = r->pk;
+	return -1;
+}
+
+/* After the batch is built with result rc: each bad row printed
+ * (ACC_EINVAL), another error said, else the batch submitted as what. */
+static int import_job_submit(struct import_job *r, const struct import_opts *o,
+			     const char *what, int rc,
+			     const struct acc_err *err)
+{
+	if (rc == ACC_EINVAL)
+		return bad_rows_print(o->file, &r->b);
+	if (rc != 0)
+		return cli_fail("import", "%s: %s", o->file, err->msg);
+	return batch_submit(o, what, &r->b, r->chain);
+}
+
 static int import_reports(int argc, char **argv)
 {
 	struct arg_opt opts[] = {IMPORT_COMMON_OPTS};
@@ -395,44 +463,20 @@ static int import_reports(int argc, char **argv)
 	if ((ex = import_opts_read(&s, "reports", &o)) >= 0)
 		return ex;
 	struct acc_err err = {0};
-	struct keyfile kf;
-	struct party_keys *pk = NULL;
-	struct http_client c = {0};
-	struct report_batch b;
+	struct import_job r;
 	struct views *vs = NULL;
-	char *text = NULL;
-	size_t len = 0;
-	int ret = CLI_EXIT_FAIL;
-	memset(&b, 0, sizeof b);
-	memset(&kf, 0, sizeof kf);
-	if (o.keyp != NULL && keyfile_load(&kf, o.keyp, &err) != 0)
-		return cli_fail("import", "%s", err.msg);
-	if (o.keys != NULL) {
-		pk = calloc(1, sizeof *pk);
-		if (pk == NULL)
-			return cli_fail("import", "out of memory");
-		pk->dir = o.keys;
-	}
-	if (cli_file_read(o.file, REPORT_CSV_FILE_BYTES_MAX, &text, &len,
-			  &err) != 0) {
-		ret = cli_fail("import", "%s", err.msg);
+	int ret = import_job_open(&r, &o);
+	if (ret >= 0)
 		goto out;
-	}
 	vs = calloc(1, sizeof *vs);
-	if (vs == NULL || http_client_init(&c, &err) != 0) {
+	if (vs == NULL) {
 		ret = cli_fail("import", "out of memory");
 		goto out;
 	}
-	vs->c = &c;
+	vs->c = &r.c;
 	vs->node = o.node;
-	char chain[CHAIN_ID_BYTES_MAX + 1];
 	int offline = o.dry && o.chain_opt != NULL, served = 0;
-	if (chain_learn(&c, &o, chain, &err) != 0) {
-		ret = cli_fail("import", "cannot learn the chain id: %s",
-			       err.msg);
-		goto out;
-	}
-	if (!offline && views_served(&c, o.node, &served, &err) != 0) {
+	if (!offline && views_served(&r.c, o.node, &served, &err) != 0) {
 		ret = cli_fail("import", "%s", err.msg);
 		goto out;
 	}
@@ -442,30 +486,15 @@ static int import_reports(int argc, char **argv)
 			"/v1/agreements; rows are not matched to obligations "
 			"before submitting\n",
 			o.node);
-	struct report_signer sg = {
-	    .kf = &kf,
-	    .key_for = pk ? party_key : NULL,
-	    .key_ctx = pk,
-	};
-	int rc = report_csv_build_signed(&b, text, len, &sg, chain, o.time_s,
-					 served ? view_lookup : NULL, vs, &err);
-	if (rc == ACC_EINVAL)
-		ret = bad_rows_print(o.file, &b);
-	else if (rc != 0)
-		ret = cli_fail("import", "%s: %s", o.file, err.msg);
-	else
-		ret = batch_submit(&o, "reports", &b, chain);
+	int rc = report_csv_build_signed(&r.b, r.text, r.len, &r.sg, r.chain,
+					 o.time_s, served ? view_lookup : NULL,
+					 vs, &err);
+	ret = import_job_submit(&r, &o, "reports", rc, &err);
 out:
-	report_batch_free(&b);
 	if (vs != NULL)
 		views_free(vs);
 	free(vs);
-	free(text);
-	http_client_free(&c);
-	keyfile_free(&kf);
-	if (pk != NULL)
-		party_keys_free(pk);
-	free(pk);
+	import_job_free(&r);
 	return ret;
 }
 
@@ -495,59 +524,14 @@ static int import_attestations(int argc, char **argv)
 	if ((ex = import_opts_read(&s, "attestations", &o)) >= 0)
 		return ex;
 	struct acc_err err = {0};
-	struct keyfile kf;
-	struct party_keys *pk = NULL;
-	struct http_client c = {0};
-	struct report_batch b;
-	char *text = NULL;
-	size_t len = 0;
-	int ret = CLI_EXIT_FAIL;
-	memset(&b, 0, sizeof b);
-	memset(&kf, 0, sizeof kf);
-	if (o.keyp != NULL && keyfile_load(&kf, o.keyp, &err) != 0)
-		return cli_fail("import", "%s", err.msg);
-	if (o.keys != NULL) {
-		pk = calloc(1, sizeof *pk);
-		if (pk == NULL)
-			return cli_fail("import", "out of memory");
-		pk->dir = o.keys;
+	struct import_job r;
+	int ret = import_job_open(&r, &o);
+	if (ret < 0) {
+		int rc = attestation_csv_build(&r.b, r.text, r.len, &r.sg,
+					       r.chain, o.time_s, &err);
+		ret = import_job_submit(&r, &o, "attestations", rc, &err);
 	}
-	if (cli_file_read(o.file, REPORT_CSV_FILE_BYTES_MAX, &text, &len,
-			  &err) != 0) {
-		ret = cli_fail("import", "%s", err.msg);
-		goto out;
-	}
-	if (http_client_init(&c, &err) != 0) {
-		ret = cli_fail("import", "out of memory");
-		goto out;
-	}
-	char chain[CHAIN_ID_BYTES_MAX + 1];
-	if (chain_learn(&c, &o, chain, &err) != 0) {
-		ret = cli_fail("import", "cannot learn the chain id: %s",
-			       err.msg);
-		goto out;
-	}
-	struct report_signer sg = {
-	    .kf = &kf,
-	    .key_for = pk ? party_key : NULL,
-	    .key_ctx = pk,
-	};
-	int rc = attestation_csv_build(&b, text, len, &sg, chain, o.time_s,
-				       &err);
-	if (rc == ACC_EINVAL)
-		ret = bad_rows_print(o.file, &b);
-	else if (rc != 0)
-		ret = cli_fail("import", "%s: %s", o.file, err.msg);
-	else
-		ret = batch_submit(&o, "attestations", &b, chain);
-out:
-	report_batch_free(&b);
-	free(text);
-	http_client_free(&c);
-	keyfile_free(&kf);
-	if (pk != NULL)
-		party_keys_free(pk);
-	free(pk);
+	import_job_free(&r);
 	return ret;
 }
 

@@ -470,11 +470,9 @@ out:
 
 struct follow_ctx {
 	const struct genesis *g;
-	const struct bytes_view *entries;
+	const struct block *b;
 	const uint8_t (*ids)[HASH_BYTES];
-	size_t count;
 	uint64_t first_index;
-	uint64_t time_s;
 };
 
 /* §6 step 4: the rules of every entry, on this node's own state, in the
@@ -484,13 +482,14 @@ static int apply_followed(void *ctx, struct store_wtxn *w, struct acc_err *err)
 	struct follow_ctx *f = ctx;
 	struct kv kv;
 	store_kv_write(&kv, w);
-	for (size_t i = 0; i < f->count; i++) {
+	for (size_t i = 0; i < f->b->entry_count; i++) {
 		struct entry e;
-		int rc = entry_decode(&e, f->entries[i].p, f->entries[i].len,
-				      err);
+		int rc = entry_decode(&e, f->b->entries[i].p,
+				      f->b->entries[i].len, err);
 		if (rc == 0)
 			rc = rules_apply(&kv, f->g, &e, f->ids[i],
-					 f->first_index + i, f->time_s, err);
+					 f->first_index + i,
+					 f->b->header.time_ms / 1000u, err);
 		entry_free(&e);
 		if (rc != 0) {
 			acc_err_prefix(err, "entry %zu (log index %llu): ", i,
@@ -498,6 +497,54 @@ static int apply_followed(void *ctx, struct store_wtxn *w, struct acc_err *err)
 			return rc;
 		}
 	}
+	return 0;
+}
+
+int node_block_store(struct node *n, const struct block *b,
+		     const uint8_t hash[HASH_BYTES], const uint8_t *cert,
+		     size_t cert_len, const uint8_t (*ids)[HASH_BYTES],
+		     struct store_entry_in *ins, uint64_t first_index,
+		     struct acc_err *err)
+{
+	const struct block_header *h = &b->header;
+	struct follow_ctx fc = {
+	    .g = n->genesis,
+	    .b = b,
+	    .ids = ids,
+	    .first_index = first_index,
+	};
+	/* §6 step 5: one synced commit; storage recomputes the log root too
+	 * and refuses a header that claims another. */
+	struct store_block_in in = {
+	    .height = h->height,
+	    .header = b->header_bytes.p,
+	    .header_len = b->header_bytes.len,
+	    .cert = cert,
+	    .cert_len = cert_len,
+	    .last_cert = b->last_cert.len ? b->last_cert.p : NULL,
+	    .last_cert_len = b->last_cert.len,
+	    .entries = ins,
+	    .entry_count = (uint32_t)b->entry_count,
+	    .log_size = h->log_size,
+	    .apply = apply_followed,
+	    .apply_ctx = &fc,
+	};
+	memcpy(in.hash, hash, HASH_BYTES);
+	memcpy(in.log_root, h->log_root, HASH_BYTES);
+	int rc = store_block_commit(n->store, &in, err);
+	if (rc != 0)
+		return rc;
+	struct node_head nh = {
+	    .height = h->height,
+	    .log_size = h->log_size,
+	    .time_ms = h->time_ms,
+	};
+	memcpy(nh.hash, hash, HASH_BYTES);
+	memcpy(nh.log_root, h->log_root, HASH_BYTES);
+	node_block_followed(n, ids, b->entry_count, first_index, h->height,
+			    &nh);
+	atomic_fetch_add(&n->metrics.entries_committed, b->entry_count);
+	atomic_fetch_add(&n->metrics.blocks_committed, 1);
 	return 0;
 }
 
@@ -576,47 +623,9 @@ int node_block_apply(struct node *n, const uint8_t *block, size_t len,
 			*err = f.err;
 		goto out;
 	}
-	const struct block_header *h = &b.header;
-	struct follow_ctx fc = {
-	    .g = g,
-	    .entries = b.entries,
-	    .ids = (const uint8_t(*)[HASH_BYTES])ids,
-	    .count = count,
-	    .first_index = head.log_size,
-	    .time_s = h->time_ms / 1000u,
-	};
-	/* §6 step 5: one synced commit; storage recomputes the log root too
-	 * and refuses a header that claims another. */
-	struct store_block_in in = {
-	    .height = h->height,
-	    .header = b.header_bytes.p,
-	    .header_len = b.header_bytes.len,
-	    .cert = cert,
-	    .cert_len = cert_len,
-	    .last_cert = b.last_cert.len ? b.last_cert.p : NULL,
-	    .last_cert_len = b.last_cert.len,
-	    .entries = ins,
-	    .entry_count = (uint32_t)count,
-	    .log_size = h->log_size,
-	    .apply = apply_followed,
-	    .apply_ctx = &fc,
-	};
-	memcpy(in.hash, next.hash, HASH_BYTES);
-	memcpy(in.log_root, h->log_root, HASH_BYTES);
-	rc = store_block_commit(n->store, &in, err);
-	if (rc != 0)
-		goto out;
-	struct node_head nh = {
-	    .height = h->height,
-	    .log_size = h->log_size,
-	    .time_ms = h->time_ms,
-	};
-	memcpy(nh.hash, next.hash, HASH_BYTES);
-	memcpy(nh.log_root, h->log_root, HASH_BYTES);
-	node_block_followed(n, (const uint8_t(*)[HASH_BYTES])ids, count,
-			    head.log_size, h->height, &nh);
-	atomic_fetch_add(&n->metrics.entries_committed, count);
-	atomic_fetch_add(&n->metrics.blocks_committed, 1);
+	rc = node_block_store(n, &b, next.hash, cert, cert_len,
+			      (const uint8_t(*)[HASH_BYTES])ids, ins,
+			      head.log_size, err);
 out:
 	free(ids);
 	free(keys);

@@ -617,39 +617,19 @@ int driver_evidence_entry(struct node *n, const struct cons_msg *m1,
 			  size_t *len, struct acc_err *err)
 {
 	const struct genesis *g = n->genesis;
-	struct entry e;
 	if (m1->validator != m2->validator ||
 	    m1->validator >= g->validator_count || m1->type != m2->type ||
 	    (m1->type != CONS_MSG_PREVOTE && m1->type != CONS_MSG_PRECOMMIT))
 		return acc_err_set(err, ACC_EINVAL,
 				   "evidence needs two votes of one type by "
 				   "one validator");
-	memset(&e, 0, sizeof e);
-	e.version = ENTRY_VERSION;
-	e.kind = ENTRY_EVIDENCE;
-	e.time = driver_clock_ms(n) / 1000u;
-	memcpy(e.evidence.validator, g->validators[m1->validator].key,
-	       PUBKEY_BYTES);
 	/* specs/encoding.md §5.8: the votes in ascending block-hash order,
 	 * one encoding per equivocation. */
-	const struct cons_msg *v[2] = {m1, m2};
-	if (memcmp(m1->hash, m2->hash, HASH_BYTES) > 0) {
-		v[0] = m2;
-		v[1] = m1;
-	}
-	for (size_t i = 0; i < 2; i++) {
-		struct evidence_vote *ev = &e.evidence.votes[i];
-		ev->type = v[i]->type;
-		ev->height = v[i]->height;
-		ev->round = v[i]->round;
-		memcpy(ev->block_hash, v[i]->hash, HASH_BYTES);
-		memcpy(ev->sig, v[i]->sig, SIG_BYTES);
-	}
-	int rc = entry_sign(&e, &n->key.key, g->chain_id, err);
-	if (rc == 0)
-		rc = entry_encode(&e, bytes, len, err);
-	entry_free(&e);
-	return rc;
+	if (memcmp(m1->hash, m2->hash, HASH_BYTES) > 0)
+		return evidence_entry_encode(n, EVIDENCE_VOTES, m2, m1, bytes,
+					     len, err);
+	return evidence_entry_encode(n, EVIDENCE_VOTES, m1, m2, bytes, len,
+				     err);
 }
 
 /* §7.8: two votes of one validator for one (height, round, type) become

@@ -14,13 +14,54 @@
 #include "node/driver.h"
 #include "node/node.h"
 
+int evidence_entry_encode(struct node *n, int form,
+			  const struct cons_msg *first,
+			  const struct cons_msg *second, uint8_t **bytes,
+			  size_t *len, struct acc_err *err)
+{
+	const struct genesis *g = n->genesis;
+	const struct cons_msg *v[2] = {first, second};
+	struct entry e;
+	if (first->validator >= g->validator_count)
+		return acc_err_set(err, ACC_EINVAL,
+				   "evidence against no validator");
+	memset(&e, 0, sizeof e);
+	e.version = ENTRY_VERSION;
+	e.kind = ENTRY_EVIDENCE;
+	e.time = driver_clock_ms(n) / 1000u;
+	memcpy(e.evidence.validator, g->validators[first->validator].key,
+	       PUBKEY_BYTES);
+	e.evidence.form = form;
+	for (size_t i = 0; i < 2; i++) {
+		if (form == EVIDENCE_PROPOSALS) {
+			struct evidence_proposal *p = &e.evidence.proposals[i];
+			p->height = v[i]->height;
+			p->round = v[i]->round;
+			p->valid_round = v[i]->valid_round;
+			memcpy(p->block_hash, v[i]->hash, HASH_BYTES);
+			memcpy(p->sig, v[i]->sig, SIG_BYTES);
+		} else {
+			struct evidence_vote *ev = &e.evidence.votes[i];
+			ev->type = v[i]->type;
+			ev->height = v[i]->height;
+			ev->round = v[i]->round;
+			memcpy(ev->block_hash, v[i]->hash, HASH_BYTES);
+			memcpy(ev->sig, v[i]->sig, SIG_BYTES);
+		}
+	}
+	int rc = entry_sign(&e, &n->key.key, g->chain_id, err);
+	if (rc == 0)
+		rc = entry_encode(&e, bytes, len, err);
+	entry_free(&e);
+	return rc;
+}
+
 int evidence_proposals_entry(struct node *n, const struct cons_msg *m1,
 			     const struct cons_msg *m2, uint8_t **bytes,
 			     size_t *len, struct acc_err *err)
 {
 	const struct genesis *g = n->genesis;
 	uint8_t p1[PROPOSAL_PAYLOAD_BYTES], p2[PROPOSAL_PAYLOAD_BYTES];
-	struct entry e;
 	if (m1->type != CONS_MSG_PROPOSAL || m2->type != CONS_MSG_PROPOSAL ||
 	    m1->validator != m2->validator ||
 	    m1->validator >= g->validator_count || m1->height != m2->height ||
@@ -34,32 +75,12 @@ int evidence_proposals_entry(struct node *n, const struct cons_msg *m1,
 	if (order == 0)
 		return acc_err_set(err, ACC_EINVAL,
 				   "the same proposal twice is no evidence");
-	memset(&e, 0, sizeof e);
-	e.version = ENTRY_VERSION;
-	e.kind = ENTRY_EVIDENCE;
-	e.time = driver_clock_ms(n) / 1000u;
-	memcpy(e.evidence.validator, g->validators[m1->validator].key,
-	       PUBKEY_BYTES);
-	e.evidence.form = EVIDENCE_PROPOSALS;
 	/* §5.8: ascending sign bytes, one encoding per equivocation. */
-	const struct cons_msg *v[2] = {m1, m2};
-	if (order > 0) {
-		v[0] = m2;
-		v[1] = m1;
-	}
-	for (size_t i = 0; i < 2; i++) {
-		struct evidence_proposal *p = &e.evidence.proposals[i];
-		p->height = v[i]->height;
-		p->round = v[i]->round;
-		p->valid_round = v[i]->valid_round;
-		memcpy(p->block_hash, v[i]->hash, HASH_BYTES);
-		memcpy(p->sig, v[i]->sig, SIG_BYTES);
-	}
-	int rc = entry_sign(&e, &n->key.key, g->chain_id, err);
-	if (rc == 0)
-		rc = entry_encode(&e, bytes, len, err);
-	entry_free(&e);
-	return rc;
+	return order < 0
+		   ? evidence_entry_encode(n, EVIDENCE_PROPOSALS, m1, m2, bytes,
+					   len, err)
+		   : evidence_entry_encode(n, EVIDENCE_PROPOSALS, m2, m1, bytes,
+					   len, err);
 }
 
 int evidence_twin_proposal(const struct cons_msg *m, const uint8_t *wire,

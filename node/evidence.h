@@ -15,6 +15,21 @@ struct cons_msg;
 struct key;
 
 /*
+ * The evidence entry (specs/encoding.md §5.8) of form (enum
+ * evidence_form) against first's validator, carrying first then second
+ * as they are (the caller puts them in the order §5.8 says, so that one
+ * equivocation has one encoding), dated by the node's clock and signed by
+ * this node's validator key. The driver's vote evidence and
+ * evidence_proposals_entry both make theirs here. *bytes is heap
+ * (free()). ACC_EINVAL if first's validator is not in the genesis;
+ * entry_sign and entry_encode errors.
+ */
+int evidence_entry_encode(struct node *n, int form,
+			  const struct cons_msg *first,
+			  const struct cons_msg *second, uint8_t **bytes,
+			  size_t *len, struct acc_err *err);
+
+/*
  * The evidence entry (specs/encoding.md §5.8, proposal form) for two
  * conflicting proposals m1, m2 of one proposer (one height and round,
  * another block or valid round), the two in ascending order of their

@@ -234,38 +234,6 @@ out:
 
 /* ---- commit ---- */
 
-struct decided_ctx {
-	const struct genesis *g;
-	const struct block *b;
-	const uint8_t (*ids)[HASH_BYTES];
-	uint64_t first_index;
-};
-
-/* The rules again, on the node's own state inside the block's
- * transaction: the same state and time as when the block was checked,
- * so the same verdict; a refusal aborts the block. */
-static int apply_decided(void *ctx, struct store_wtxn *w, struct acc_err *err)
-{
-	struct decided_ctx *d = ctx;
-	struct kv kv;
-	store_kv_write(&kv, w);
-	for (size_t i = 0; i < d->b->entry_count; i++) {
-		struct entry e;
-		int rc = entry_decode(&e, d->b->entries[i].p,
-				      d->b->entries[i].len, err);
-		if (rc == 0)
-			rc = rules_apply(&kv, d->g, &e, d->ids[i],
-					 d->first_index + i,
-					 d->b->header.time_ms / 1000u, err);
-		entry_free(&e);
-		if (rc != 0) {
-			acc_err_prefix(err, "entry %zu: ", i);
-			return rc;
-		}
-	}
-	return 0;
-}
-
 int node_block_commit_decided(struct node *n, const uint8_t *block, size_t len,
 			      const uint8_t *cert, size_t cert_len,
 			      struct acc_err *err)
@@ -304,42 +272,11 @@ int node_block_commit_decided(struct node *n, const uint8_t *block, size_t len,
 	}
 	uint8_t hash[HASH_BYTES];
 	block_hash(b.header_bytes.p, b.header_bytes.len, hash);
-	struct decided_ctx d = {
-	    .g = g,
-	    .b = &b,
-	    .ids = (const uint8_t(*)[HASH_BYTES])ids,
-	    .first_index = head.log_size,
-	};
-	struct store_block_in in = {
-	    .height = b.header.height,
-	    .header = b.header_bytes.p,
-	    .header_len = b.header_bytes.len,
-	    .cert = cert,
-	    .cert_len = cert_len,
-	    .last_cert = b.last_cert.len ? b.last_cert.p : NULL,
-	    .last_cert_len = b.last_cert.len,
-	    .entries = ins,
-	    .entry_count = (uint32_t)count,
-	    .log_size = b.header.log_size,
-	    .apply = apply_decided,
-	    .apply_ctx = &d,
-	};
-	memcpy(in.hash, hash, HASH_BYTES);
-	memcpy(in.log_root, b.header.log_root, HASH_BYTES);
-	rc = store_block_commit(n->store, &in, err);
+	rc = node_block_store(n, &b, hash, cert, cert_len,
+			      (const uint8_t(*)[HASH_BYTES])ids, ins,
+			      head.log_size, err);
 	if (rc != 0)
 		goto out;
-	struct node_head nh = {
-	    .height = b.header.height,
-	    .log_size = b.header.log_size,
-	    .time_ms = b.header.time_ms,
-	};
-	memcpy(nh.hash, hash, HASH_BYTES);
-	memcpy(nh.log_root, b.header.log_root, HASH_BYTES);
-	node_block_followed(n, (const uint8_t(*)[HASH_BYTES])ids, count,
-			    head.log_size, b.header.height, &nh);
-	atomic_fetch_add(&n->metrics.entries_committed, count);
-	atomic_fetch_add(&n->metrics.blocks_committed, 1);
 	metrics_block_commit_observe(&n->metrics, metrics_now_us() - t0);
 out:
 	free(ids);

@@ -6,81 +6,19 @@
 # and root, and `accord audit` must pass against each of them.
 # Ports: HTTP 18900-18904, p2p 18950-18954 (overridable with NET_PORT).
 set -eu
-BUILD=${BUILD:-build}
-ACCORD=$BUILD/bin/accord
-ACCORDD=$BUILD/bin/accordd
-[ -x "$ACCORD" ] && [ -x "$ACCORDD" ] || { echo "FAIL: not built"; exit 1; }
 HP=${NET_PORT:-18900}
 PP=$((HP + 50))
-TMP=$(mktemp -d)
-NET=$TMP/net
-PIDS=""
-
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-	if [ "${KEEP:-0}" = 1 ]; then echo "kept $TMP"; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-fail() {
-	echo "FAIL: $*"
-	for i in 0 1 2 3 4; do
-		echo "--- node$i log (last lines)"
-		tail -n 15 "$NET/node$i/accordd.log" 2>/dev/null || true
-	done
-	exit 1
-}
-
-"$ACCORD" devnet init --dir "$NET" --nodes 4 --http-port "$HP" >/dev/null 2>&1 ||
-	fail "devnet init"
-mkdir -p "$NET/node4"
-"$ACCORD" keygen --out "$NET/node4/follower.key" --role follower --id follower0 >/dev/null ||
-	fail "keygen follower"
+NET_TAIL=15
+. tests/integration/net.inc
 
 # The configs (NETCONFIG format): validators list every other validator
 # and the follower's key; the follower dials all four validators.
-python3 - "$NET" "$HP" "$PP" <<'PY'
-import json, sys
-net, hp, pp = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-g = json.load(open(f"{net}/genesis.json"))
-keys = [v["key"] for v in g["validators"]]
-fkey = json.load(open(f"{net}/node4/follower.key"))["public_key"]
-for i in range(5):
-    c = {"genesis": "../genesis.json", "data_dir": "data",
-         "http_listen": f"127.0.0.1:{hp + i}",
-         "p2p_listen": f"127.0.0.1:{pp + i}", "log_level": "info"}
-    if i < 4:
-        c["key"] = "validator.key"
-        c["validator"] = i
-        c["peers"] = [{"key": keys[j], "addr": f"127.0.0.1:{pp + j}"}
-                      for j in range(4) if j != i]
-        c["followers"] = [fkey]
-    else:
-        c["role"] = "follower"
-        c["key"] = "follower.key"
-        c["peers"] = [{"key": keys[j], "addr": f"127.0.0.1:{pp + j}"}
-                      for j in range(4)]
-    json.dump(c, open(f"{net}/node{i}/config.json", "w"), indent=1)
-PY
-
-for i in 0 1 2 3 4; do
-	"$ACCORDD" --config "$NET/node$i/config.json" >"$NET/node$i/accordd.log" 2>&1 &
-	PIDS="$PIDS $!"
-done
-
-status() { curl -sf "http://127.0.0.1:$((HP + $1))/v1/status"; }
+net_init 4 1
+net_start
 field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 
 # Every node answers, and the validators commit (empty blocks move time).
-for i in 0 1 2 3 4; do
-	n=0
-	until status "$i" >/dev/null 2>&1; do
-		n=$((n + 1)); [ $n -lt 100 ] || fail "node$i does not answer"
-		sleep 0.1
-	done
-done
+net_wait_answer
 n=0
 until [ "$(status 4 | field height)" -ge 2 ] 2>/dev/null; do
 	n=$((n + 1)); [ $n -lt 300 ] || fail "no block reached the follower"

@@ -6,59 +6,13 @@
 # keep committing, entries submitted to it too, and no committed block
 # carries its skewed time. Ports: HTTP 18910-18913, p2p 18960-18963.
 set -eu
-BUILD=${BUILD:-build}
-ACCORD=$BUILD/bin/accord
-ACCORDD=$BUILD/bin/accordd
-[ -x "$ACCORD" ] && [ -x "$ACCORDD" ] || { echo "FAIL: not built"; exit 1; }
 HP=${NET_PORT:-18910}
 PP=$((HP + 50))
-TMP=$(mktemp -d)
-NET=$TMP/net
-PIDS=""
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-	if [ "${KEEP:-0}" = 1 ]; then echo "kept $TMP"; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-fail() {
-	echo "FAIL: $*"
-	for i in 0 1 2 3; do
-		echo "--- node$i log (last lines)"
-		tail -n 10 "$NET/node$i/accordd.log" 2>/dev/null || true
-	done
-	exit 1
-}
+. tests/integration/net.inc
 
-"$ACCORD" devnet init --dir "$NET" --nodes 4 --http-port "$HP" >/dev/null 2>&1 ||
-	fail "devnet init"
-python3 - "$NET" "$HP" "$PP" <<'PY'
-import json, sys
-net, hp, pp = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-keys = [v["key"] for v in json.load(open(f"{net}/genesis.json"))["validators"]]
-for i in range(4):
-    c = {"genesis": "../genesis.json", "data_dir": "data", "key": "validator.key",
-         "validator": i, "http_listen": f"127.0.0.1:{hp + i}",
-         "p2p_listen": f"127.0.0.1:{pp + i}", "log_level": "info",
-         "peers": [{"key": keys[j], "addr": f"127.0.0.1:{pp + j}"}
-                   for j in range(4) if j != i]}
-    if i == 3:
-        c["clock_skew_ms"] = 3600000
-    json.dump(c, open(f"{net}/node{i}/config.json", "w"), indent=1)
-PY
-for i in 0 1 2 3; do
-	"$ACCORDD" --config "$NET/node$i/config.json" >"$NET/node$i/accordd.log" 2>&1 &
-	PIDS="$PIDS $!"
-done
-status() { curl -sf "http://127.0.0.1:$((HP + $1))/v1/status"; }
-for i in 0 1 2 3; do
-	n=0
-	until status "$i" >/dev/null 2>&1; do
-		n=$((n + 1)); [ $n -lt 100 ] || fail "node$i does not answer"
-		sleep 0.1
-	done
-done
+net_init 4 0 '3={"clock_skew_ms": 3600000}'
+net_start
+net_wait_answer
 
 python3 - "$TMP" <<'PY'
 import json, sys
