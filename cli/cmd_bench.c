@@ -546,7 +546,9 @@ static int load_opts_read(struct arg_spec *s, struct load_opts *o,
 			     err);
 }
 
-static int cmd_load(int argc, char **argv)
+/* Step 1: the command line into *out (freed by the caller). Returns -1
+ * to go on, else the exit code (help, or an error already printed). */
+static int load_parse_options(int argc, char **argv, struct load_opts **out)
 {
 	struct arg_opt opts[] = {
 	    {"node", "URL[,URL…]",
@@ -604,6 +606,102 @@ static int cmd_load(int argc, char **argv)
 		free(o);
 		return CLI_EXIT_USAGE;
 	}
+	*out = o;
+	return -1;
+}
+
+/* Step 2, not timed: the HTTP client, then the bodies to send (accord:
+ * the setup entries and the signed reports, *h0 the height after the
+ * setup; etcd: the puts). Failures are printed. */
+static int load_build_entries(const struct load_opts *o, struct http_client *c,
+			      struct load_bodies *b, uint64_t *h0)
+{
+	struct acc_err err = {0};
+	if (http_client_init(c, &err) != 0 ||
+	    (o->etcd ? etcd_prepare(o, b, &err)
+		     : accord_prepare(o, c, b, h0, &err)) != 0)
+		return cli_fail("bench load", "%s", err.msg);
+	return 0;
+}
+
+/* Step 3: what the completions record into: one latency per entry, the
+ * ack log if asked, the status that counts as success. Failures are
+ * printed. */
+static int load_set_up(const struct load_opts *o, const struct load_bodies *b,
+		       struct load_stats *st)
+{
+	st->lat_us = calloc(o->n, sizeof *st->lat_us);
+	if (st->lat_us == NULL)
+		return cli_fail("bench load", "out of memory");
+	if (o->ack_path != NULL) {
+		st->ack = fopen(o->ack_path, "a");
+		if (st->ack == NULL)
+			return cli_fail("bench load",
+					"%s: cannot open for appending",
+					o->ack_path);
+	}
+	st->ids = (const uint8_t(*)[HASH_BYTES])b->ids;
+	st->want_status = o->etcd ? 200 : o->no_wait ? 202 : 201;
+	return 0;
+}
+
+/* Step 4, timed: every body POSTed to the targets in turn, o->conc in
+ * flight; *secs the wall time. Failures are printed. */
+static int load_run(const struct load_opts *o, const struct load_bodies *b,
+		    struct load_stats *st, double *secs)
+{
+	struct acc_err err = {0};
+	struct http_load l = {
+	    .urls = o->post_p,
+	    .urls_len = o->targets,
+	    .content_type =
+		o->etcd ? "application/json" : "application/octet-stream",
+	    .n = (size_t)o->n,
+	    .bodies = (const uint8_t *const *)b->bodies,
+	    .lens = b->lens,
+	    .concurrency = (size_t)o->conc,
+	    .done = load_done,
+	    .user = st,
+	};
+	uint64_t t0 = http_now_us();
+	int lrc = http_load_run(&l, &err);
+	*secs = (double)(http_now_us() - t0) / 1e6;
+	if (lrc != 0)
+		return cli_fail("bench load", "%s", err.msg);
+	return 0;
+}
+
+/* Step 5: the blocks made during the run, the result printed, and the
+ * failures if any request did not succeed. Returns the exit code. */
+static int load_report(const struct load_opts *o, struct http_client *c,
+		       struct load_bodies *b, struct load_stats *st,
+		       uint64_t h0, double secs)
+{
+	/* Blocks the first node made during the run: entries per block is
+	 * how much batching the consortium did. */
+	struct acc_err err = {0};
+	struct node_status ns;
+	if (!o->etcd && client_status(c, o->base[0], &ns, &err) == 0 &&
+	    ns.height >= h0)
+		b->blocks = ns.height - h0;
+	qsort(st->lat_us, st->ok, sizeof st->lat_us[0], u64_cmp);
+	load_print(o, b, st, secs);
+	if (st->ok != o->n)
+		return cli_fail("bench load",
+				"%zu of %llu failed (no response %zu, 4xx "
+				"%zu, 5xx %zu); first: %s",
+				(size_t)o->n - st->ok, (unsigned long long)o->n,
+				st->by_status[0], st->by_status[4],
+				st->by_status[5], st->first_error);
+	return CLI_EXIT_OK;
+}
+
+static int cmd_load(int argc, char **argv)
+{
+	struct load_opts *o = NULL;
+	int ex = load_parse_options(argc, argv, &o);
+	if (ex >= 0)
+		return ex;
 	int ret = CLI_EXIT_FAIL;
 	struct http_client c = {0};
 	struct load_bodies b;
@@ -611,68 +709,10 @@ static int cmd_load(int argc, char **argv)
 	memset(&b, 0, sizeof b);
 	memset(&st, 0, sizeof st);
 	uint64_t h0 = 0;
-	if (http_client_init(&c, &err) != 0) {
-		cli_fail("bench load", "%s", err.msg);
-		goto out;
-	}
-	if ((o->etcd ? etcd_prepare(o, &b, &err)
-		     : accord_prepare(o, &c, &b, &h0, &err)) != 0) {
-		cli_fail("bench load", "%s", err.msg);
-		goto out;
-	}
-	st.lat_us = calloc(o->n, sizeof *st.lat_us);
-	if (st.lat_us == NULL) {
-		cli_fail("bench load", "out of memory");
-		goto out;
-	}
-	if (o->ack_path != NULL) {
-		st.ack = fopen(o->ack_path, "a");
-		if (st.ack == NULL) {
-			cli_fail("bench load", "%s: cannot open for appending",
-				 o->ack_path);
-			goto out;
-		}
-	}
-	st.ids = (const uint8_t(*)[HASH_BYTES])b.ids;
-	st.want_status = o->etcd ? 200 : o->no_wait ? 202 : 201;
-	struct http_load l = {
-	    .urls = o->post_p,
-	    .urls_len = o->targets,
-	    .content_type =
-		o->etcd ? "application/json" : "application/octet-stream",
-	    .n = (size_t)o->n,
-	    .bodies = (const uint8_t *const *)b.bodies,
-	    .lens = b.lens,
-	    .concurrency = (size_t)o->conc,
-	    .done = load_done,
-	    .user = &st,
-	};
-	uint64_t t0 = http_now_us();
-	int lrc = http_load_run(&l, &err);
-	double secs = (double)(http_now_us() - t0) / 1e6;
-	if (lrc != 0) {
-		cli_fail("bench load", "%s", err.msg);
-		goto out;
-	}
-	/* Blocks the first node made during the run: entries per block is
-	 * how much batching the consortium did. */
-	struct node_status ns;
-	if (!o->etcd && client_status(&c, o->base[0], &ns, &err) == 0 &&
-	    ns.height >= h0)
-		b.blocks = ns.height - h0;
-	qsort(st.lat_us, st.ok, sizeof st.lat_us[0], u64_cmp);
-	load_print(o, &b, &st, secs);
-	if (st.ok != o->n) {
-		cli_fail("bench load",
-			 "%zu of %llu failed (no response %zu, 4xx %zu, 5xx "
-			 "%zu); first: %s",
-			 (size_t)o->n - st.ok, (unsigned long long)o->n,
-			 st.by_status[0], st.by_status[4], st.by_status[5],
-			 st.first_error);
-		goto out;
-	}
-	ret = CLI_EXIT_OK;
-out:
+	double secs = 0;
+	if (load_build_entries(o, &c, &b, &h0) == 0 &&
+	    load_set_up(o, &b, &st) == 0 && load_run(o, &b, &st, &secs) == 0)
+		ret = load_report(o, &c, &b, &st, h0, secs);
 	if (st.ack != NULL)
 		(void)fclose(st.ack);
 	free(st.lat_us);
