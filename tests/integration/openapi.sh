@@ -14,7 +14,13 @@ ACCORD=$BUILD/bin/accord
 ACCORDD=$BUILD/bin/accordd
 [ -x "$ACCORD" ] && [ -x "$ACCORDD" ] || { echo "FAIL: not built"; exit 1; }
 HERE=$(dirname "$0")
-python3 -c 'import jsonschema, yaml' 2>/dev/null ||
+# A python3 with jsonschema and yaml: Debian's packages are for
+# /usr/bin/python3, which the python3 on PATH may not be.
+PY=""
+for p in python3 /usr/bin/python3; do
+	if "$p" -c 'import jsonschema, yaml' 2>/dev/null; then PY=$p; break; fi
+done
+[ -n "$PY" ] ||
 	{ echo "FAIL: python3-jsonschema and python3-yaml are needed (scripts/deps.sh)"; exit 1; }
 TMP=$(mktemp -d)
 PID=""
@@ -45,7 +51,7 @@ done
 
 # Three signed entries: two fresh agreements (202, then 201 with
 # ?wait=commit) and an endorsement of no agreement (422).
-curl -sf "$URL/v1/entries/0" | python3 -c '
+curl -sf "$URL/v1/entries/0" | "$PY" -c '
 import json, sys
 e = json.load(sys.stdin)["entry"]
 for k in ("signatures", "time"):
@@ -63,7 +69,7 @@ done
 "$ACCORD" submit --sign-only --key "$TMP/net/keys/CN-TJ.key" --node "$URL" "$TMP/bad.json" >"$TMP/bad.signed" ||
 	fail "sign bad"
 
-python3 "$HERE/openapi_check.py" specs/openapi.yaml single "$URL" "$TMP/net" \
+"$PY" "$HERE/openapi_check.py" specs/openapi.yaml single "$URL" "$TMP/net" \
 	"$TMP/a.signed" "$TMP/b.signed" "$TMP/bad.signed" || fail "single validator"
 kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
 
@@ -71,7 +77,7 @@ kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
 CHP=19810
 consortium_start "$TMP/c" "$CHP" 19820 || fail "consortium start"
 consortium_wait "$CHP" 2 || fail "no block reached the follower"
-python3 "$HERE/openapi_check.py" specs/openapi.yaml consortium \
+"$PY" "$HERE/openapi_check.py" specs/openapi.yaml consortium \
 	"http://127.0.0.1:$CHP" "http://127.0.0.1:$((CHP + 4))" || fail "consortium"
 # Two of four validators gone: node0 cannot reach a commit quorum.
 set -- $PIDS
@@ -81,5 +87,5 @@ until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CHP/readyz"
 	n=$((n + 1)); [ $n -lt 100 ] || fail "/readyz still ready without a quorum"
 	sleep 0.1
 done
-python3 "$HERE/openapi_check.py" specs/openapi.yaml quorum_lost "http://127.0.0.1:$CHP" || fail "quorum lost"
+"$PY" "$HERE/openapi_check.py" specs/openapi.yaml quorum_lost "http://127.0.0.1:$CHP" || fail "quorum lost"
 echo "ok: openapi"
