@@ -91,7 +91,8 @@ static int proposal_decode(const uint8_t *p, size_t n, struct netmsg *out)
 	out->len = n - CONS_PROPOSAL_WIRE_BYTES;
 	/* No block: the sender sent it on this link before (specs/wire.md
 	 * §6); else a block is at least its two length prefixes. */
-	return out->len != 0 && out->len < 6u ? ACC_EDECODE : 0;
+	return out->len != 0 && out->len < NETMSG_BLOCK_BYTES_MIN ? ACC_EDECODE
+								  : 0;
 }
 
 static int status_decode(struct rbuf *r, struct netmsg *out)
@@ -146,8 +147,8 @@ int netmsg_decode(const uint8_t *p, size_t n, struct netmsg *out)
 			0 ||
 		    rbuf_var32(&r, &out->cert_bytes, &out->cert_len,
 			       CERT_BYTES_MAX) != 0 ||
-		    rbuf_finish(&r) != 0 || out->height == 0 || out->len < 6u ||
-		    out->cert_len == 0)
+		    rbuf_finish(&r) != 0 || out->height == 0 ||
+		    out->len < NETMSG_BLOCK_BYTES_MIN || out->cert_len == 0)
 			return ACC_EDECODE;
 		return 0;
 	case NETMSG_COSIG:

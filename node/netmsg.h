@@ -29,6 +29,9 @@ enum netmsg_type {
 
 /* Blocks asked for in one NETMSG_BLOCKS_GET. */
 #define NETMSG_BLOCKS_GET_MAX 16u
+/* The shortest block wire form: its two length prefixes, u16 header_len
+ * and u32 cert_len (specs/encoding.md §8.3). */
+#define NETMSG_BLOCK_BYTES_MIN (2u + 4u)
 /* STATUS flags. */
 #define NETMSG_STATUS_VALIDATOR 0x01u /* the sender votes */
 #define NETMSG_STATUS_SYNCING 0x02u   /* the sender is catching up */
