@@ -20,6 +20,9 @@
 #define PENDING_IN_MAX 64u
 /* Bytes handed to one read callback. */
 #define READ_BYTES 65536u
+/* §5 "Writes": sealed frames of one loop iteration go out in one write,
+ * sooner once this many bytes wait. */
+#define FLUSH_BYTES (256u * 1024u)
 #define NO_PEER ((size_t)-1)
 
 struct conn {
@@ -34,16 +37,19 @@ struct conn {
 	bool open;	 /* handshake done: it is its peer's link */
 	bool closing;
 	uint64_t start_ms, recv_ms, send_ms;
-	size_t queued_bytes; /* written to libuv, not yet completed */
+	size_t queued_bytes; /* sealed, not yet written (out) or completed */
+	/* Frames sealed this loop iteration, written together (§5). */
+	uint8_t *out;
+	size_t out_len, out_cap;
+	size_t out_msg_bytes; /* node message bytes among them */
 };
 
 struct wreq {
 	uv_write_t req;
 	struct conn *c;
 	size_t len;
-	bool msg; /* a node message: counts in the peer's counters */
-	size_t msg_len;
-	uint8_t data[];
+	size_t msg_len; /* node message bytes: count in the peer's counters */
+	uint8_t *data;	/* owned: the bytes written */
 };
 
 struct peer {
@@ -67,6 +73,8 @@ struct p2p {
 	bool listening;
 	uint16_t port;
 	uv_timer_t tick;
+	uv_prepare_t flush_prepare; /* before the loop polls */
+	uv_check_t flush_check;	    /* after the I/O callbacks */
 	struct conn *conns;
 	size_t n_pending_in;
 	size_t
@@ -147,6 +155,7 @@ static void conn_close_cb(uv_handle_t *h)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	p2p_session_free(&c->s);
+	free(c->out);
 	free(c);
 	handle_closed(p);
 }
@@ -224,52 +233,110 @@ static void conn_write_cb(uv_write_t *req, int status)
 	struct conn *c = w->c;
 	assert(c->queued_bytes >= w->len);
 	c->queued_bytes -= w->len;
-	if (status == 0 && w->msg && c->peer != NO_PEER)
+	if (status == 0 && c->peer != NO_PEER)
 		c->p->peers[c->peer].info.bytes_out += w->msg_len;
+	free(w->data);
 	free(w);
 	if (status < 0 && !c->closing)
 		conn_drop(c);
 }
 
+/* Hand w to libuv; its bytes count in queued_bytes until written. */
 static int conn_write(struct conn *c, struct wreq *w)
 {
 	uv_buf_t b = uv_buf_init((char *)w->data, (unsigned int)w->len);
 	w->c = c;
+	c->queued_bytes += w->len;
+	c->send_ms = uv_now(c->p->loop);
 	int rc =
 	    uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, conn_write_cb);
 	if (rc != 0) {
+		c->queued_bytes -= w->len;
+		free(w->data);
 		free(w);
 		conn_drop(c);
 		return ACC_ENET;
 	}
-	c->queued_bytes += w->len;
-	c->send_ms = uv_now(c->p->loop);
 	return 0;
 }
 
-static struct wreq *wreq_new(size_t len)
+/* A write request owning data (len bytes, of which msg_len are node
+ * messages); data is freed on failure. */
+static struct wreq *wreq_new(uint8_t *data, size_t len, size_t msg_len)
 {
-	struct wreq *w = malloc(sizeof *w + len);
-	if (w != NULL) {
-		w->len = len;
-		w->msg = false;
-		w->msg_len = 0;
+	struct wreq *w = malloc(sizeof *w);
+	if (w == NULL) {
+		free(data);
+		return NULL;
 	}
+	w->data = data;
+	w->len = len;
+	w->msg_len = msg_len;
 	return w;
 }
 
-/* One frame; a pong or ping is skipped (0) when the queue is full. */
+/* §5 "Writes": the frames sealed since the last flush, in one write. */
+static int conn_flush(struct conn *c)
+{
+	if (c->out_len == 0 || c->closing)
+		return 0;
+	size_t len = c->out_len, msg_len = c->out_msg_bytes;
+	/* They leave the buffer for the request: not counted twice. */
+	c->queued_bytes -= len;
+	struct wreq *w = wreq_new(c->out, len, msg_len);
+	c->out = NULL;
+	c->out_len = c->out_cap = c->out_msg_bytes = 0;
+	if (w == NULL) {
+		conn_drop(c);
+		return ACC_ENOMEM;
+	}
+	return conn_write(c, w);
+}
+
+/* Every link's sealed frames, once per loop iteration (before the loop
+ * blocks in poll, and after the callbacks of the I/O it polled). */
+static void flush_all(struct p2p *p)
+{
+	for (struct conn *c = p->conns; c != NULL; c = c->next)
+		if (c->out_len > 0)
+			(void)conn_flush(c);
+}
+
+static void flush_prepare_cb(uv_prepare_t *h)
+{
+	flush_all(h->data);
+}
+
+static void flush_check_cb(uv_check_t *h)
+{
+	flush_all(h->data);
+}
+
+/* One frame, sealed now (the session's nonce order is the send order)
+ * and written with the others of this loop iteration. */
 static int conn_send_frame(struct conn *c, enum p2p_frame_type type,
 			   const uint8_t *body, size_t n)
 {
 	size_t len = p2p_session_frame_bytes(n);
-	struct wreq *w = wreq_new(len);
-	if (w == NULL)
-		return ACC_ENOMEM;
-	p2p_session_seal(&c->s, type, body, n, w->data);
-	w->msg = type == P2P_FRAME_MSG;
-	w->msg_len = n;
-	return conn_write(c, w);
+	if (c->out_len + len > c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap : 16384u;
+		while (cap < c->out_len + len)
+			cap *= 2;
+		uint8_t *out = realloc(c->out, cap);
+		if (out == NULL)
+			return ACC_ENOMEM;
+		c->out = out;
+		c->out_cap = cap;
+	}
+	p2p_session_seal(&c->s, type, body, n, c->out + c->out_len);
+	c->out_len += len;
+	c->queued_bytes += len;
+	if (type == P2P_FRAME_MSG)
+		c->out_msg_bytes += n;
+	c->send_ms = uv_now(c->p->loop);
+	if (c->out_len >= FLUSH_BYTES)
+		return conn_flush(c);
+	return 0;
 }
 
 static void conn_ping(struct conn *c, enum p2p_frame_type type)
@@ -287,10 +354,13 @@ static void conn_ping(struct conn *c, enum p2p_frame_type type)
 static int sess_send(void *ctx, const uint8_t *data, size_t n)
 {
 	struct conn *c = ctx;
-	struct wreq *w = wreq_new(n);
+	uint8_t *copy = malloc(n ? n : 1);
+	if (copy == NULL)
+		return ACC_ENOMEM;
+	memcpy(copy, data, n);
+	struct wreq *w = wreq_new(copy, n, 0);
 	if (w == NULL)
 		return ACC_ENOMEM;
-	memcpy(w->data, data, n);
 	return conn_write(c, w);
 }
 
@@ -674,6 +744,14 @@ int p2p_open(struct p2p **out, uv_loop_t *loop, const struct p2p_config *cfg,
 	}
 	p->tick.data = p;
 	p->handles++;
+	(void)uv_prepare_init(loop, &p->flush_prepare);
+	p->flush_prepare.data = p;
+	p->handles++;
+	(void)uv_check_init(loop, &p->flush_check);
+	p->flush_check.data = p;
+	p->handles++;
+	(void)uv_prepare_start(&p->flush_prepare, flush_prepare_cb);
+	(void)uv_check_start(&p->flush_check, flush_check_cb);
 	if (p->cfg.listen_host != NULL && (rc = listen_start(p, err)) != 0) {
 		p2p_close(p, NULL, NULL);
 		return rc;
@@ -703,6 +781,8 @@ void p2p_close(struct p2p *p, void (*done)(void *ctx), void *ctx)
 	if (p->listening)
 		uv_close((uv_handle_t *)&p->listener, p2p_handle_close_cb);
 	uv_close((uv_handle_t *)&p->tick, p2p_handle_close_cb);
+	uv_close((uv_handle_t *)&p->flush_prepare, p2p_handle_close_cb);
+	uv_close((uv_handle_t *)&p->flush_check, p2p_handle_close_cb);
 }
 
 int p2p_send(struct p2p *p, size_t peer, const uint8_t *msg, size_t len)
