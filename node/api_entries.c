@@ -141,7 +141,10 @@ unlock:
 		memcpy(out->id, ae.id, HASH_BYTES);
 		out->entry_len = ae.len;
 		atomic_fetch_add(&n->metrics.entries_admitted, 1);
-		node_wake(n);
+		/* A peer's entries come in batches: the driver wakes the
+		 * loop once for each (node/driver.c admit_after_cb). */
+		if (!from_peer)
+			node_wake(n);
 	}
 	admit_entry_free(&ae);
 	return rc;

@@ -50,6 +50,9 @@
 #define FUTURE_PROPOSALS_MAX 8u
 /* Gossiped entries being checked on the thread pool at once. */
 #define ADMITS_INFLIGHT_MAX 2048u
+/* §7.5: gossiped entries of one loop iteration are checked as one job of
+ * at most this many (one thread hand-off and one wake-up for all). */
+#define ADMIT_BATCH_MAX 64u
 /* Consensus timeouts never grow past this. */
 #define TIMEOUT_MAX_MS 60000u
 
@@ -147,7 +150,10 @@ struct driver {
 
 	/* Gossip (§7.5). */
 	uint64_t gossip_seq;	/* highest mempool seq considered */
-	size_t admits_inflight; /* also counted in handles_open */
+	size_t admits_inflight; /* entries in jobs; jobs count in handles_open */
+	uv_check_t admit_check; /* hands the batch over once per iteration */
+	uint8_t *admit_buf;	/* the batch: (u32 length ‖ entry) repeated */
+	size_t admit_len, admit_cap, admit_count;
 
 	struct cosign *cosign;	  /* checkpoint cosignatures (§7.9) */
 	uint64_t cosigned_height; /* the head head_changed last saw */
@@ -1172,52 +1178,98 @@ static void on_consensus(struct driver *d, size_t peer, const struct netmsg *m)
 	core_feed(d, &ev);
 }
 
-/* §7.5: a gossiped entry is checked on the thread pool (signatures are
- * the costly part) and admitted as from a peer. */
-struct admit_req {
+/* §7.5: gossiped entries are checked on the thread pool (signatures are
+ * the costly part) and admitted as from a peer, those of one loop
+ * iteration in one job. */
+struct admit_job {
 	uv_work_t work;
 	struct driver *d;
-	int rc;
-	size_t len;
-	uint8_t bytes[];
+	uint8_t *buf; /* (u32 length ‖ entry) repeated; owned */
+	size_t len, count, admitted;
 };
 
 static void admit_work_cb(uv_work_t *w)
 {
-	struct admit_req *r = w->data;
-	struct acc_err err = {0};
-	r->rc = node_admit_peer(r->d->n, r->bytes, r->len, &err);
+	struct admit_job *j = w->data;
+	for (size_t off = 0; off + 4 <= j->len;) {
+		size_t n = be32_get(j->buf + off);
+		struct acc_err err = {0};
+		if (node_admit_peer(j->d->n, j->buf + off + 4, n, &err) == 0)
+			j->admitted++;
+		off += 4 + n;
+	}
 }
 
 static void admit_after_cb(uv_work_t *w, int status)
 {
-	struct admit_req *r = w->data;
-	struct driver *d = r->d;
+	struct admit_job *j = w->data;
+	struct driver *d = j->d;
 	(void)status;
-	free(r);
-	d->admits_inflight--;
+	d->admits_inflight -= j->count;
+	/* node_admit_peer does not wake the loop: one wake for the job
+	 * (the proposer's value timer, a solo validator's producer). */
+	if (j->admitted > 0 && !d->closing)
+		node_wake(d->n);
+	free(j->buf);
+	free(j);
 	if (--d->handles_open == 0)
 		driver_free(d);
 }
 
+/* The batch so far, to the thread pool. */
+static void admit_flush(struct driver *d)
+{
+	if (d->admit_count == 0)
+		return;
+	struct admit_job *j = calloc(1, sizeof *j);
+	if (j == NULL)
+		goto drop;
+	j->work.data = j;
+	j->d = d;
+	j->buf = d->admit_buf;
+	j->len = d->admit_len;
+	j->count = d->admit_count;
+	if (uv_queue_work(d->loop, &j->work, admit_work_cb, admit_after_cb) !=
+	    0) {
+		free(j);
+		goto drop;
+	}
+	d->admits_inflight += j->count;
+	d->handles_open++;
+	d->admit_buf = NULL;
+	d->admit_len = d->admit_cap = d->admit_count = 0;
+	return;
+drop: /* out of memory: the entries will come in a block, or again */
+	d->admit_len = d->admit_count = 0;
+}
+
+static void admit_check_cb(uv_check_t *h)
+{
+	struct driver *d = h->data;
+	if (!d->closing)
+		admit_flush(d);
+}
+
 static void on_entry(struct driver *d, const struct netmsg *m)
 {
-	if (d->admits_inflight >= ADMITS_INFLIGHT_MAX)
+	if (d->admits_inflight + d->admit_count >= ADMITS_INFLIGHT_MAX)
 		return; /* the entry will come in a block, or again */
-	struct admit_req *r = malloc(sizeof *r + m->len);
-	if (r == NULL)
-		return;
-	r->work.data = r;
-	r->d = d;
-	r->len = m->len;
-	memcpy(r->bytes, m->bytes, m->len);
-	if (uv_queue_work(d->loop, &r->work, admit_work_cb, admit_after_cb) !=
-	    0) {
-		free(r);
-		return;
+	size_t need = d->admit_len + 4 + m->len;
+	if (need > d->admit_cap) {
+		size_t cap = d->admit_cap ? d->admit_cap : 16384u;
+		while (cap < need)
+			cap *= 2;
+		uint8_t *b = realloc(d->admit_buf, cap);
+		if (b == NULL)
+			return;
+		d->admit_buf = b;
+		d->admit_cap = cap;
 	}
-	d->admits_inflight++;
-	d->handles_open++;
+	be32_put(d->admit_buf + d->admit_len, (uint32_t)m->len);
+	memcpy(d->admit_buf + d->admit_len + 4, m->bytes, m->len);
+	d->admit_len = need;
+	if (++d->admit_count >= ADMIT_BATCH_MAX)
+		admit_flush(d);
 }
 
 /* §7.7: serve committed blocks in their wire form with the certificate
@@ -1754,7 +1806,10 @@ int driver_open(struct driver **out, struct node *n, uv_loop_t *loop,
 	d->value_timer.data = d;
 	(void)uv_timer_init(loop, &d->tick);
 	d->tick.data = d;
-	d->handles_open = 5;
+	(void)uv_check_init(loop, &d->admit_check);
+	d->admit_check.data = d;
+	(void)uv_check_start(&d->admit_check, admit_check_cb);
+	d->handles_open = 6;
 	struct p2p_config pc = {
 	    .chain_id = n->genesis->chain_id,
 	    .key = &n->key.key,
@@ -1804,6 +1859,7 @@ static void driver_free(struct driver *d)
 	cons_free(d->core);
 	cosign_free(d->cosign);
 	wbuf_free(&d->w);
+	free(d->admit_buf);
 	free(d->pubkeys);
 	free(d->power);
 	free(d);
@@ -1839,4 +1895,5 @@ void driver_close(struct driver *d)
 		uv_close((uv_handle_t *)&d->timers[i].t, handle_closed_cb);
 	uv_close((uv_handle_t *)&d->value_timer, handle_closed_cb);
 	uv_close((uv_handle_t *)&d->tick, handle_closed_cb);
+	uv_close((uv_handle_t *)&d->admit_check, handle_closed_cb);
 }

@@ -162,7 +162,8 @@ int node_admit(struct node *n, const char *content_type, const uint8_t *body,
 
 /* Admit an entry a peer gossiped (its signed bytes): the checks of
  * node_admit; the entry is marked as from a peer so that it is never
- * gossiped on (specs/node.md §7.5). Any thread. */
+ * gossiped on (specs/node.md §7.5). Unlike node_admit it does not wake
+ * the loop: the caller does, once for a batch (node_wake). Any thread. */
 int node_admit_peer(struct node *n, const uint8_t *bytes, size_t len,
 		    struct acc_err *err);
 
