@@ -440,16 +440,12 @@ static void blocks_restore(struct driver *d, uint64_t height)
 		LOG_ERROR("pending blocks: %s", err.msg);
 }
 
-/* A height committed: its pending blocks are of no more use. */
+/* A height committed: its pending blocks went with the block's
+ * transaction (store_block_commit, specs/storage.md §2.1). */
 static void blocks_prune(struct driver *d, uint64_t height)
 {
-	struct acc_err err = {0};
 	if (!d->pending_kept)
 		return;
-	if (store_pending_prune(d->n->store, height, &err) != 0) {
-		LOG_WARN("pruning pending blocks: %s", err.msg);
-		return;
-	}
 	d->pending_kept = 0;
 	for (size_t i = 0; i < CANDS_MAX; i++)
 		if (d->cands[i].used && d->cands[i].durable &&

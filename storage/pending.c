@@ -44,25 +44,19 @@ int store_pending_put(struct store *s, uint64_t height, const uint8_t hash[32],
 	return 0;
 }
 
-/* Walk the pending keys in (height, hash) order; with del, delete those
- * below min_height instead of reporting them. */
-static int pending_walk(struct store *s, uint64_t min_height, int del,
-			store_pending_fn fn, void *ctx, struct acc_err *err)
+/* Walk the pending keys of txn in (height, hash) order; with del,
+ * delete those below min_height instead of reporting them. An LMDB code. */
+static int pending_walk_txn(struct store *s, MDB_txn *txn, uint64_t min_height,
+			    int del, store_pending_fn fn, void *ctx)
 {
-	MDB_txn *txn;
 	MDB_cursor *cur;
-	int rc = mdb_txn_begin(s->env, NULL, del ? 0 : MDB_RDONLY, &txn);
+	int rc = mdb_cursor_open(txn, s->db_meta, &cur);
 	if (rc != 0)
-		return store_lmdb_err(err, rc, "pending txn");
-	if ((rc = mdb_cursor_open(txn, s->db_meta, &cur)) != 0) {
-		mdb_txn_abort(txn);
-		return store_lmdb_err(err, rc, "pending cursor");
-	}
+		return rc;
 	uint8_t start[PENDING_KEY_BYTES];
 	uint8_t zero[32] = {0};
 	pending_key(start, 0, zero);
 	MDB_val k = {PENDING_PREFIX_BYTES, start}, v;
-	int out = 0;
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	while (rc == 0) {
 		if (k.mv_size < PENDING_PREFIX_BYTES ||
@@ -82,10 +76,21 @@ static int pending_walk(struct store *s, uint64_t min_height, int del,
 		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 	}
 	mdb_cursor_close(cur);
-	if (rc != 0 && rc != MDB_NOTFOUND) {
-		out = store_lmdb_err(err, rc, "pending blocks");
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* pending_walk_txn in a transaction of its own. */
+static int pending_walk(struct store *s, uint64_t min_height, int del,
+			store_pending_fn fn, void *ctx, struct acc_err *err)
+{
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(s->env, NULL, del ? 0 : MDB_RDONLY, &txn);
+	if (rc != 0)
+		return store_lmdb_err(err, rc, "pending txn");
+	rc = pending_walk_txn(s, txn, min_height, del, fn, ctx);
+	if (rc != 0) {
 		mdb_txn_abort(txn);
-		return out;
+		return store_lmdb_err(err, rc, "pending blocks");
 	}
 	if (!del) {
 		mdb_txn_abort(txn);
@@ -108,4 +113,10 @@ int store_pending_prune(struct store *s, uint64_t below_height,
 	if (s->readonly)
 		return acc_err_set(err, ACC_ESTATE, "store is read only");
 	return pending_walk(s, below_height, 1, NULL, NULL, err);
+}
+
+int store_pending_prune_txn(struct store *s, MDB_txn *txn,
+			    uint64_t below_height)
+{
+	return pending_walk_txn(s, txn, below_height, 1, NULL, NULL);
 }

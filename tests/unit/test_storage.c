@@ -1001,6 +1001,21 @@ static void test_pending(void)
 	memset(&ps, 0, sizeof ps);
 	ASSERT_OK(store_pending_list(s, 0, pend_cb, &ps, &err));
 	ASSERT_EQ(ps.n, 0);
+	/* Committing block h takes the pending blocks up to h with it, in
+	 * its own transaction; those above stay. */
+	for (uint64_t h = 1; h <= 3; h++) {
+		uint8_t b = (uint8_t)h;
+		hash[0] = b;
+		ASSERT_OK(store_pending_put(s, h, hash, &b, 1, &err));
+	}
+	struct test_block *tb = calloc(1, sizeof *tb);
+	ASSERT(tb != NULL);
+	commit_blocks(s, tb, 2, 3, 7);
+	free(tb);
+	memset(&ps, 0, sizeof ps);
+	ASSERT_OK(store_pending_list(s, 0, pend_cb, &ps, &err));
+	ASSERT_EQ(ps.n, 1);
+	ASSERT_EQ(ps.height[0], 3);
 	store_close(s);
 }
 
