@@ -67,7 +67,7 @@ struct cand {
 	int ok;
 	uint64_t time_ms; /* the block's time (once checked) */
 	uint64_t used_seq;
-	int durable; /* in the store's pending blocks (blocks_durable) */
+	int durable; /* signed for: written with the record (blocks_durable) */
 };
 
 /* A proposal for the next height, held until the core gets there. */
@@ -125,7 +125,6 @@ struct driver {
 	uint64_t value_due_ms;	    /* when value_timer fires; 0 unarmed */
 	struct cand cands[CANDS_MAX];
 	uint64_t cand_seq;
-	int pending_kept; /* pending blocks may be on disk: prune at commit */
 	/* The messages of the record on disk (signatures), to tell the new
 	 * ones of a PERSIST from those already out (blocks_durable). */
 	int rec_has[3];
@@ -346,20 +345,23 @@ static int cand_check(struct driver *d, struct cand *c)
 
 /*
  * specs/consensus.md "Durable before what": the block of every proposal,
- * prevote and precommit in the signing record about to be written is on
- * disk before the record is, so a validator never has a signed message
- * out for a block it could not produce after a crash. Called at the
- * PERSIST step, before the record's write. The block of a new vote that
- * is not here (never expected: the core votes only for blocks fed with
- * their bytes) refuses the write, so the vote does not leave. A proposal
- * whose block is gone (signed by a version without this rule) goes on as
- * before: broadcast drops it and the round fails. Messages already on
- * disk are out already: nothing more to do for them.
+ * prevote and precommit in the signing record about to be written goes to
+ * disk with the record, in one synced write (specs/storage.md §7.1), so a
+ * validator never has a signed message out for a block it could not
+ * produce after a crash. Called at the PERSIST step: fills blocks (at most
+ * STORE_SIGN_BLOCKS_MAX, one per distinct hash) from the candidates. The
+ * block of a new message that is not here (never expected: the core votes
+ * only for blocks fed with their bytes) refuses the write, so the message
+ * does not leave. A message already on disk whose block is gone (signed
+ * by a version without this rule) goes on without it: broadcast drops a
+ * proposal without its block and the round fails.
  */
 static int blocks_durable(struct driver *d, const struct cons_signstate *rec,
+			  struct store_sign_block *blocks, size_t *n,
 			  struct acc_err *err)
 {
 	static const uint8_t nil[HASH_BYTES];
+	*n = 0;
 	for (int k = 0; k < 3; k++) {
 		const struct cons_msg *m = &rec->last[k];
 		if (!rec->has[k] || m->height != rec->height ||
@@ -376,26 +378,47 @@ static int blocks_durable(struct driver *d, const struct cons_signstate *rec,
 					   "%llu/%u is not here",
 					   (unsigned long long)m->height,
 					   (unsigned)m->round);
-		if (c->durable)
-			continue;
-		int rc = store_pending_put(d->n->store, c->height, c->hash,
-					   c->wire, c->len, err);
-		if (rc != 0)
-			return rc;
-		c->durable = 1;
-		d->pending_kept = 1;
+		size_t i = 0;
+		while (i < *n && memcmp(blocks[i].hash, c->hash, HASH_BYTES))
+			i++;
+		if (i < *n)
+			continue; /* the same block for two messages */
+		blocks[i].height = c->height;
+		memcpy(blocks[i].hash, c->hash, HASH_BYTES);
+		blocks[i].bytes = c->wire;
+		blocks[i].len = c->len;
+		(*n)++;
 	}
 	return 0;
 }
 
-static void pending_restore_cb(void *ctx, uint64_t height,
-			       const uint8_t hash[32], const uint8_t *block,
-			       size_t len)
+/* The record and its blocks are on disk: those blocks are kept last
+ * among the candidates. */
+static void blocks_signed(struct driver *d,
+			  const struct store_sign_block *blocks, size_t n)
 {
-	struct driver *d = ctx;
+	for (size_t i = 0; i < n; i++) {
+		struct cand *c = cand_find(d, blocks[i].hash);
+		if (c != NULL)
+			c->durable = 1;
+	}
+}
+
+/* A block from disk (the signing record's, or one an older version kept
+ * in LMDB), above the head: back into the candidates. */
+static void block_restore(struct driver *d, uint64_t height,
+			  const uint8_t hash[32], const uint8_t *block,
+			  size_t len)
+{
 	struct block_header bh;
 	struct acc_err err = {0};
 	uint8_t got[HASH_BYTES];
+	uint64_t head;
+	pthread_mutex_lock(&d->n->mu);
+	head = d->n->head.height;
+	pthread_mutex_unlock(&d->n->mu);
+	if (height <= head)
+		return;
 	/* Disk bytes: the header (the block's first var16) must hash to the
 	 * key's hash and name its height, as a proposal's (§7.3). */
 	if (len < 2 || 2u + be16_get(block) > len ||
@@ -411,12 +434,23 @@ static void pending_restore_cb(void *ctx, uint64_t height,
 	struct cand *c = cand_add(d, height, hash, block, len, NULL);
 	if (c != NULL) {
 		c->durable = 1;
-		d->pending_kept = 1;
 		if (!here)
 			LOG_INFO("block %llu signed for before the restart "
 				 "is back from disk",
 				 (unsigned long long)height);
 	}
+}
+
+static void pending_restore_cb(void *ctx, uint64_t height,
+			       const uint8_t hash[32], const uint8_t *block,
+			       size_t len)
+{
+	block_restore(ctx, height, hash, block, len);
+}
+
+static void signed_restore_cb(void *ctx, const struct store_sign_block *b)
+{
+	block_restore(ctx, b->height, b->hash, b->bytes, b->len);
 }
 
 /* The record rec is on disk now (or was read back from it). */
@@ -430,27 +464,18 @@ static void record_written(struct driver *d, const struct cons_signstate *rec)
 }
 
 /* At start: the blocks signed for above the head come back into the
- * candidates (checked again when fed); those at or below it go. */
+ * candidates (checked again when fed): those written with the record,
+ * and those an older version kept in LMDB (pruned below the head). */
 static void blocks_restore(struct driver *d, uint64_t height)
 {
 	struct acc_err err = {0};
+	if (store_sign_blocks_list(d->n->store, signed_restore_cb, d, &err) !=
+	    0)
+		LOG_ERROR("blocks of the signing record: %s", err.msg);
 	if (store_pending_prune(d->n->store, height, &err) != 0 ||
 	    store_pending_list(d->n->store, height, pending_restore_cb, d,
 			       &err) != 0)
 		LOG_ERROR("pending blocks: %s", err.msg);
-}
-
-/* A height committed: its pending blocks went with the block's
- * transaction (store_block_commit, specs/storage.md §2.1). */
-static void blocks_prune(struct driver *d, uint64_t height)
-{
-	if (!d->pending_kept)
-		return;
-	d->pending_kept = 0;
-	for (size_t i = 0; i < CANDS_MAX; i++)
-		if (d->cands[i].used && d->cands[i].durable &&
-		    d->cands[i].height >= height)
-			d->pending_kept = 1;
 }
 
 /* ---- the core ---- */
@@ -861,7 +886,6 @@ static int commit(struct driver *d, const struct cons_cert *cc)
 	}
 	if (node_health_commit_ok(&d->n->health))
 		LOG_INFO("block commits recovered");
-	blocks_prune(d, cc->height + 1);
 	head_changed(d);
 	uint64_t now = node_now_ms();
 	uint64_t took = now - d->height_start_ms;
@@ -958,12 +982,17 @@ static void core_feed(struct driver *d, const struct cons_event *first)
 			wbuf_init(&rw, CONS_SIGNSTATE_BYTES_MAX);
 			cons_signstate_encode(rec, &rw);
 			rc = wbuf_error(&rw);
-			/* "Durable before what": the blocks first. */
+			/* "Durable before what": the blocks with it. */
+			struct store_sign_block blocks[STORE_SIGN_BLOCKS_MAX];
+			size_t nb = 0;
 			if (rc == 0)
-				rc = blocks_durable(d, rec, &err);
+				rc = blocks_durable(d, rec, blocks, &nb, &err);
 			if (rc == 0)
-				rc = store_sign_state_put(d->n->store, rw.data,
-							  rw.len, &err);
+				rc = store_sign_state_put_blocks(
+				    d->n->store, rw.data, rw.len, blocks, nb,
+				    &err);
+			if (rc == 0)
+				blocks_signed(d, blocks, nb);
 			wbuf_free(&rw);
 			LOG_DEBUG("signing record %llu/%u step %u synced",
 				  (unsigned long long)rec->height,

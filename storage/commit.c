@@ -255,12 +255,6 @@ int store_block_commit(struct store *s, const struct store_block_in *b,
 			goto abort;
 		}
 	}
-	/* The blocks signed for up to this height are of no more use once
-	 * it commits: they go in the same transaction (§2.1). */
-	if ((rc = store_pending_prune_txn(s, txn, b->height + 1)) != 0) {
-		rc = store_lmdb_err(err, rc, "pending blocks");
-		goto abort;
-	}
 	if ((rc = mdb_txn_commit(txn)) != 0) {
 		rc = store_lmdb_err(err, rc, "commit");
 		/* Whether any of it reached the disk is unknown; the frontier

@@ -114,9 +114,3 @@ int store_pending_prune(struct store *s, uint64_t below_height,
 		return acc_err_set(err, ACC_ESTATE, "store is read only");
 	return pending_walk(s, below_height, 1, NULL, NULL, err);
 }
-
-int store_pending_prune_txn(struct store *s, MDB_txn *txn,
-			    uint64_t below_height)
-{
-	return pending_walk_txn(s, txn, below_height, 1, NULL, NULL);
-}

@@ -38,6 +38,11 @@
  * and the record, in 20 KiB. */
 #define STORE_SIGN_SLOT_HEAD_BYTES 48u
 #define STORE_SIGN_SLOT_BYTES (20u * 1024u)
+/* A slot with blocks (specs/storage.md §7.1, "ASG2"): a 52-byte head, and
+ * its block area: at most 3 blocks in 48 MiB + 4 KiB. */
+#define STORE_SIGN_SLOT2_HEAD_BYTES 52u
+#define STORE_SIGN_BLOCKS_MAX 3u
+#define STORE_SIGN_AREA_BYTES ((48u << 20) + 4096u)
 #define STORE_HEADER_BYTES_MAX (64u * 1024u)
 #define STORE_CERT_BYTES_MAX (1024u * 1024u)
 #define STORE_FORMAT_VERSION 1u
@@ -191,9 +196,56 @@ int store_sign_state_get(struct store *s, void *buf, size_t cap, size_t *len,
 			 struct acc_err *err);
 /* One slot of that file (untrusted disk bytes, n of them): 0 with the
  * slot's sequence and record (pointing into p), ACC_ENOTFOUND for a slot
- * never written (no magic), ACC_EDECODE for a torn or damaged one. */
+ * never written (no magic), ACC_EDECODE for a torn or damaged one, or for
+ * a slot with blocks (its checksum covers its block area: see below). */
 int store_sign_slot_decode(const uint8_t *p, size_t n, uint64_t *seq,
 			   const uint8_t **bytes, size_t *len);
+
+/*
+ * The record with the blocks it signs for (specs/storage.md §7.1,
+ * specs/consensus.md "Durable before what"): the record and the blocks
+ * (at most STORE_SIGN_BLOCKS_MAX, in all at most STORE_SIGN_AREA_BYTES
+ * with 44 bytes each of framing) go to the other slot and its block area
+ * and are synced by one fdatasync: after a crash both read back or
+ * neither does. With n 0 it is store_sign_state_put.
+ */
+struct store_sign_block {
+	uint64_t height;
+	uint8_t hash[32];
+	const uint8_t *bytes;
+	size_t len; /* >= 1 */
+};
+int store_sign_state_put_blocks(struct store *s, const void *rec, size_t len,
+				const struct store_sign_block *blocks, size_t n,
+				struct acc_err *err);
+/* Call fn for each block written with the newest record, in the order
+ * given to the put (none when it was written without). The bytes are
+ * valid only during the call. */
+int store_sign_blocks_list(struct store *s,
+			   void (*fn)(void *ctx,
+				      const struct store_sign_block *b),
+			   void *ctx, struct acc_err *err);
+
+/* Untrusted disk bytes of a slot: its head, without the checksum (which
+ * store_sign_slot_verify checks against the slot's block area). */
+struct store_sign_slot {
+	int version;	    /* 1 ("ASG1") or 2 ("ASG2", with blocks) */
+	uint64_t seq;	    /* >= 1 */
+	const uint8_t *rec; /* points into the slot */
+	size_t len;
+	size_t area_len; /* bytes of the block area the slot covers */
+};
+/* 0, ACC_ENOTFOUND (no magic, or shorter than a head), ACC_EDECODE. */
+int store_sign_slot_parse(const uint8_t *p, size_t n,
+			  struct store_sign_slot *out);
+/* 0 if the checksum of slot p (parsed into sl) holds over its record and
+ * area (sl->area_len bytes; NULL when 0), else ACC_EDECODE. */
+int store_sign_slot_verify(const uint8_t *p, const struct store_sign_slot *sl,
+			   const uint8_t *area);
+/* The block at *off of a verified area of n bytes, *off advanced past it:
+ * 0, ACC_ENOTFOUND at the end, ACC_EDECODE for a bad framing. */
+int store_sign_area_next(const uint8_t *area, size_t n, size_t *off,
+			 struct store_sign_block *out);
 
 /*
  * Pending blocks (specs/storage.md §2.1, specs/consensus.md "Durable

@@ -103,11 +103,6 @@ int store_block_rec_decode(const uint8_t *p, size_t len, uint64_t height,
  * gives the head's root (specs/storage.md §4). */
 int store_frontier_load(struct store *s, struct acc_err *err);
 
-/* Delete the pending blocks (specs/storage.md §2.1) below below_height
- * inside txn (the commit of the block below_height - 1). An LMDB code. */
-int store_pending_prune_txn(struct store *s, MDB_txn *txn,
-			    uint64_t below_height);
-
 /* merkle_node_fn over the nodes sub-database; ctx is a struct node_ctx. */
 struct node_ctx {
 	struct store *s;
