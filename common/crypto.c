@@ -3,7 +3,9 @@
 #include "common/crypto.h"
 
 #include <assert.h>
+#include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,11 +84,85 @@ void ed25519_sign(uint8_t sig[SIG_BYTES], const struct key *k,
 	(void)crypto_sign_detached(sig, NULL, msg, n, k->sk);
 }
 
+/*
+ * The cache of good signatures (specs/node.md §7.10): SHA-256(pk ‖ sig ‖
+ * msg) of signatures that verified, direct-mapped on the digest's first
+ * bytes. A hit means this exact (key, signature, message) verified
+ * before; a collision of SHA-256 is what a forged hit would take. Misses
+ * and evictions only cost a verification. Off (NULL) until enabled.
+ */
+static struct {
+	pthread_mutex_t mu;
+	uint8_t (*slot)[HASH_BYTES];
+	size_t mask;
+	atomic_uint_fast64_t hits, misses;
+} sigcache = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+int sigcache_enable(size_t slots)
+{
+	pthread_mutex_lock(&sigcache.mu);
+	int rc = 0;
+	if (sigcache.slot == NULL && slots > 0) {
+		size_t n = 1;
+		while (n < slots)
+			n <<= 1;
+		sigcache.slot = calloc(n, HASH_BYTES);
+		if (sigcache.slot == NULL)
+			rc = ACC_ENOMEM;
+		else
+			sigcache.mask = n - 1;
+	}
+	pthread_mutex_unlock(&sigcache.mu);
+	return rc;
+}
+
+void sigcache_stats(uint64_t *hits, uint64_t *misses)
+{
+	*hits = atomic_load(&sigcache.hits);
+	*misses = atomic_load(&sigcache.misses);
+}
+
+/* The cache key; slot index from its first bytes. Zero digests are
+ * never stored (an empty slot is all zero). */
+static size_t sigcache_key(uint8_t key[HASH_BYTES], const uint8_t *sig,
+			   const uint8_t *pk, const void *msg, size_t n)
+{
+	crypto_hash_sha256_state st;
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, pk, PUBKEY_BYTES);
+	crypto_hash_sha256_update(&st, sig, SIG_BYTES);
+	crypto_hash_sha256_update(&st, msg, n);
+	crypto_hash_sha256_final(&st, key);
+	uint64_t i;
+	memcpy(&i, key, sizeof i);
+	return (size_t)i & sigcache.mask;
+}
+
 int ed25519_verify(const uint8_t sig[SIG_BYTES],
 		   const uint8_t pk[PUBKEY_BYTES], const void *msg, size_t n)
 {
+	static const uint8_t zero[HASH_BYTES];
+	uint8_t key[HASH_BYTES];
+	size_t i = 0;
+	int cached = sigcache.slot != NULL;
+	if (cached) {
+		i = sigcache_key(key, sig, pk, msg, n);
+		pthread_mutex_lock(&sigcache.mu);
+		int hit = memcmp(sigcache.slot[i], key, HASH_BYTES) == 0;
+		pthread_mutex_unlock(&sigcache.mu);
+		if (hit) {
+			atomic_fetch_add(&sigcache.hits, 1);
+			return 0;
+		}
+		atomic_fetch_add(&sigcache.misses, 1);
+	}
 	if (crypto_sign_verify_detached(sig, msg, n, pk) != 0)
 		return ACC_EBADSIG;
+	if (cached && memcmp(key, zero, HASH_BYTES) != 0) {
+		pthread_mutex_lock(&sigcache.mu);
+		memcpy(sigcache.slot[i], key, HASH_BYTES);
+		pthread_mutex_unlock(&sigcache.mu);
+	}
 	return 0;
 }
 

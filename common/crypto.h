@@ -47,9 +47,21 @@ void key_free(struct key *k);
 /* Ed25519 over msg. */
 void ed25519_sign(uint8_t sig[SIG_BYTES], const struct key *k,
 		  const void *msg, size_t n);
-/* 0 if sig is a valid signature of msg by pk, else ACC_EBADSIG. */
+/* 0 if sig is a valid signature of msg by pk, else ACC_EBADSIG. With the
+ * cache enabled, a (pk, sig, msg) that verified before is not verified
+ * again. Any thread. */
 int ed25519_verify(const uint8_t sig[SIG_BYTES],
 		   const uint8_t pk[PUBKEY_BYTES], const void *msg, size_t n);
+
+/* Turn on the process-wide cache of good signatures (specs/node.md
+ * §7.10) with at least `slots` entries (rounded up to a power of two);
+ * once, before threads verify; later calls change nothing. The node
+ * enables it: a block's certificate repeats votes it verified, a proposal
+ * is checked by the driver and the core, catch-up repeats gossiped
+ * entries. 0 or ACC_ENOMEM. */
+int sigcache_enable(size_t slots);
+/* Lookups that hit and that missed (tests, metrics). */
+void sigcache_stats(uint64_t *hits, uint64_t *misses);
 
 /*
  * Domain-separated signing: pure Ed25519 (RFC 8032 §5.1, not its

@@ -1353,8 +1353,13 @@ static void on_block(struct driver *d, size_t peer, const struct netmsg *m)
 	pthread_mutex_lock(&n->mu);
 	uint64_t head = n->head.height;
 	pthread_mutex_unlock(&n->mu);
-	if (m->height != head + 1)
+	if (m->height != head + 1) {
+		/* Consensus got here first (or the block is from further
+		 * on): a request whose last block is here is answered. */
+		if (d->req_active && head >= d->req_end)
+			d->req_active = 0;
 		return;
+	}
 	/* The core may be deciding this very height; a block that commits
 	 * here ends its height (the core restarts below). */
 	int rc = node_block_apply(n, m->bytes, m->len, m->cert_bytes,
@@ -1646,6 +1651,11 @@ static void sync_consider(struct driver *d)
 	 * to decide it itself. */
 	int fetch = !d->votes || d->core == NULL || best >= head + 2 ||
 		    now - d->behind_since_ms >= SYNC_LAG_MS;
+	/* §7.7: a request is done once the head reaches its last block,
+	 * whatever brought it there (its blocks, or consensus deciding
+	 * them first, which makes the peer's late blocks useless). */
+	if (d->req_active && head >= d->req_end)
+		d->req_active = 0;
 	if (d->req_active && now - d->req_sent_ms >= SYNC_TIMEOUT_MS) {
 		char ks[17];
 		LOG_WARN("peer %s did not answer a block request: asking "

@@ -7,7 +7,6 @@
 #include "node/log.h"
 #include "node/node.h"
 
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -60,6 +59,11 @@ int main(int argc, char **argv)
 	}
 	if (crypto_lib_init() != 0) {
 		LOG_ERROR("libsodium failed to initialise");
+		return 1;
+	}
+	/* specs/node.md §7.10: 65536 good signatures (2 MiB). */
+	if (sigcache_enable(65536) != 0) {
+		LOG_ERROR("out of memory");
 		return 1;
 	}
 	struct acc_err err = {0};
