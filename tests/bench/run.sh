@@ -19,7 +19,9 @@
 #      (`accord bench load`, etcd through its JSON gateway) at the same
 #      concurrency: committed writes/s, p50, p99, `accord/etcd = R`, and
 #      accord's rate as a fraction of this machine's Ed25519 limit
-#      (cores x verifications/s per core / validators).
+#      (cores x verifications/s per core / validators), and for each the
+#      CPU its server processes used per committed write (steadier than
+#      the rates when other work shares the machine).
 # Env: BUILD (build dir), BENCH_ENTRIES (default 20000), BENCH_SECTIONS
 # (default "1 2 3 4 5 6"), BENCH_CONCURRENCY (section 5, default 64; a
 # node takes at most 64 connections from one address, so stay below
@@ -120,6 +122,12 @@ for _ in range(500):
 sys.exit(1)
 PY
 }
+# CPU seconds (user + system, every thread) the processes $@ have used.
+cpu_s() {
+	for p in "$@"; do
+		[ -r "/proc/$p/stat" ] && awk '{print $14 + $15}' "/proc/$p/stat"
+	done | awk -v hz="$(getconf CLK_TCK)" '{s += $1} END {printf "%.2f\n", s / hz}'
+}
 # A field of the one-line JSON in file $1: $2 is a Python expression on j.
 jfield() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 
@@ -144,9 +152,12 @@ if want 5; then
 			NODES="$NODES${NODES:+,}http://127.0.0.1:$((P + i))"
 			i=$((i + 1))
 		done
+		APIDS=$(cat "$CNET"/node*/accordd.pid 2>/dev/null || true)
+		A0=$(cpu_s $APIDS)
 		if "$ACCORD" bench load --node "$NODES" --keys "$CNET" --entries "$ENTRIES" \
 			--concurrency "$C" --json >"$TMP/accord.json" 2>"$TMP/accord.err"; then
 			ACC_OK=1
+			ACPU=$(python3 -c "print('%.0f' % (($(cpu_s $APIDS) - $A0) * 1e6 / $ENTRIES))")
 		else
 			echo "accord: bench load failed:"; cat "$TMP/accord.err"
 		fi
@@ -190,9 +201,11 @@ if want 5; then
 		done
 		VB=247
 		[ $ACC_OK -eq 1 ] && VB=$(jfield "$TMP/accord.json" 'j["entry_bytes_mean"]')
+		E0=$(cpu_s $ETCD_PIDS)
 		if "$ACCORD" bench load --etcd "$EURLS" --entries "$ENTRIES" --concurrency "$C" \
 			--value-bytes "$VB" --json >"$TMP/etcd.json" 2>"$TMP/etcd.err"; then
 			ETCD_OK=1
+			ECPU=$(python3 -c "print('%.0f' % (($(cpu_s $ETCD_PIDS) - $E0) * 1e6 / $ENTRIES))")
 		else
 			echo "etcd: bench load failed:"; cat "$TMP/etcd.err"
 			tail -n 5 "$TMP/etcd0.log"
@@ -217,6 +230,11 @@ if want 5; then
 	else
 		echo "accord/etcd = n/a (one side did not run)"
 	fi
+	# CPU per committed write, every server process summed (the load
+	# generator not counted): steadier than the rates on a busy machine.
+	[ $ACC_OK -eq 1 ] && printf 'accord: %s us of CPU per write (%s validators; Ed25519 alone: %s x %.0f us)\n' \
+		"$ACPU" "$V" "$V" "$(python3 -c "print(1e6 / $RATE1)")"
+	[ $ETCD_OK -eq 1 ] && printf 'etcd:   %s us of CPU per write (3 members)\n' "$ECPU"
 	LIMIT=$(python3 -c "print('%.0f' % ($CORES * $RATE1 / $V))")
 	printf 'Ed25519: %.0f verifications/s per core x %s cores / %s validators = %s entries/s limit\n' \
 		"$RATE1" "$CORES" "$V" "$LIMIT"
