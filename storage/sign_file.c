@@ -27,16 +27,20 @@ static off_t area_offset(unsigned k)
 	       (off_t)k * STORE_SIGN_AREA_BYTES;
 }
 
-/* specs/storage.md §7: magic ‖ seq u64 ‖ len u32 ‖ SHA-256 ‖ bytes; the
- * hash covers magic ‖ seq ‖ len ‖ bytes. */
-static void slot_sum(uint8_t out[HASH_BYTES], const uint8_t *head,
-		     const void *bytes, size_t len)
+/* A slot's sum (specs/storage.md §7, §7.1): SHA-256 over the pre bytes
+ * of its head before the sum (16 for ASG1: magic ‖ seq ‖ len; 20 for
+ * ASG2, with the area's length), its record, and its block area. */
+static void slot_sum(uint8_t out[HASH_BYTES], const uint8_t *head, size_t pre,
+		     const void *rec, size_t len, const uint8_t *area,
+		     size_t area_len)
 {
 	struct sha256_ctx c;
 	sha256_init(&c);
-	sha256_update(&c, head, 16);
+	sha256_update(&c, head, pre);
 	if (len > 0)
-		sha256_update(&c, bytes, len);
+		sha256_update(&c, rec, len);
+	if (area_len > 0)
+		sha256_update(&c, area, area_len);
 	sha256_final(&c, out);
 }
 
@@ -69,18 +73,9 @@ int store_sign_slot_parse(const uint8_t *p, size_t n,
 int store_sign_slot_verify(const uint8_t *p, const struct store_sign_slot *sl,
 			   const uint8_t *area)
 {
-	/* §7 and §7.1: SHA-256 over the head before the sum, the record,
-	 * and (ASG2) the block area. */
 	size_t pre = sl->version == 2 ? 20u : 16u;
 	uint8_t sum[HASH_BYTES];
-	struct sha256_ctx c;
-	sha256_init(&c);
-	sha256_update(&c, p, pre);
-	if (sl->len > 0)
-		sha256_update(&c, sl->rec, sl->len);
-	if (sl->area_len > 0)
-		sha256_update(&c, area, sl->area_len);
-	sha256_final(&c, sum);
+	slot_sum(sum, p, pre, sl->rec, sl->len, area, sl->area_len);
 	return memcmp(sum, p + pre, HASH_BYTES) == 0 ? 0 : ACC_EDECODE;
 }
 
@@ -284,6 +279,29 @@ void store_sign_file_close(struct store *s)
 	s->sign_fd = -1;
 }
 
+/* Record seq's slot (slot_len bytes) and its block area (area_len bytes,
+ * none for ASG1) into slot seq mod 2, the one not holding the newest
+ * record, so that a cut write leaves that one whole; then one fdatasync,
+ * always (even with opts.no_sync). Under sign_mu. */
+static int slot_write(struct store *s, uint64_t seq, const uint8_t *slot,
+		      size_t slot_len, const uint8_t *area, size_t area_len,
+		      struct acc_err *err)
+{
+	unsigned k = (unsigned)(seq & 1u);
+	if ((area_len > 0 && pwrite(s->sign_fd, area, area_len,
+				    area_offset(k)) != (ssize_t)area_len) ||
+	    pwrite(s->sign_fd, slot, slot_len,
+		   (off_t)k * STORE_SIGN_SLOT_BYTES) != (ssize_t)slot_len)
+		return acc_err_set(err, errno == ENOSPC ? ACC_EFULL : ACC_EIO,
+				   "%s: write: %s", STORE_SIGN_FILE,
+				   strerror(errno));
+	if (fdatasync(s->sign_fd) != 0)
+		return acc_err_set(err, ACC_EIO, "%s: fdatasync: %s",
+				   STORE_SIGN_FILE, strerror(errno));
+	s->sign_seq = seq;
+	return 0;
+}
+
 int store_sign_file_put(struct store *s, const void *bytes, size_t len,
 			struct acc_err *err)
 {
@@ -293,23 +311,11 @@ int store_sign_file_put(struct store *s, const void *bytes, size_t len,
 	memcpy(slot, slot_magic, sizeof slot_magic);
 	be64_put(slot + 4, seq);
 	be32_put(slot + 12, (uint32_t)len);
-	slot_sum(slot + 16, slot, bytes, len);
+	slot_sum(slot + 16, slot, 16, bytes, len, NULL, 0);
 	if (len > 0)
 		memcpy(slot + STORE_SIGN_SLOT_HEAD_BYTES, bytes, len);
 	size_t n = STORE_SIGN_SLOT_HEAD_BYTES + len;
-	int rc = 0;
-	/* The slot not holding the newest record: a cut write leaves that
-	 * one whole. Synced always, even with opts.no_sync. */
-	if (pwrite(s->sign_fd, slot, n,
-		   (off_t)(seq & 1u) * STORE_SIGN_SLOT_BYTES) != (ssize_t)n)
-		rc = acc_err_set(err, errno == ENOSPC ? ACC_EFULL : ACC_EIO,
-				 "%s: write: %s", STORE_SIGN_FILE,
-				 strerror(errno));
-	else if (fdatasync(s->sign_fd) != 0)
-		rc = acc_err_set(err, ACC_EIO, "%s: fdatasync: %s",
-				 STORE_SIGN_FILE, strerror(errno));
-	else
-		s->sign_seq = seq;
+	int rc = slot_write(s, seq, slot, n, NULL, 0, err);
 	pthread_mutex_unlock(&s->sign_mu);
 	return rc;
 }
@@ -378,43 +384,15 @@ int store_sign_state_put_blocks(struct store *s, const void *rec, size_t len,
 	pthread_mutex_lock(&s->sign_mu);
 	uint8_t *slot = s->sign_buf;
 	uint64_t seq = s->sign_seq + 1u;
-	unsigned k = (unsigned)(seq & 1u);
 	memcpy(slot, slot_magic2, sizeof slot_magic2);
 	be64_put(slot + 4, seq);
 	be32_put(slot + 12, (uint32_t)len);
 	be32_put(slot + 16, (uint32_t)area_len);
 	if (len > 0)
 		memcpy(slot + STORE_SIGN_SLOT2_HEAD_BYTES, rec, len);
-	struct store_sign_slot sl = {.version = 2,
-				     .seq = seq,
-				     .rec = slot + STORE_SIGN_SLOT2_HEAD_BYTES,
-				     .len = len,
-				     .area_len = area_len};
-	/* The sum: head before it ‖ record ‖ area (store_sign_slot_verify
-	 * computes it the same way, into a scratch copy here). */
-	struct sha256_ctx c;
-	sha256_init(&c);
-	sha256_update(&c, slot, 20);
-	if (len > 0)
-		sha256_update(&c, sl.rec, len);
-	sha256_update(&c, area, area_len);
-	sha256_final(&c, slot + 20);
-	size_t slot_len = STORE_SIGN_SLOT2_HEAD_BYTES + len;
-	int rc = 0;
-	/* Slot k and its area, both away from the newest record and its
-	 * area; one sync for both (§7.1). */
-	if (pwrite(s->sign_fd, area, area_len, area_offset(k)) !=
-		(ssize_t)area_len ||
-	    pwrite(s->sign_fd, slot, slot_len,
-		   (off_t)k * STORE_SIGN_SLOT_BYTES) != (ssize_t)slot_len)
-		rc = acc_err_set(err, errno == ENOSPC ? ACC_EFULL : ACC_EIO,
-				 "%s: write: %s", STORE_SIGN_FILE,
-				 strerror(errno));
-	else if (fdatasync(s->sign_fd) != 0)
-		rc = acc_err_set(err, ACC_EIO, "%s: fdatasync: %s",
-				 STORE_SIGN_FILE, strerror(errno));
-	else
-		s->sign_seq = seq;
+	slot_sum(slot + 20, slot, 20, rec, len, area, area_len);
+	int rc = slot_write(s, seq, slot, STORE_SIGN_SLOT2_HEAD_BYTES + len,
+			    area, area_len, err);
 	pthread_mutex_unlock(&s->sign_mu);
 	free(area);
 	return rc;
