@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/crypto.h"
+
 static const unsigned http_codes[] = {
 #define X(c) c,
     METRICS_HTTP_CODES
@@ -353,6 +355,13 @@ char *metrics_render(struct metrics *m, const struct metrics_gauges *g,
 	counter(&pg, "accord_wait_timeouts_total",
 		"?wait=commit requests answered 504.",
 		LOAD(m->waiters_timed_out));
+	uint64_t sig_hits, sig_misses;
+	sigcache_stats(&sig_hits, &sig_misses);
+	counter(&pg, "accord_signature_cache_hits_total",
+		"Signature checks answered by the cache of good signatures.",
+		sig_hits);
+	counter(&pg, "accord_signature_cache_misses_total",
+		"Signature checks the cache sent to Ed25519.", sig_misses);
 	if (g->net) {
 		gauge(&pg, "accord_peers", "Peers configured.", g->peers);
 		gauge(&pg, "accord_peers_connected",

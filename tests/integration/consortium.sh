@@ -32,5 +32,16 @@ if [ "$F" -gt 0 ]; then
 	"$ACCORD" proof inclusion --node "$FURL" --index 0 >/dev/null || fail "the follower does not prove entry 0"
 	echo "ok   the follower serves entries and proofs"
 fi
+# specs/node.md §7.10: a validator meets signatures it checked before
+# (a proposal checked by the driver and the core, the certificate of the
+# height before in each block) and the cache answers them.
+i=0
+while [ $i -lt "$V" ]; do
+	hits=$(curl -sf "$(url_of $i)/metrics" | awk '$1 == "accord_signature_cache_hits_total" {print $2}')
+	[ -n "$hits" ] && [ "$hits" -gt 0 ] ||
+		fail "node$i: accord_signature_cache_hits_total is '${hits:-missing}', want > 0"
+	i=$((i + 1))
+done
+echo "ok   every validator's signature cache answered repeated checks"
 audit_all
 echo "PASS consortium"
