@@ -45,6 +45,8 @@ struct sim_result {
 	uint64_t events;
 	uint64_t evidence;   /* evidence actions seen (all against Byzantine) */
 	uint64_t sim_ms;     /* simulated time at the end */
+	uint64_t fetched;    /* blocks applied by catch-up */
+	uint64_t stops;      /* times a validator stopped voting (§7.7) */
 };
 
 /* Run one seed; 0, or an acc error if the simulator itself failed. */
