@@ -335,9 +335,11 @@ static int cand_check(struct driver *d, struct cand *c)
  * prevote and precommit in the signing record about to be written is on
  * disk before the record is, so a validator never has a signed message
  * out for a block it could not produce after a crash. Called at the
- * PERSIST step, before the record's write. The block of a new vote that
- * is not here (never expected: the core votes only for blocks fed with
- * their bytes) refuses the write, so the vote does not leave. A proposal
+ * PERSIST step, before the record's write; which blocks, the core's
+ * cons_signstate_blocks says (the simulator follows the same). The block
+ * of a new vote that is not here (never expected: the core votes only for
+ * blocks fed with their bytes) refuses the write, so the vote does not
+ * leave. A proposal
  * whose block is gone (signed by a version without this rule) goes on as
  * before: broadcast drops it and the round fails. Messages already on
  * disk are out already: nothing more to do for them.
@@ -345,12 +347,11 @@ static int cand_check(struct driver *d, struct cand *c)
 static int blocks_durable(struct driver *d, const struct cons_signstate *rec,
 			  struct acc_err *err)
 {
-	static const uint8_t nil[HASH_BYTES];
-	for (int k = 0; k < 3; k++) {
-		const struct cons_msg *m = &rec->last[k];
-		if (!rec->has[k] || m->height != rec->height ||
-		    memcmp(m->hash, nil, HASH_BYTES) == 0)
-			continue;
+	const struct cons_msg *ms[3];
+	size_t n = cons_signstate_blocks(rec, ms);
+	for (size_t i = 0; i < n; i++) {
+		const struct cons_msg *m = ms[i];
+		ptrdiff_t k = m - rec->last; /* 0 proposal, 1, 2 votes */
 		int old = d->rec_has[k] &&
 			  memcmp(d->rec_sig[k], m->sig, SIG_BYTES) == 0;
 		struct cand *c = cand_find(d, m->hash);
