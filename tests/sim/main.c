@@ -19,7 +19,7 @@ static void usage(void)
 		"usage: sim --seed S [--validators N] [--byzantine F] [--heights H]\n"
 		"           [--attack any|mix|lock|forge] [--random-power]\n"
 		"           [--no-faults] [--real-crypto] [--unsafe-quorum]\n"
-		"           [--no-rule-checks] [--trace]\n"
+		"           [--no-rule-checks] [--byz-withhold] [--trace]\n"
 		"       sim --seeds K [--first S] [--stop] --validators N --byzantine F ...\n"
 		"       sim --campaign [--scale PERCENT]\n"
 		"--stop ends a batch at its first violation.\n"
@@ -130,7 +130,7 @@ static int batch_run(struct sim_opts o, uint64_t first, uint64_t count,
 	if (b->first_bad != 0)
 		printf(" first_failing_seed=%" PRIu64 " class=%s (%s, attack %s)"
 		       " replay: sim --seed %" PRIu64
-		       " --validators %d --byzantine %d --heights %d --attack %s%s%s%s%s%s",
+		       " --validators %d --byzantine %d --heights %d --attack %s%s%s%s%s%s%s",
 		       b->first_bad, b->first_class, b->first_what,
 		       attack_names[b->first_attack], b->first_bad, o.n, o.f,
 		       o.heights, attack_names[o.attack],
@@ -138,7 +138,8 @@ static int batch_run(struct sim_opts o, uint64_t first, uint64_t count,
 		       o.faults ? "" : " --no-faults",
 		       o.unsafe ? " --unsafe-quorum" : "",
 		       o.real_crypto ? " --real-crypto" : "",
-		       o.rule_checks ? "" : " --no-rule-checks");
+		       o.rule_checks ? "" : " --no-rule-checks",
+		       o.byz_withhold ? " --byz-withhold" : "");
 	printf("\n");
 	fflush(stdout);
 	return 0;
@@ -207,6 +208,8 @@ int main(int argc, char **argv)
 				o.random_power = true;
 			else if (strcmp(a, "--no-rule-checks") == 0)
 				o.rule_checks = false;
+			else if (strcmp(a, "--byz-withhold") == 0)
+				o.byz_withhold = true;
 			else if (strcmp(a, "--stop") == 0)
 				stop_first = true;
 			else if (strcmp(a, "--trace") == 0)

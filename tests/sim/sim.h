@@ -22,6 +22,8 @@ struct sim_opts {
 	int attack;
 	bool random_power; /* unequal voting power (Byzantine < 1/3) */
 	bool rule_checks;  /* the rule checkers (timers, polka, votes) */
+	bool byz_withhold; /* Byzantine validators never answer a block
+			      request (catch-up, specs/node.md §7.7) */
 };
 
 enum sim_attack {

@@ -908,18 +908,67 @@ static void sync_consider(struct world *w, int i)
 	}
 }
 
+/* The coalition does not hand out the block of the height it attacks. */
+static bool coal_hides(const struct world *w, int i, uint64_t h)
+{
+	return w->nodes[i].byz == BYZ_COALITION && w->coal.active &&
+	       w->coal.h == h && !w->healed;
+}
+
+/* A forger's answer: a block of the height asked with a certificate of
+ * the Byzantine signatures only; the node must refuse it and distrust
+ * the sender. */
+static void forged_block(struct world *w, int i, int to, uint64_t h)
+{
+	static struct cons_cert c;
+	struct wbuf b;
+	memset(&c, 0, sizeof c);
+	c.height = h;
+	value_make(w, h, i, TAG_FORGED | (uint32_t)below(w, 1u << 20), c.hash);
+	for (int k = 0; k < w->n; k++) {
+		if (w->nodes[k].byz == BYZ_NONE)
+			continue;
+		struct cons_msg m = {0};
+		m.type = CONS_MSG_PRECOMMIT;
+		m.height = h;
+		memcpy(m.hash, c.hash, HASH_BYTES);
+		msg_sign(w, k, &m);
+		c.index[c.count] = (uint16_t)k;
+		memcpy(c.sig[c.count++], m.sig, SIG_BYTES);
+	}
+	wbuf_init(&b, CONS_WIRE_BYTES_MAX);
+	cons_commit_encode(&c, &b);
+	if (wbuf_error(&b) == 0)
+		net_send_ch(w, i, to, CH_BLOCK, b.data, b.len);
+	wbuf_free(&b);
+}
+
 /* A correct node answers with the blocks it has (each with the
- * certificate it stores); Byzantine ones never answer. */
+ * certificate it stores). A Byzantine one answers half the time (never
+ * with --byz-withhold, nor a silent one, nor the coalition at the height
+ * it attacks); a forger may answer with a forged certificate instead. */
 static void on_blocks_get(struct world *w, const struct ev *e)
 {
 	struct node *nd = &w->nodes[e->node];
-	if (e->len != 12 || nd->byz != BYZ_NONE)
+	if (e->len != 12)
 		return;
 	uint64_t from = be64_get(e->bytes);
 	uint32_t count = be32_get(e->bytes + 8);
-	for (uint64_t h = from; h >= 1 && h < from + count && h <= nd->chain_len; h++)
+	if (nd->byz != BYZ_NONE) {
+		if (w->o->byz_withhold || nd->byz == BYZ_SILENT ||
+		    below(w, 2) == 0)
+			return;
+		if (nd->byz == BYZ_FORGER && below(w, 2) == 0) {
+			forged_block(w, e->node, e->from, from);
+			return;
+		}
+	}
+	for (uint64_t h = from; h >= 1 && h < from + count && h <= nd->chain_len; h++) {
+		if (coal_hides(w, e->node, h))
+			break;
 		net_send_ch(w, e->node, e->from, CH_BLOCK, nd->chain[h - 1].cert,
 			    nd->chain[h - 1].cert_len);
+	}
 }
 
 /* driver.c on_block: the next block, verified as node_block_apply does
@@ -1341,6 +1390,9 @@ int sim_run(const struct sim_opts *o, struct sim_result *res)
 			ev.timeout = (enum cons_timeout)e.tk;
 			ev.height = e.h;
 			ev.round = e.r;
+			if (o->trace)
+				printf("%8" PRIu64 " n%u TIMEOUT %u h=%" PRIu64 " r=%u\n",
+				       w->now, e.node, e.tk, e.h, e.r);
 			feed(w, e.node, &ev);
 			break;
 		case EV_PERSIST:
