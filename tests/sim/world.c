@@ -947,6 +947,15 @@ static void forged_block(struct world *w, int i, int to, uint64_t h)
 	wbuf_free(&b);
 }
 
+/* The record on disk is of a height above h. */
+static bool record_ahead(const struct node *nd, uint64_t h)
+{
+	struct cons_signstate rec;
+	return nd->disk_len > 0 &&
+	       cons_signstate_decode(nd->disk, nd->disk_len, &rec) == 0 &&
+	       rec.height > h;
+}
+
 /* A correct node answers with the blocks it has (each with the
  * certificate it stores). A Byzantine one answers half the time (never
  * with --byz-withhold, nor a silent one, nor the coalition at the height
@@ -1008,11 +1017,14 @@ static void on_block(struct world *w, const struct ev *e)
 	/* driver.c commits the block itself and restarts the core (in
 	 * sync_consider below). Half the time the simulator hands a block
 	 * of the core's own height to the core instead, as the certificate
-	 * CONS_EV_COMMIT takes (a driver may do either): the core then
-	 * decides it and enters the next height itself, maybe the height
-	 * of a record that outlived the chain ("Durable before what" 2). */
+	 * CONS_EV_COMMIT takes (a driver may do either): the core decides
+	 * it and enters the next height itself. Always so when the record
+	 * is ahead of the block (only the simulator's lazy chain makes
+	 * that): the core must then resume the record's round and lock when
+	 * it gets there ("Durable before what" 2, mutant
+	 * lock-lost-record-ahead). */
 	if (nd->core != NULL && cons_height(nd->core) == cert.height &&
-	    below(w, 2) == 0) {
+	    (record_ahead(nd, cert.height) || below(w, 2) == 0)) {
 		struct cons_event ev = {0};
 		cand_add(nd, cert.height, cert.hash);
 		ev.kind = CONS_EV_COMMIT;

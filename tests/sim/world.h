@@ -25,7 +25,7 @@
 #define LATENT_MAX 8u	     /* latent polkas the coalition keeps */
 /* Catch-up (specs/node.md §7.7) with the node's rule (consensus/sync.c)
  * and vote gap, its times scaled to the simulator's shorter rounds. */
-#define SIM_SYNC_LAG_MS 600u
+#define SIM_SYNC_LAG_MS 200u
 #define SIM_SYNC_TIMEOUT_MS 1000u
 #define SIM_SYNC_DISTRUST_MS 4000u
 #define SIM_SYNC_BATCH 16u
