@@ -5,9 +5,8 @@
 
 #include "common/limits.h"
 
-uint64_t sync_height_of_a_third(const uint64_t *heights,
-				const uint64_t *power, size_t n,
-				uint64_t total_power, uint64_t head)
+uint64_t sync_height_of_a_third(const uint64_t *heights, const uint64_t *power,
+				size_t n, uint64_t total_power, uint64_t head)
 {
 	uint64_t seen = 0, cut = UINT64_MAX;
 	/* Heights from the highest down; each pass takes the next one and
@@ -91,8 +90,8 @@ void sync_decide(struct sync_state *st, const struct sync_in *in,
 		out->third = third;
 		if (!st->syncing && third > head + cfg->vote_gap) {
 			st->syncing = true;
-			out->core = in->has_core ? SYNC_CORE_STOP
-						 : SYNC_CORE_KEEP;
+			out->core =
+			    in->has_core ? SYNC_CORE_STOP : SYNC_CORE_KEEP;
 			has_core = false;
 		} else if (st->syncing && third <= head) {
 			st->syncing = false;

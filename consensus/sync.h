@@ -11,8 +11,9 @@
 #include <stdint.h>
 
 /* The node's values (§7.7); the simulator scales the times down. */
-#define SYNC_LAG_MS 1500u	/* one height behind this long: fetch */
-#define SYNC_TIMEOUT_MS 5000u	/* a request unanswered this long: ask
+#define SYNC_LAG_MS 1500u /* one height behind this long: fetch */
+#define SYNC_TIMEOUT_MS                                                \
+	5000u			/* a request unanswered this long: ask \
 				   another peer */
 #define SYNC_DISTRUST_MS 30000u /* a peer that failed is ignored this long */
 #define SYNC_VOTE_GAP 2u	/* more heights behind: stop voting */
@@ -60,10 +61,10 @@ struct sync_in {
 	bool has_core;	      /* votes: a consensus core is running */
 	uint64_t core_height; /* has_core: the height it decides */
 	const struct sync_peer *peers; /* n_peers of them; borrowed */
-	size_t n_peers;	      /* at most PEERS_MAX */
-	uint64_t total_power; /* of the whole validator set, >= 1 */
-	uint64_t now_ms;      /* the caller's monotonic clock */
-	uint32_t batch;	      /* blocks asked per request at most, >= 1 */
+	size_t n_peers;		       /* at most PEERS_MAX */
+	uint64_t total_power;	       /* of the whole validator set, >= 1 */
+	uint64_t now_ms;	       /* the caller's monotonic clock */
+	uint32_t batch; /* blocks asked per request at most, >= 1 */
 };
 
 /* What the caller does about its core (votes only). */
@@ -115,8 +116,7 @@ void sync_request_sent(struct sync_state *st, size_t peer, uint64_t end,
  * third holds a correct validator, so lying validators alone cannot make
  * a correct one stop voting).
  */
-uint64_t sync_height_of_a_third(const uint64_t *heights,
-				const uint64_t *power, size_t n,
-				uint64_t total_power, uint64_t head);
+uint64_t sync_height_of_a_third(const uint64_t *heights, const uint64_t *power,
+				size_t n, uint64_t total_power, uint64_t head);
 
 #endif
