@@ -275,3 +275,18 @@ int cons_signstate_decode(const uint8_t *p, size_t n,
 	}
 	return rbuf_finish(&r);
 }
+
+size_t cons_signstate_blocks(const struct cons_signstate *rec,
+			     const struct cons_msg *out[3])
+{
+	size_t count = 0;
+	/* Messages of an earlier height are decided already; a nil vote
+	 * names no block. */
+	for (int k = 0; k < 3; k++) {
+		const struct cons_msg *m = &rec->last[k];
+		if (rec->has[k] && m->height == rec->height &&
+		    !is_zero(m->hash, HASH_BYTES))
+			out[count++] = m;
+	}
+	return count;
+}

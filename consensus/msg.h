@@ -141,4 +141,15 @@ void cons_signstate_encode(const struct cons_signstate *st, struct wbuf *w);
 int cons_signstate_decode(const uint8_t *p, size_t n,
 			  struct cons_signstate *st);
 
+/*
+ * The messages of rec that sign for a block (not nil) at rec's height:
+ * the block of each must be written, synced, before rec is
+ * (specs/consensus.md "Durable before what", rule 4). Fills out[0..count)
+ * with pointers into rec (borrowed while rec lives), in the order
+ * proposal, prevote, precommit; returns count (0..3). Pure; the driver
+ * (node/driver.c blocks_durable) and the simulator follow it.
+ */
+size_t cons_signstate_blocks(const struct cons_signstate *rec,
+			     const struct cons_msg *out[3]);
+
 #endif

@@ -10,6 +10,7 @@
 #include "common/vote.h"
 #include "consensus/cons.h"
 #include "consensus/msg.h"
+#include "consensus/sync.h"
 #include "ledger/block.h"
 #include "ledger/cert.h"
 #include "ledger/chain.h"
@@ -29,23 +30,14 @@
 /* §7.2: how often the core re-sends (CONS_EV_TICK), status goes out and
  * sync is re-evaluated. */
 #define TICK_MS 1000u
-/* §7.7: a peer one height ahead for this long means this node missed
- * the decision: fetch the block. Two or more ahead: at once. */
-#define SYNC_LAG_MS 1500u
-/* §7.7: a block request unanswered this long is asked elsewhere. */
-#define SYNC_TIMEOUT_MS 5000u
 /* §7.7: blocks above this size are asked for one at a time. */
 #define SYNC_BIG_BLOCK_BYTES (1024u * 1024u)
-/* §7.7: more than this many heights behind, a validator stops voting. */
-#define SYNC_VOTE_GAP 2u
 /* Candidate blocks kept (this height and the next). */
 #define CANDS_MAX 16u
 /* Proposal blocks remembered per link as sent (§7.2): a re-sent
  * proposal goes without its block, except every RESEND_BLOCK_MS. */
 #define SENT_BLOCKS 4u
 #define RESEND_BLOCK_MS 10000u
-/* How long a peer's claims are ignored after it failed a request. */
-#define SYNC_DISTRUST_MS 30000u
 /* Proposals for the next height kept until this node gets there. */
 #define FUTURE_PROPOSALS_MAX 8u
 /* Gossiped entries being checked on the thread pool at once. */
@@ -349,24 +341,25 @@ static int cand_check(struct driver *d, struct cand *c)
  * disk with the record, in one synced write (specs/storage.md §7.1), so a
  * validator never has a signed message out for a block it could not
  * produce after a crash. Called at the PERSIST step: fills blocks (at most
- * STORE_SIGN_BLOCKS_MAX, one per distinct hash) from the candidates. The
- * block of a new message that is not here (never expected: the core votes
- * only for blocks fed with their bytes) refuses the write, so the message
- * does not leave. A message already on disk whose block is gone (signed
- * by a version without this rule) goes on without it: broadcast drops a
- * proposal without its block and the round fails.
+ * STORE_SIGN_BLOCKS_MAX, one per distinct hash) from the candidates; which
+ * messages need theirs, the core's cons_signstate_blocks says (the
+ * simulator follows the same). The block of a new message that is not
+ * here (never expected: the core votes only for blocks fed with their
+ * bytes) refuses the write, so the message does not leave. A message
+ * already on disk whose block is gone (signed by a version without this
+ * rule) goes on without it: broadcast drops a proposal without its block
+ * and the round fails.
  */
 static int blocks_durable(struct driver *d, const struct cons_signstate *rec,
 			  struct store_sign_block *blocks, size_t *n,
 			  struct acc_err *err)
 {
-	static const uint8_t nil[HASH_BYTES];
+	const struct cons_msg *ms[3];
+	size_t nm = cons_signstate_blocks(rec, ms);
 	*n = 0;
-	for (int k = 0; k < 3; k++) {
-		const struct cons_msg *m = &rec->last[k];
-		if (!rec->has[k] || m->height != rec->height ||
-		    memcmp(m->hash, nil, HASH_BYTES) == 0)
-			continue;
+	for (size_t j = 0; j < nm; j++) {
+		const struct cons_msg *m = ms[j];
+		ptrdiff_t k = m - rec->last; /* 0 proposal, 1, 2 votes */
 		int old = d->rec_has[k] &&
 			  memcmp(d->rec_sig[k], m->sig, SIG_BYTES) == 0;
 		struct cand *c = cand_find(d, m->hash);
@@ -1548,134 +1541,99 @@ uint64_t driver_height_of_a_third(const uint64_t *heights,
 				  const uint64_t *power, size_t n,
 				  uint64_t total_power, uint64_t head)
 {
-	uint64_t seen = 0, cut = UINT64_MAX;
-	/* Heights from the highest down; each pass takes the next one and
-	 * the power of the peers reporting it. At most n passes. */
-	for (size_t pass = 0; pass < n; pass++) {
-		uint64_t h = 0, p = 0;
-		for (size_t i = 0; i < n; i++) {
-			if (heights[i] >= cut)
-				continue;
-			if (heights[i] > h) {
-				h = heights[i];
-				p = 0;
-			}
-			if (heights[i] == h)
-				p += power[i];
-		}
-		if (h <= head)
-			return head;
-		seen += p;
-		if (3u * seen > total_power)
-			return h;
-		cut = h;
-	}
-	return head;
+	return sync_height_of_a_third(heights, power, n, total_power, head);
 }
 
-/* The height validator peers holding more than a third of the power
- * report at least (§7.7): one lying validator cannot make the others stop
- * voting. */
-static uint64_t height_of_a_third(struct driver *d, uint64_t head)
-{
-	const struct genesis *g = d->n->genesis;
-	uint64_t heights[PEERS_MAX], power[PEERS_MAX];
-	size_t k = 0;
-	for (size_t i = 0; i < d->n_peers; i++) {
-		const struct peer *pe = &d->peers[i];
-		if (pe->validator < 0 || !pe->up || !pe->has_status)
-			continue;
-		heights[k] = pe->st.height;
-		power[k] = g->validators[pe->validator].power;
-		k++;
-	}
-	return driver_height_of_a_third(heights, power, k,
-					genesis_total_power(g), head);
-}
-
+/* §7.7: the decisions are consensus/sync.c's (the simulator runs the
+ * same); this carries them out. */
 static void sync_consider(struct driver *d)
 {
+	static const struct sync_config cfg = {
+	    .lag_ms = SYNC_LAG_MS,
+	    .timeout_ms = SYNC_TIMEOUT_MS,
+	    .vote_gap = SYNC_VOTE_GAP,
+	};
 	struct node *n = d->n;
+	const struct genesis *g = n->genesis;
+	struct sync_peer peers[PEERS_MAX];
 	pthread_mutex_lock(&n->mu);
 	uint64_t head = n->head.height;
 	pthread_mutex_unlock(&n->mu);
-	uint64_t best = head;
-	size_t best_peer = SIZE_MAX;
 	uint64_t now = node_now_ms();
-	for (size_t i = 0; i < d->n_peers; i++)
-		if (d->peers[i].up && d->peers[i].has_status &&
-		    d->peers[i].distrust_until_ms <= now &&
-		    d->peers[i].st.height > best) {
-			best = d->peers[i].st.height;
-			best_peer = i;
-		}
-	/* A validator far behind stops voting until it has caught up; it
-	 * restarts its core from the record on disk afterwards. Behind is
-	 * measured against what a third of the power reports. */
-	uint64_t third = d->votes ? height_of_a_third(d, head) : best;
-	if (d->votes) {
-		if (!d->syncing && third > head + SYNC_VOTE_GAP) {
-			LOG_INFO("%llu heights behind: not voting until "
-				 "caught up",
-				 (unsigned long long)(third - head));
-			d->syncing = 1;
-			cons_free(d->core);
-			d->core = NULL;
-			timers_stop(d);
-		} else if (d->syncing && third <= head) {
-			struct acc_err err = {0};
-			d->syncing = 0;
-			LOG_INFO("caught up at height %llu",
-				 (unsigned long long)head);
-			if (core_start(d, &err) != 0)
-				LOG_ERROR("starting consensus: %s", err.msg);
-		} else if (!d->syncing && d->core != NULL &&
-			   cons_height(d->core) <= head) {
-			/* A block applied by catch-up ended the core's
-			 * height. */
-			struct acc_err err = {0};
-			if (core_start(d, &err) != 0)
-				LOG_ERROR("starting consensus: %s", err.msg);
-		}
-	} else {
-		d->syncing = best > head + SYNC_VOTE_GAP;
+	for (size_t i = 0; i < d->n_peers; i++) {
+		const struct peer *pe = &d->peers[i];
+		peers[i].height = pe->st.height;
+		peers[i].power = pe->validator >= 0
+				     ? g->validators[pe->validator].power
+				     : 0;
+		peers[i].status = pe->up && pe->has_status;
+		peers[i].trusted = pe->distrust_until_ms <= now;
 	}
-	if (best_peer == SIZE_MAX) {
-		d->behind_since_ms = 0;
-		view_publish(d);
-		return;
-	}
-	if (d->behind_since_ms == 0)
-		d->behind_since_ms = now;
-	/* One height behind is normal for a moment: this node may be about
-	 * to decide it itself. */
-	int fetch = !d->votes || d->core == NULL || best >= head + 2 ||
-		    now - d->behind_since_ms >= SYNC_LAG_MS;
-	/* §7.7: a request is done once the head reaches its last block,
-	 * whatever brought it there (its blocks, or consensus deciding
-	 * them first, which makes the peer's late blocks useless). */
-	if (d->req_active && head >= d->req_end)
-		d->req_active = 0;
-	if (d->req_active && now - d->req_sent_ms >= SYNC_TIMEOUT_MS) {
+	struct sync_state st = {
+	    .syncing = d->syncing != 0,
+	    .behind = d->behind_since_ms != 0,
+	    .behind_since_ms = d->behind_since_ms,
+	    .req_active = d->req_active != 0,
+	    .req_peer = d->req_peer,
+	    .req_end = d->req_end,
+	    .req_sent_ms = d->req_sent_ms,
+	};
+	struct sync_in in = {
+	    .cfg = &cfg,
+	    .head = head,
+	    .votes = d->votes != 0,
+	    .has_core = d->core != NULL,
+	    .core_height = d->core != NULL ? cons_height(d->core) : 0,
+	    .peers = peers,
+	    .n_peers = d->n_peers,
+	    .total_power = genesis_total_power(g),
+	    .now_ms = now,
+	    .batch = d->sync_batch,
+	};
+	struct sync_out out;
+	sync_decide(&st, &in, &out);
+	d->syncing = st.syncing;
+	d->req_active = st.req_active;
+	/* 0 is "not behind" here: the monotonic clock is past 0. */
+	d->behind_since_ms = st.behind ? st.behind_since_ms : 0;
+	if (out.timed_out != SIZE_MAX) {
 		char ks[17];
 		LOG_WARN("peer %s did not answer a block request: asking "
 			 "others",
-			 key_short(d->pcfg[d->req_peer].pubkey, ks));
-		d->peers[d->req_peer].distrust_until_ms =
+			 key_short(d->pcfg[out.timed_out].pubkey, ks));
+		d->peers[out.timed_out].distrust_until_ms =
 		    now + SYNC_DISTRUST_MS;
-		d->req_active = 0;
 	}
-	if (fetch && !d->req_active) {
-		uint64_t count = best - head;
-		if (count > d->sync_batch)
-			count = d->sync_batch;
+	struct acc_err err = {0};
+	switch (out.core) {
+	case SYNC_CORE_STOP:
+		LOG_INFO("%llu heights behind: not voting until caught up",
+			 (unsigned long long)(out.third - head));
+		cons_free(d->core);
+		d->core = NULL;
+		timers_stop(d);
+		break;
+	case SYNC_CORE_START:
+		LOG_INFO("caught up at height %llu", (unsigned long long)head);
+		if (core_start(d, &err) != 0)
+			LOG_ERROR("starting consensus: %s", err.msg);
+		break;
+	case SYNC_CORE_RESTART:
+		/* A block applied by catch-up ended the core's height. */
+		if (core_start(d, &err) != 0)
+			LOG_ERROR("starting consensus: %s", err.msg);
+		break;
+	case SYNC_CORE_KEEP:
+		break;
+	}
+	if (out.ask != SIZE_MAX) {
 		wbuf_reset(&d->w);
-		netmsg_blocks_get_encode(&d->w, head + 1, (uint32_t)count);
+		netmsg_blocks_get_encode(&d->w, head + 1, out.count);
 		if (wbuf_error(&d->w) == 0 &&
-		    p2p_send(d->p2p, best_peer, d->w.data, d->w.len) == 0) {
+		    p2p_send(d->p2p, out.ask, d->w.data, d->w.len) == 0) {
 			d->req_active = 1;
-			d->req_peer = best_peer;
-			d->req_end = head + count;
+			d->req_peer = out.ask;
+			d->req_end = head + out.count;
 			d->req_sent_ms = now;
 		}
 	}

@@ -322,7 +322,7 @@ void forge(struct world *w, int i)
 	static struct cons_cert cert;
 	int j = (int)below(w, (uint64_t)w->n);
 	struct node *t = &w->nodes[j];
-	if (t->byz != BYZ_NONE || !t->up)
+	if (t->byz != BYZ_NONE || !t->up || t->core == NULL)
 		return;
 	uint64_t h = cons_height(t->core);
 	uint32_t r = cons_round(t->core);

@@ -74,7 +74,11 @@ static uint64_t mask_power(const struct world *w, uint32_t mask)
 	return p;
 }
 
-static bool cert_ok(struct world *w, const struct cons_cert *c)
+/* A certificate of precommits of more than two thirds of the power, with
+ * valid signatures of distinct validators in ascending order: what a
+ * checker demands of a commit, and what a node demands of a block it
+ * fetches (node_block_apply's certificate check, specs/node.md §6). */
+bool cert_verify(struct world *w, const struct cons_cert *c)
 {
 	uint64_t p = 0;
 	if (c->count == 0 || c->count > w->n)
@@ -108,7 +112,7 @@ void check_commit(struct world *w, int i, const struct cons_cert *c)
 		violation(w, true, "validity: node %" PRIu64
 				   " committed a block proposed out of turn at %" PRIu64,
 			  (uint64_t)i, h);
-	if (!cert_ok(w, c))
+	if (!cert_verify(w, c))
 		violation(w, true, "certificate: node %" PRIu64
 				   " bad certificate at height %" PRIu64,
 			  (uint64_t)i, h);

@@ -19,7 +19,7 @@ static void usage(void)
 		"usage: sim --seed S [--validators N] [--byzantine F] [--heights H]\n"
 		"           [--attack any|mix|lock|forge] [--random-power]\n"
 		"           [--no-faults] [--real-crypto] [--unsafe-quorum]\n"
-		"           [--no-rule-checks] [--trace]\n"
+		"           [--no-rule-checks] [--byz-withhold] [--trace]\n"
 		"       sim --seeds K [--first S] [--stop] --validators N --byzantine F ...\n"
 		"       sim --campaign [--scale PERCENT]\n"
 		"--stop ends a batch at its first violation.\n"
@@ -37,6 +37,7 @@ static double wall_s(void)
 
 struct batch {
 	uint64_t runs, safety, liveness, rule, heights, events, evidence;
+	uint64_t fetched, stops; /* catch-up: blocks fetched, votes stopped */
 	uint64_t first_bad; /* 0: none */
 	const char *first_class;
 	int first_attack;
@@ -100,6 +101,8 @@ static int batch_run(struct sim_opts o, uint64_t first, uint64_t count,
 		b->heights += r.heights;
 		b->events += r.events;
 		b->evidence += r.evidence;
+		b->fetched += r.fetched;
+		b->stops += r.stops;
 		if ((r.safety || r.liveness || r.rule) && b->first_bad == 0) {
 			b->first_bad = s;
 			b->first_class = r.safety ? "safety" : r.rule ? "rule" : "liveness";
@@ -113,19 +116,21 @@ static int batch_run(struct sim_opts o, uint64_t first, uint64_t count,
 	printf("n=%d f=%d heights=%d attack=%s%s%s%s%s: seeds %" PRIu64 "..%" PRIu64
 	       " runs=%" PRIu64 " safety_violations=%" PRIu64
 	       " liveness_violations=%" PRIu64 " rule_violations=%" PRIu64
-	       " evidence=%" PRIu64 " heights=%" PRIu64 " events=%" PRIu64
+	       " evidence=%" PRIu64 " fetched=%" PRIu64 " stops=%" PRIu64
+	       " heights=%" PRIu64 " events=%" PRIu64
 	       " %.0f heights/s (%.1fs)",
 	       o.n, o.f, o.heights, attack_names[o.attack],
 	       o.random_power ? " random-power" : "",
 	       o.faults ? " faults" : " no-faults",
 	       o.unsafe ? " UNSAFE-QUORUM" : "",
 	       o.real_crypto ? " ed25519" : "", first, first + count - 1,
-	       b->runs, b->safety, b->liveness, b->rule, b->evidence, b->heights,
+	       b->runs, b->safety, b->liveness, b->rule, b->evidence,
+	       b->fetched, b->stops, b->heights,
 	       b->events, dt > 0 ? (double)b->heights / dt : 0.0, dt);
 	if (b->first_bad != 0)
 		printf(" first_failing_seed=%" PRIu64 " class=%s (%s, attack %s)"
 		       " replay: sim --seed %" PRIu64
-		       " --validators %d --byzantine %d --heights %d --attack %s%s%s%s%s%s",
+		       " --validators %d --byzantine %d --heights %d --attack %s%s%s%s%s%s%s",
 		       b->first_bad, b->first_class, b->first_what,
 		       attack_names[b->first_attack], b->first_bad, o.n, o.f,
 		       o.heights, attack_names[o.attack],
@@ -133,7 +138,8 @@ static int batch_run(struct sim_opts o, uint64_t first, uint64_t count,
 		       o.faults ? "" : " --no-faults",
 		       o.unsafe ? " --unsafe-quorum" : "",
 		       o.real_crypto ? " --real-crypto" : "",
-		       o.rule_checks ? "" : " --no-rule-checks");
+		       o.rule_checks ? "" : " --no-rule-checks",
+		       o.byz_withhold ? " --byz-withhold" : "");
 	printf("\n");
 	fflush(stdout);
 	return 0;
@@ -202,6 +208,8 @@ int main(int argc, char **argv)
 				o.random_power = true;
 			else if (strcmp(a, "--no-rule-checks") == 0)
 				o.rule_checks = false;
+			else if (strcmp(a, "--byz-withhold") == 0)
+				o.byz_withhold = true;
 			else if (strcmp(a, "--stop") == 0)
 				stop_first = true;
 			else if (strcmp(a, "--trace") == 0)
@@ -240,9 +248,11 @@ int main(int argc, char **argv)
 		double dt = wall_s() - t0;
 		printf("seed %" PRIu64 " n=%d f=%d: heights=%" PRIu64
 		       " events=%" PRIu64 " evidence=%" PRIu64
+		       " fetched=%" PRIu64 " stops=%" PRIu64
 		       " sim_time=%" PRIu64 "ms trace=%016" PRIx64
 		       " %.0f heights/s%s%s\n",
 		       o.seed, o.n, o.f, r.heights, r.events, r.evidence,
+		       r.fetched, r.stops,
 		       r.sim_ms, r.trace_hash, dt > 0 ? (double)r.heights / dt : 0.0,
 		       r.safety || r.liveness || r.rule ? " VIOLATION: " : " ok",
 		       r.safety || r.liveness || r.rule ? r.what : "");

@@ -22,6 +22,8 @@ struct sim_opts {
 	int attack;
 	bool random_power; /* unequal voting power (Byzantine < 1/3) */
 	bool rule_checks;  /* the rule checkers (timers, polka, votes) */
+	bool byz_withhold; /* Byzantine validators never answer a block
+			      request (catch-up, specs/node.md §7.7) */
 };
 
 enum sim_attack {
@@ -45,6 +47,8 @@ struct sim_result {
 	uint64_t events;
 	uint64_t evidence;   /* evidence actions seen (all against Byzantine) */
 	uint64_t sim_ms;     /* simulated time at the end */
+	uint64_t fetched;    /* blocks applied by catch-up */
+	uint64_t stops;      /* times a validator stopped voting (§7.7) */
 };
 
 /* Run one seed; 0, or an acc error if the simulator itself failed. */

@@ -13,6 +13,7 @@
 #include "common/vote.h"
 #include "consensus/cons.h"
 #include "consensus/msg.h"
+#include "consensus/sync.h"
 #include "tests/sim/world.h"
 
 static const char *const byz_name[] = {"correct", "equivocate", "random",
@@ -259,6 +260,13 @@ struct ev deliver_ev(int from, int to, const uint8_t *p, size_t len)
 
 void net_send(struct world *w, int from, int to, const uint8_t *p, size_t len)
 {
+	net_send_ch(w, from, to, CH_CONS, p, len);
+}
+
+/* Every message, consensus or catch-up, meets the same faults. */
+void net_send_ch(struct world *w, int from, int to, uint8_t ch,
+		 const uint8_t *p, size_t len)
+{
 	if (from == to || w->blocked[from][to])
 		return;
 	if (!w->healed && chance_pm(w, w->loss_pm))
@@ -266,6 +274,7 @@ void net_send(struct world *w, int from, int to, const uint8_t *p, size_t len)
 	int copies = !w->healed && chance_pm(w, w->dup_pm) ? 2 : 1;
 	for (int c = 0; c < copies; c++) {
 		struct ev e = deliver_ev(from, to, p, len);
+		e.ch = ch;
 		if (!w->healed && w->victim[from]) {
 			hold(w, e, HOLD_HEAL); /* the coalition's victims */
 			continue;
@@ -298,6 +307,12 @@ void send_msg(struct world *w, int from, int to, const struct cons_msg *m)
 
 /* ---- driver: carry out a core's actions ------------------------------ */
 
+/* The simulator's driver follows node/driver.c where it adds rules to the
+ * core (specs/consensus.md, "Simulator"): the record before any signed
+ * message, the blocks before the record (rule 4 of "Durable before
+ * what"), and catch-up by blocks with certificates (specs/node.md §7.7,
+ * the decisions of consensus/sync.c). */
+
 static void trace_msg(struct world *w, const char *what, int i,
 		      const struct cons_msg *m)
 {
@@ -310,6 +325,76 @@ static void trace_msg(struct world *w, const char *what, int i,
 	       m->height, m->round, m->valid_round, m->hash[0], m->hash[1],
 	       m->hash[24], m->hash[25]);
 }
+
+static bool is_nil_hash(const uint8_t h[HASH_BYTES])
+{
+	static const uint8_t nil[HASH_BYTES];
+	return memcmp(h, nil, HASH_BYTES) == 0;
+}
+
+/* ---- candidate blocks -------------------------------------------------- */
+
+static struct cand *cand_find(struct node *nd, const uint8_t hash[HASH_BYTES])
+{
+	for (size_t k = 0; k < CANDS_MAX; k++)
+		if (nd->cands[k].used &&
+		    memcmp(nd->cands[k].hash, hash, HASH_BYTES) == 0)
+			return &nd->cands[k];
+	return NULL;
+}
+
+/* The node now holds block hash of height h (a proposal brought it, or it
+ * made it). When full, the oldest block not on disk makes room. */
+static void cand_add(struct node *nd, uint64_t h, const uint8_t hash[HASH_BYTES])
+{
+	struct cand *slot = NULL;
+	if (h <= nd->chain_len || cand_find(nd, hash) != NULL)
+		return;
+	for (size_t k = 0; k < CANDS_MAX; k++) {
+		struct cand *c = &nd->cands[k];
+		if (!c->used) {
+			slot = c;
+			break;
+		}
+		if (!c->durable && (slot == NULL || c->seq < slot->seq))
+			slot = c;
+	}
+	if (slot == NULL)
+		return;
+	memset(slot, 0, sizeof *slot);
+	slot->used = true;
+	slot->h = h;
+	slot->seq = ++nd->cand_seq;
+	memcpy(slot->hash, hash, HASH_BYTES);
+}
+
+/* Blocks of committed heights go; those on disk only once the chain is
+ * synced past them (a crash may cut the chain below them again). */
+static void cands_prune(struct node *nd)
+{
+	for (size_t k = 0; k < CANDS_MAX; k++) {
+		struct cand *c = &nd->cands[k];
+		if (c->used && c->h <= nd->chain_len &&
+		    (!c->durable || c->h <= nd->chain_synced))
+			c->used = false;
+	}
+}
+
+/* The node holds block hash: a candidate, or in its chain. */
+static bool holds(const struct node *nd, uint64_t h,
+		  const uint8_t hash[HASH_BYTES])
+{
+	for (size_t k = 0; k < CANDS_MAX; k++)
+		if (nd->cands[k].used &&
+		    memcmp(nd->cands[k].hash, hash, HASH_BYTES) == 0)
+			return true;
+	return h >= 1 && h <= nd->chain_len &&
+	       memcmp(nd->chain[h - 1].hash, hash, HASH_BYTES) == 0;
+}
+
+/* ---- the stored chain ------------------------------------------------ */
+
+static void status_send(struct world *w, int i);
 
 static void chain_add(struct world *w, int i, const struct cons_cert *c)
 {
@@ -343,6 +428,132 @@ static void chain_add(struct world *w, int i, const struct cons_cert *c)
 				   " cannot encode its certificate of height %" PRIu64,
 			  (uint64_t)i, c->height);
 	bl->cert = wbuf_take(&b, &bl->cert_len);
+	cands_prune(nd);
+	/* §7.7: a status to every peer after each commit. */
+	status_send(w, i);
+}
+
+/* ---- the signing record and its blocks ------------------------------- */
+
+/* Writes handed to the disk are on it (the driver writes synchronously:
+ * none is in flight when it starts or drops its core). */
+static void writes_flush(struct node *nd)
+{
+	if (nd->writes_len > 0) {
+		struct write *last = &nd->writes[nd->writes_len - 1];
+		memcpy(nd->disk, last->bytes, last->len);
+		nd->disk_len = last->len;
+	}
+	nd->writes_len = 0;
+}
+
+static void record_written(struct node *nd, const struct cons_signstate *rec)
+{
+	for (int k = 0; k < 3; k++) {
+		nd->rec_has[k] = rec != NULL && rec->has[k];
+		if (nd->rec_has[k])
+			memcpy(nd->rec_sig[k], rec->last[k].sig, SIG_BYTES);
+	}
+}
+
+/*
+ * "Durable before what" rule 4, as node/driver.c blocks_durable: before
+ * the record rec is written, the block of each message that signs for one
+ * (cons_signstate_blocks) is written, synced. A new vote whose block is
+ * not here refuses the write (the vote never leaves); a proposal whose
+ * block is gone goes on (its broadcast is dropped). False: no write.
+ */
+static bool blocks_durable(struct node *nd, const struct cons_signstate *rec)
+{
+	const struct cons_msg *ms[3];
+	size_t n = cons_signstate_blocks(rec, ms);
+	for (size_t k = 0; k < n; k++) {
+		const struct cons_msg *m = ms[k];
+		int idx = (int)(m - rec->last);
+		bool old = nd->rec_has[idx] &&
+			   memcmp(nd->rec_sig[idx], m->sig, SIG_BYTES) == 0;
+		struct cand *c = cand_find(nd, m->hash);
+		if (c == NULL && (old || m->type == CONS_MSG_PROPOSAL))
+			continue;
+		if (c == NULL)
+			return false;
+		c->durable = true;
+	}
+	return true;
+}
+
+static void persist(struct world *w, int i, const struct cons_action *a)
+{
+	struct node *nd = &w->nodes[i];
+	struct wbuf b;
+	struct cons_signstate back;
+	struct ev e = {0};
+	if (nd->writes_len == WRITES_MAX) {
+		violation(w, true, "record: node %" PRIu64
+				   " has more than %" PRIu64 " writes in flight",
+			  (uint64_t)i, (uint64_t)WRITES_MAX);
+		return;
+	}
+	if (!blocks_durable(nd, a->signstate)) {
+		if (w->o->trace)
+			printf("%8" PRIu64 " n%d RECORD refused: the block of a new vote is not here\n",
+			       w->now, i);
+		return;
+	}
+	struct write *wr = &nd->writes[nd->writes_len++];
+	wbuf_init(&b, sizeof wr->bytes);
+	cons_signstate_encode(a->signstate, &b);
+	/* A record that does not read back is a restart that cannot happen:
+	 * report it, with the seed. */
+	if (wbuf_error(&b) != 0 || b.len > sizeof wr->bytes ||
+	    cons_signstate_decode(b.data, b.len, &back) != 0) {
+		violation(w, true, "record: node %" PRIu64
+				   " wrote a signing record that does not decode (height %" PRIu64 ")",
+			  (uint64_t)i, a->signstate->height);
+		wbuf_free(&b);
+		nd->writes_len--;
+		return;
+	}
+	memcpy(wr->bytes, b.data, b.len);
+	record_written(nd, a->signstate);
+	/* What the node signed counts for it from now on (a restart counts
+	 * it again from the record). */
+	for (int t = 0; t < 3; t++)
+		if (a->signstate->has[t])
+			seen_add(w, i, &a->signstate->last[t]);
+	wr->len = b.len;
+	wr->seq = a->seq;
+	wbuf_free(&b);
+	e.kind = EV_PERSIST;
+	e.node = (uint8_t)i;
+	e.inc = nd->inc;
+	e.cinc = nd->cinc;
+	e.pseq = a->seq;
+	at(w, nd->byz != BYZ_NONE ? 0 : below(w, 4), e);
+}
+
+/* ---- faults: the power cut ------------------------------------------- */
+
+/* Every correct node crashes at once (within a few ms) and comes back:
+ * only what each wrote to disk survives. Triggered right after a
+ * precommit for a block, when more than two thirds may have signed for a
+ * block that no one has committed yet. */
+static void power_cut(struct world *w)
+{
+	uint64_t back = 100 + below(w, 1500);
+	w->cut_armed = false;
+	if (w->o->trace)
+		printf("%8" PRIu64 " POWER CUT\n", w->now);
+	for (int j = 0; j < w->n; j++) {
+		if (w->nodes[j].byz != BYZ_NONE)
+			continue;
+		struct ev e = {0};
+		e.kind = EV_CRASH;
+		e.node = (uint8_t)j;
+		at(w, below(w, 5), e);
+		e.kind = EV_RESTART;
+		at(w, back + below(w, 50), e);
+	}
 }
 
 static void apply(struct world *w, int i, const struct cons_action *acts,
@@ -356,6 +567,7 @@ static void apply(struct world *w, int i, const struct cons_action *acts,
 		struct ev e = {0};
 		e.node = (uint8_t)i;
 		e.inc = nd->inc;
+		e.cinc = nd->cinc;
 		trace_u64(w, ((uint64_t)a->kind << 32) ^ a->height ^
 				     ((uint64_t)a->round << 40) ^ a->seq);
 		switch (a->kind) {
@@ -366,6 +578,11 @@ static void apply(struct world *w, int i, const struct cons_action *acts,
 				byz_broadcast(w, i, &a->msg);
 				break;
 			}
+			/* A proposal goes with its block: without it (signed
+			 * before a crash that took it), the round fails. */
+			if (a->msg.type == CONS_MSG_PROPOSAL &&
+			    cand_find(nd, a->msg.hash) == NULL)
+				break;
 			if (a->msg.validator == i) {
 				check_signed(w, i, &a->msg);
 				seen_add(w, i, &a->msg);
@@ -373,6 +590,10 @@ static void apply(struct world *w, int i, const struct cons_action *acts,
 			}
 			for (int j = 0; j < w->n; j++)
 				send_msg(w, i, j, &a->msg);
+			if (w->cut_armed && !w->healed &&
+			    a->msg.type == CONS_MSG_PRECOMMIT &&
+			    !is_nil_hash(a->msg.hash))
+				power_cut(w);
 			break;
 		case CONS_ACT_TIMER:
 			if (nd->byz == BYZ_NONE)
@@ -385,43 +606,9 @@ static void apply(struct world *w, int i, const struct cons_action *acts,
 			e.r = a->round;
 			at(w, a->duration_ms, e);
 			break;
-		case CONS_ACT_PERSIST: {
-			struct wbuf b;
-			struct cons_signstate back;
-			if (nd->writes_len == WRITES_MAX) {
-				violation(w, true, "record: node %" PRIu64
-						   " has more than %" PRIu64 " writes in flight",
-					  (uint64_t)i, (uint64_t)WRITES_MAX);
-				break;
-			}
-			struct write *wr = &nd->writes[nd->writes_len++];
-			wbuf_init(&b, sizeof wr->bytes);
-			cons_signstate_encode(a->signstate, &b);
-			/* A record that does not read back is a restart that
-			 * cannot happen: report it, with the seed. */
-			if (wbuf_error(&b) != 0 || b.len > sizeof wr->bytes ||
-			    cons_signstate_decode(b.data, b.len, &back) != 0) {
-				violation(w, true, "record: node %" PRIu64
-						   " wrote a signing record that does not decode (height %" PRIu64 ")",
-					  (uint64_t)i, a->signstate->height);
-				wbuf_free(&b);
-				nd->writes_len--;
-				break;
-			}
-			memcpy(wr->bytes, b.data, b.len);
-			/* What the node signed counts for it from now on (a
-			 * restart counts it again from the record). */
-			for (int t = 0; t < 3; t++)
-				if (a->signstate->has[t])
-					seen_add(w, i, &a->signstate->last[t]);
-			wr->len = b.len;
-			wr->seq = a->seq;
-			wbuf_free(&b);
-			e.kind = EV_PERSIST;
-			e.pseq = a->seq;
-			at(w, nd->byz != BYZ_NONE ? 0 : below(w, 4), e);
+		case CONS_ACT_PERSIST:
+			persist(w, i, a);
 			break;
-		}
 		case CONS_ACT_GET_VALUE:
 			e.kind = EV_VALUE;
 			e.h = a->height;
@@ -431,14 +618,27 @@ static void apply(struct world *w, int i, const struct cons_action *acts,
 		case CONS_ACT_COMMIT:
 			if (w->o->trace)
 				printf("%8" PRIu64 " n%d COMMIT h=%" PRIu64
-				       " r=%u %02x%02x signers=%u\n",
+				       " r=%u %02x%02x signers=%u%s\n",
 				       w->now, i, a->cert->height,
 				       a->cert->round, a->cert->hash[8],
-				       a->cert->hash[13], a->cert->count);
+				       a->cert->hash[13], a->cert->count,
+				       cand_find(nd, a->cert->hash) ? ""
+				       : " (block not here: core restarts)");
 			w->trace = fnv(w->trace, a->cert->hash, HASH_BYTES);
-			chain_add(w, i, a->cert);
+			/* What a correct core decides is checked whether or
+			 * not the node can store it. */
 			if (nd->byz == BYZ_NONE)
 				check_commit(w, i, a->cert);
+			/* driver.c commit: "decided block is not here"; the
+			 * core starts again at the head, catch-up may bring
+			 * the block. A later height decided in the same step
+			 * is refused too (not at head + 1). */
+			if (nd->restart_core ||
+			    cand_find(nd, a->cert->hash) == NULL) {
+				nd->restart_core = true;
+				break;
+			}
+			chain_add(w, i, a->cert);
 			break;
 		case CONS_ACT_EVIDENCE:
 			trace_msg(w, "EVIDENCE", i, &a->msg);
@@ -449,26 +649,51 @@ static void apply(struct world *w, int i, const struct cons_action *acts,
 	}
 }
 
+static void core_start(struct world *w, int i);
+
 static void feed(struct world *w, int i, const struct cons_event *ev)
 {
 	const struct cons_action *acts;
 	size_t n;
 	struct node *nd = &w->nodes[i];
-	if (!nd->up)
+	if (!nd->up || nd->core == NULL)
 		return;
 	int rc = cons_step(nd->core, ev, &acts, &n);
 	trace_u64(w, (uint64_t)(int64_t)rc);
 	if (rc == 0)
 		apply(w, i, acts, n);
+	if (nd->restart_core) {
+		nd->restart_core = false;
+		core_start(w, i);
+	}
 }
 
 /* ---- node life cycle -------------------------------------------------- */
 
-static void node_start(struct world *w, int i)
+/* The checker's own reading of a record (not cons_signstate_blocks, the
+ * code under test): a message of rec at rec's height for a block that
+ * node does not hold. */
+static bool record_lacks_block(const struct node *nd,
+			       const struct cons_signstate *rec)
+{
+	for (int k = 0; k < 3; k++)
+		if (rec->has[k] && rec->last[k].height == rec->height &&
+		    !is_nil_hash(rec->last[k].hash) &&
+		    !holds(nd, rec->height, rec->last[k].hash))
+			return true;
+	return false;
+}
+
+/* driver.c core_start: a core at head + 1 from the record on disk. */
+static void core_start(struct world *w, int i)
 {
 	struct node *nd = &w->nodes[i];
 	struct cons_config cfg = {0};
 	struct cons_signstate rec;
+	cons_free(nd->core);
+	nd->core = NULL;
+	writes_flush(nd);
+	nd->cinc++; /* timers, acks and values of the old core are void */
 	cfg.chain_id = CHAIN_ID;
 	cfg.n = (uint16_t)w->n;
 	cfg.pubkeys = (const uint8_t(*)[PUBKEY_BYTES])w->pubkeys;
@@ -496,13 +721,38 @@ static void node_start(struct world *w, int i)
 			  (uint64_t)i, (uint64_t)(-(int64_t)rc));
 		return;
 	}
-	nd->up = true;
-	nd->inc++;
-	nd->writes_len = 0;
-	memset(nd->catchup_ms, 0, sizeof nd->catchup_ms);
+	record_written(nd, have ? &rec : NULL);
+	nd->lost_h = 0;
+	if (have && rec.height > nd->chain_len && record_lacks_block(nd, &rec))
+		nd->lost_h = rec.height;
+	if (w->o->trace)
+		printf("%8" PRIu64 " n%d CORE at h=%" PRIu64 "%s\n", w->now, i,
+		       nd->chain_len + 1,
+		       nd->lost_h ? " (its record signs for a block it lacks)" : "");
 	struct cons_event ev = {0};
 	ev.kind = CONS_EV_START;
 	feed(w, i, &ev);
+}
+
+/* §7.7: drop the core; it signs nothing until catch-up starts another. */
+static void core_stop(struct node *nd)
+{
+	cons_free(nd->core);
+	nd->core = NULL;
+	writes_flush(nd);
+	nd->cinc++;
+}
+
+static void node_start(struct world *w, int i)
+{
+	struct node *nd = &w->nodes[i];
+	nd->up = true;
+	nd->inc++;
+	nd->writes_len = 0;
+	memset(&nd->sync, 0, sizeof nd->sync);
+	memset(nd->peer_status, 0, sizeof nd->peer_status);
+	memset(nd->distrust_until, 0, sizeof nd->distrust_until);
+	core_start(w, i);
 	struct ev t = {0};
 	t.kind = EV_TICK;
 	t.node = (uint8_t)i;
@@ -539,14 +789,22 @@ static void node_crash(struct world *w, int i)
 		while (nd->chain_len > cut)
 			free(nd->chain[--nd->chain_len].cert);
 	}
+	/* Blocks held only in memory are gone; those written before a
+	 * record (rule 4) come back from disk. */
+	size_t kept = 0;
+	for (size_t k = 0; k < CANDS_MAX; k++) {
+		if (nd->cands[k].used && !nd->cands[k].durable)
+			nd->cands[k].used = false;
+		kept += nd->cands[k].used;
+	}
 	cons_free(nd->core);
 	nd->core = NULL;
 	nd->up = false;
 	nd->inc++; /* timers and acks of the old life are void */
 	if (w->o->trace)
 		printf("%8" PRIu64 " n%d CRASH (kept %zu writes, %" PRIu64
-		       " of %" PRIu64 " blocks)\n",
-		       w->now, i, keep, nd->chain_len, len);
+		       " of %" PRIu64 " blocks, %zu candidate blocks)\n",
+		       w->now, i, keep, nd->chain_len, len, kept);
 }
 
 static void on_persist(struct world *w, const struct ev *e)
@@ -568,11 +826,230 @@ static void on_persist(struct world *w, const struct ev *e)
 	feed(w, e->node, &ev);
 }
 
+/* ---- catch-up (specs/node.md §7.7) ----------------------------------- */
+
+static const struct sync_config sim_sync_cfg = {
+    .lag_ms = SIM_SYNC_LAG_MS,
+    .timeout_ms = SIM_SYNC_TIMEOUT_MS,
+    .vote_gap = SYNC_VOTE_GAP,
+};
+
+/* A Byzantine validator (but a silent one) may lie about its height, to
+ * make correct ones stop voting or ask it in vain. */
+static uint64_t status_height(struct world *w, int i)
+{
+	const struct node *nd = &w->nodes[i];
+	if (nd->byz != BYZ_NONE && below(w, 2) == 0)
+		return nd->chain_len + 3 + below(w, 10);
+	return nd->chain_len;
+}
+
+static void status_send(struct world *w, int i)
+{
+	if (w->nodes[i].byz == BYZ_SILENT)
+		return;
+	for (int j = 0; j < w->n; j++) {
+		uint8_t b[8];
+		be64_put(b, status_height(w, i));
+		net_send_ch(w, i, j, CH_STATUS, b, sizeof b);
+	}
+}
+
+/* driver.c sync_consider: the decisions of consensus/sync.c, carried
+ * out. */
+static void sync_consider(struct world *w, int i)
+{
+	struct node *nd = &w->nodes[i];
+	struct sync_peer peers[SIM_NODES_MAX];
+	struct sync_out out;
+	if (!nd->up)
+		return;
+	for (int j = 0; j < w->n; j++) {
+		peers[j].height = nd->peer_height[j];
+		peers[j].power = w->power[j];
+		peers[j].status = j != i && nd->peer_status[j];
+		peers[j].trusted = nd->distrust_until[j] <= w->now;
+	}
+	struct sync_in in = {
+	    .cfg = &sim_sync_cfg,
+	    .head = nd->chain_len,
+	    .votes = true,
+	    .has_core = nd->core != NULL,
+	    .core_height = nd->core != NULL ? cons_height(nd->core) : 0,
+	    .peers = peers,
+	    .n_peers = (size_t)w->n,
+	    .total_power = w->total_power,
+	    .now_ms = w->now,
+	    .batch = SIM_SYNC_BATCH,
+	};
+	sync_decide(&nd->sync, &in, &out);
+	trace_u64(w, ((uint64_t)out.core << 56) ^ out.ask ^ ((uint64_t)out.count << 32));
+	if (out.timed_out != SIZE_MAX)
+		nd->distrust_until[out.timed_out] = w->now + SIM_SYNC_DISTRUST_MS;
+	switch (out.core) {
+	case SYNC_CORE_STOP:
+		if (w->o->trace)
+			printf("%8" PRIu64 " n%d STOP VOTING (head %" PRIu64
+			       ", a third at %" PRIu64 ")\n",
+			       w->now, i, nd->chain_len, out.third);
+		w->res->stops++;
+		core_stop(nd);
+		break;
+	case SYNC_CORE_START:
+	case SYNC_CORE_RESTART:
+		core_start(w, i);
+		break;
+	case SYNC_CORE_KEEP:
+		break;
+	}
+	if (out.ask != SIZE_MAX) {
+		uint8_t b[12];
+		be64_put(b, nd->chain_len + 1);
+		be32_put(b + 8, out.count);
+		net_send_ch(w, i, (int)out.ask, CH_BLOCKS_GET, b, sizeof b);
+		sync_request_sent(&nd->sync, out.ask, nd->chain_len + out.count,
+				  w->now);
+	}
+}
+
 /* The coalition does not hand out the block of the height it attacks. */
 static bool coal_hides(const struct world *w, int i, uint64_t h)
 {
 	return w->nodes[i].byz == BYZ_COALITION && w->coal.active &&
 	       w->coal.h == h && !w->healed;
+}
+
+/* A forger's answer: a block of the height asked with a certificate of
+ * the Byzantine signatures only; the node must refuse it and distrust
+ * the sender. */
+static void forged_block(struct world *w, int i, int to, uint64_t h)
+{
+	static struct cons_cert c;
+	struct wbuf b;
+	memset(&c, 0, sizeof c);
+	c.height = h;
+	value_make(w, h, i, TAG_FORGED | (uint32_t)below(w, 1u << 20), c.hash);
+	for (int k = 0; k < w->n; k++) {
+		if (w->nodes[k].byz == BYZ_NONE)
+			continue;
+		struct cons_msg m = {0};
+		m.type = CONS_MSG_PRECOMMIT;
+		m.height = h;
+		memcpy(m.hash, c.hash, HASH_BYTES);
+		msg_sign(w, k, &m);
+		c.index[c.count] = (uint16_t)k;
+		memcpy(c.sig[c.count++], m.sig, SIG_BYTES);
+	}
+	wbuf_init(&b, CONS_WIRE_BYTES_MAX);
+	cons_commit_encode(&c, &b);
+	if (wbuf_error(&b) == 0)
+		net_send_ch(w, i, to, CH_BLOCK, b.data, b.len);
+	wbuf_free(&b);
+}
+
+/* The record on disk is of a height above h. */
+static bool record_ahead(const struct node *nd, uint64_t h)
+{
+	struct cons_signstate rec;
+	return nd->disk_len > 0 &&
+	       cons_signstate_decode(nd->disk, nd->disk_len, &rec) == 0 &&
+	       rec.height > h;
+}
+
+/* A correct node answers with the blocks it has (each with the
+ * certificate it stores). A Byzantine one answers half the time (never
+ * with --byz-withhold, nor a silent one, nor the coalition at the height
+ * it attacks); a forger may answer with a forged certificate instead. */
+static void on_blocks_get(struct world *w, const struct ev *e)
+{
+	struct node *nd = &w->nodes[e->node];
+	if (e->len != 12)
+		return;
+	uint64_t from = be64_get(e->bytes);
+	uint32_t count = be32_get(e->bytes + 8);
+	if (nd->byz != BYZ_NONE) {
+		if (w->o->byz_withhold || nd->byz == BYZ_SILENT ||
+		    below(w, 2) == 0)
+			return;
+		if (nd->byz == BYZ_FORGER && below(w, 2) == 0) {
+			forged_block(w, e->node, e->from, from);
+			return;
+		}
+	}
+	for (uint64_t h = from; h >= 1 && h < from + count && h <= nd->chain_len; h++) {
+		if (coal_hides(w, e->node, h))
+			break;
+		net_send_ch(w, e->node, e->from, CH_BLOCK, nd->chain[h - 1].cert,
+			    nd->chain[h - 1].cert_len);
+	}
+}
+
+/* driver.c on_block: the next block, verified as node_block_apply does
+ * (a valid block of its height, a certificate of more than two thirds),
+ * is committed outside the core; a peer that sends a bad one is
+ * distrusted. */
+static void on_block(struct world *w, const struct ev *e)
+{
+	static struct cons_cert cert;
+	struct node *nd = &w->nodes[e->node];
+	struct cons_msg m;
+	uint8_t type;
+	if (cons_wire_decode(e->bytes, e->len, &type, &m, &cert) != 0 ||
+	    type != CONS_MSG_COMMIT) {
+		if (w->nodes[e->from].byz == BYZ_NONE)
+			violation(w, true, "decode: node %" PRIu64
+					   " sent a block that does not decode to node %" PRIu64,
+				  (uint64_t)e->from, (uint64_t)e->node);
+		return;
+	}
+	if (cert.height != nd->chain_len + 1)
+		return;
+	if (!value_valid(w, cert.hash, cert.height) || !cert_verify(w, &cert)) {
+		nd->distrust_until[e->from] = w->now + SIM_SYNC_DISTRUST_MS;
+		if (nd->sync.req_peer == e->from)
+			nd->sync.req_active = false;
+		return;
+	}
+	w->res->fetched++;
+	if (w->o->trace)
+		printf("%8" PRIu64 " n%d FETCHED h=%" PRIu64 " from n%u\n",
+		       w->now, e->node, cert.height, e->from);
+	/* driver.c commits the block itself and restarts the core (in
+	 * sync_consider below). Half the time the simulator hands a block
+	 * of the core's own height to the core instead, as the certificate
+	 * CONS_EV_COMMIT takes (a driver may do either): the core decides
+	 * it and enters the next height itself. Always so when the record
+	 * is ahead of the block (only the simulator's lazy chain makes
+	 * that): the core must then resume the record's round and lock when
+	 * it gets there ("Durable before what" 2, mutant
+	 * lock-lost-record-ahead). */
+	if (nd->core != NULL && cons_height(nd->core) == cert.height &&
+	    (record_ahead(nd, cert.height) || below(w, 2) == 0)) {
+		struct cons_event ev = {0};
+		cand_add(nd, cert.height, cert.hash);
+		ev.kind = CONS_EV_COMMIT;
+		ev.cert = &cert;
+		ev.valid = true;
+		feed(w, e->node, &ev);
+	}
+	if (nd->chain_len < cert.height) {
+		chain_add(w, e->node, &cert);
+		if (nd->byz == BYZ_NONE)
+			check_commit(w, e->node, &cert);
+	}
+	if (cert.height >= nd->sync.req_end)
+		nd->sync.req_active = false;
+	sync_consider(w, e->node);
+}
+
+static void on_status(struct world *w, const struct ev *e)
+{
+	struct node *nd = &w->nodes[e->node];
+	if (e->len != 8)
+		return;
+	nd->peer_status[e->from] = true;
+	nd->peer_height[e->from] = be64_get(e->bytes);
+	sync_consider(w, e->node);
 }
 
 static void on_deliver(struct world *w, const struct ev *e)
@@ -583,6 +1060,19 @@ static void on_deliver(struct world *w, const struct ev *e)
 	uint8_t type;
 	if (!nd->up)
 		return;
+	switch (e->ch) {
+	case CH_STATUS:
+		on_status(w, e);
+		return;
+	case CH_BLOCKS_GET:
+		on_blocks_get(w, e);
+		return;
+	case CH_BLOCK:
+		on_block(w, e);
+		return;
+	default:
+		break;
+	}
 	int rc = cons_wire_decode(e->bytes, e->len, &type, &ev.msg, &cert);
 	if (rc != 0) {
 		/* The simulated network does not corrupt bytes: a correct
@@ -595,10 +1085,12 @@ static void on_deliver(struct world *w, const struct ev *e)
 		return;
 	}
 	if (type == CONS_MSG_COMMIT) {
+		/* Only forgers send certificates this way (correct nodes
+		 * catch up by blocks): the core must refuse them. */
 		ev.kind = CONS_EV_COMMIT;
 		ev.cert = &cert;
 		ev.valid = value_valid(w, cert.hash, cert.height);
-		if (cert.height == cons_height(nd->core))
+		if (nd->core != NULL && cert.height == cons_height(nd->core))
 			feed(w, e->node, &ev);
 		return;
 	}
@@ -610,31 +1102,11 @@ static void on_deliver(struct world *w, const struct ev *e)
 		if (nd->byz == BYZ_COALITION)
 			coal_hear(w, &ev.msg, valid);
 	}
-	/* Block catch-up: the sender is ahead; the receiver asks it for the
-	 * block it lacks (the request is not modelled, the answer travels
-	 * like any message). */
-	struct node *snd = &w->nodes[e->from];
-	uint64_t mine = cons_height(nd->core);
-	if (ev.msg.height > mine && snd->up && snd->byz != BYZ_SILENT &&
-	    !coal_hides(w, e->from, mine) &&
-	    snd->chain_len >= mine &&
-	    (snd->catchup_ms[e->node] == 0 ||
-	     w->now >= snd->catchup_ms[e->node] + CATCHUP_GAP_MS)) {
-		snd->catchup_ms[e->node] = w->now;
-		const struct block *bl = &snd->chain[mine - 1];
-		net_send(w, e->from, e->node, bl->cert, bl->cert_len);
-	}
-	/* Catch-up: the sender is behind; answer with the certificate of
-	 * the height it is working on, if we have it. */
-	uint64_t h = ev.msg.height;
-	if (h <= nd->chain_len && nd->byz != BYZ_SILENT && !coal_hides(w, e->node, h) &&
-	    (nd->catchup_ms[e->from] == 0 ||
-	     w->now >= nd->catchup_ms[e->from] + CATCHUP_GAP_MS)) {
-		nd->catchup_ms[e->from] = w->now;
-		const struct block *bl = &nd->chain[h - 1];
-		net_send(w, e->node, e->from, bl->cert, bl->cert_len);
-	}
 	if (ev.msg.type == CONS_MSG_PROPOSAL) {
+		/* A proposal carries its block (§7.3), kept once its
+		 * signature checks. */
+		if (msg_ok(w, &ev.msg))
+			cand_add(nd, ev.msg.height, ev.msg.hash);
 		ev.kind = CONS_EV_PROPOSAL;
 		ev.valid = valid;
 	} else {
@@ -651,6 +1123,7 @@ static void on_value(struct world *w, const struct ev *e)
 	ev.height = e->h;
 	ev.round = e->r;
 	value_make(w, e->h, e->node, nd->values++, ev.hash);
+	cand_add(nd, e->h, ev.hash);
 	feed(w, e->node, &ev);
 }
 
@@ -724,6 +1197,12 @@ static void schedule_faults(struct world *w)
 		uint64_t parts = below(w, 5);
 		for (uint64_t k = 0; k < parts; k++) {
 			e.kind = EV_NET;
+			at(w, below(w, chaos), e);
+		}
+		/* A power cut of every correct node at once, in a third
+		 * of the runs (armed at a random time). */
+		if (below(w, 3) == 0) {
+			e.kind = EV_POWERCUT;
 			at(w, below(w, chaos), e);
 		}
 		uint64_t crashes = below(w, 4);
@@ -901,15 +1380,28 @@ int sim_run(const struct sim_opts *o, struct sim_result *res)
 				}
 			if (o->trace)
 				for (int i = 0; i < w->n; i++)
-					if (w->nodes[i].up)
+					if (w->nodes[i].up && w->nodes[i].core != NULL)
 						printf("node %d: h=%" PRIu64 " r=%u step=%d locked=%d\n",
 						       i, cons_height(w->nodes[i].core),
 						       cons_round(w->nodes[i].core),
 						       (int)cons_step_get(w->nodes[i].core),
 						       cons_locked_round(w->nodes[i].core));
-			violation(w, false, "liveness: node %" PRIu64
-					    " stuck at height %" PRIu64,
-				  (uint64_t)who, worst + 1);
+			/* A validator that restarted with a record signing for
+			 * a block it could not produce (rule 4 of "Durable
+			 * before what" broken) is the likely cause: say so. */
+			int lost = -1;
+			for (int i = 0; i < w->n; i++)
+				if (w->nodes[i].byz == BYZ_NONE &&
+				    w->nodes[i].lost_h == worst + 1)
+					lost = i;
+			if (lost >= 0)
+				violation(w, false, "liveness: node %" PRIu64
+						    " restarted with a signed message for a block it cannot produce, and the chain stalled at height %" PRIu64,
+					  (uint64_t)lost, worst + 1);
+			else
+				violation(w, false, "liveness: node %" PRIu64
+						    " stuck at height %" PRIu64,
+					  (uint64_t)who, worst + 1);
 			break;
 		}
 		struct ev e = ev_pop(w);
@@ -925,20 +1417,23 @@ int sim_run(const struct sim_opts *o, struct sim_result *res)
 			free(e.bytes);
 			break;
 		case EV_TIMER:
-			if (e.inc != nd->inc)
+			if (e.inc != nd->inc || e.cinc != nd->cinc)
 				break;
 			ev.kind = CONS_EV_TIMEOUT;
 			ev.timeout = (enum cons_timeout)e.tk;
 			ev.height = e.h;
 			ev.round = e.r;
+			if (o->trace)
+				printf("%8" PRIu64 " n%u TIMEOUT %u h=%" PRIu64 " r=%u\n",
+				       w->now, e.node, e.tk, e.h, e.r);
 			feed(w, e.node, &ev);
 			break;
 		case EV_PERSIST:
-			if (e.inc == nd->inc)
+			if (e.inc == nd->inc && e.cinc == nd->cinc)
 				on_persist(w, &e);
 			break;
 		case EV_VALUE:
-			if (e.inc == nd->inc)
+			if (e.inc == nd->inc && e.cinc == nd->cinc)
 				on_value(w, &e);
 			break;
 		case EV_TICK:
@@ -946,7 +1441,12 @@ int sim_run(const struct sim_opts *o, struct sim_result *res)
 				break;
 			ev.kind = CONS_EV_TICK;
 			feed(w, e.node, &ev);
+			status_send(w, e.node);
+			sync_consider(w, e.node);
 			at(w, TICK_MS, e);
+			break;
+		case EV_POWERCUT:
+			w->cut_armed = !w->healed;
 			break;
 		case EV_CRASH:
 			if (!w->healed)
@@ -964,14 +1464,17 @@ int sim_run(const struct sim_opts *o, struct sim_result *res)
 			break;
 		case EV_SYNC:
 			if (e.inc == nd->inc && e.h <= nd->chain_len &&
-			    e.h > nd->chain_synced)
+			    e.h > nd->chain_synced) {
 				nd->chain_synced = e.h;
+				cands_prune(nd);
+			}
 			break;
 		case EV_INJECT: {
 			/* A decoded certificate, as another driver path (block
 			 * catch-up) might hand one over. */
 			const struct cons_cert *c = (const struct cons_cert *)e.bytes;
-			if (nd->up && c->height == cons_height(nd->core)) {
+			if (nd->up && nd->core != NULL &&
+			    c->height == cons_height(nd->core)) {
 				ev.kind = CONS_EV_COMMIT;
 				ev.cert = c;
 				ev.valid = value_valid(w, c->hash, c->height);

@@ -12,17 +12,24 @@
 #include "common/crypto.h"
 #include "consensus/cons.h"
 #include "consensus/msg.h"
+#include "consensus/sync.h"
 #include "tests/sim/sim.h"
 
 #define CHAIN_ID "accord-sim"
 #define EVENTS_MAX 4000000u  /* a run that needs more is stuck */
 #define LIVE_BOUND_MS 90000u /* after the heal, time to make progress */
 #define TICK_MS 400u	     /* gossip period of each node */
-#define CATCHUP_GAP_MS 50u   /* at most one commit reply per peer */
 #define WRITES_MAX 16u	     /* signing-state writes in flight */
 #define PAIRS 1024u	     /* Byzantine proposals remembered */
 #define CHAIN_SYNC_MS 300u   /* a stored block is synced within this */
 #define LATENT_MAX 8u	     /* latent polkas the coalition keeps */
+/* Catch-up (specs/node.md §7.7) with the node's rule (consensus/sync.c)
+ * and vote gap, its times scaled to the simulator's shorter rounds. */
+#define SIM_SYNC_LAG_MS 200u
+#define SIM_SYNC_TIMEOUT_MS 1000u
+#define SIM_SYNC_DISTRUST_MS 4000u
+#define SIM_SYNC_BATCH 16u
+#define CANDS_MAX 32u /* candidate blocks a node holds */
 
 enum {
 	BYZ_NONE,
@@ -55,7 +62,13 @@ enum {
 	EV_HEAL,
 	EV_SYNC,   /* the stored chain of node is synced up to h */
 	EV_INJECT, /* a decoded certificate handed to a core directly */
+	EV_POWERCUT, /* arm the power cut: every correct node crashes at
+			once, right after the next precommit for a block */
 };
+
+/* What an EV_DELIVER carries: a consensus message (or certificate), or
+ * one of the node's catch-up messages (specs/wire.md §6, types 4-6). */
+enum { CH_CONS, CH_STATUS, CH_BLOCKS_GET, CH_BLOCK };
 
 /* When a held message is let go (the scheduler, before the heal). */
 enum { HOLD_HEAL, HOLD_NET };
@@ -64,6 +77,8 @@ struct ev {
 	uint64_t t, seq;
 	uint8_t kind, node, from, tk;
 	uint32_t inc; /* incarnation of node the event belongs to */
+	uint32_t cinc; /* TIMER, PERSIST, VALUE: of the node's core */
+	uint8_t ch;    /* DELIVER: CH_* */
 	uint64_t h;
 	uint32_t r;
 	uint64_t pseq;
@@ -85,8 +100,18 @@ struct block {
 	size_t cert_len;
 };
 
+/* A block the node holds in memory (from a proposal, or its own), by
+ * hash; durable ones were written before a record that signs for them
+ * (specs/consensus.md "Durable before what", rule 4) and survive a
+ * crash. */
+struct cand {
+	bool used, durable;
+	uint64_t h, seq;
+	uint8_t hash[HASH_BYTES];
+};
+
 struct node {
-	struct cons *core;
+	struct cons *core; /* NULL while down, or not voting (catch-up) */
 	bool up;
 	uint32_t inc;
 	int byz;
@@ -101,8 +126,24 @@ struct node {
 	uint64_t chain_len, chain_cap;
 	uint64_t chain_synced; /* blocks on disk for sure; a crash may lose
 				  the rest */
-	uint64_t catchup_ms[SIM_NODES_MAX];
 	uint32_t values;
+	uint32_t cinc; /* core incarnation: bumped at each core (re)start */
+	bool restart_core; /* the core decided a block not here */
+	struct cand cands[CANDS_MAX];
+	uint64_t cand_seq;
+	/* The messages of the record last handed to the disk (their
+	 * blocks are durable already, as the driver's rec_sig). */
+	bool rec_has[3];
+	uint8_t rec_sig[3][SIG_BYTES];
+	/* Catch-up, as the driver keeps it (§7.7). */
+	struct sync_state sync;
+	bool peer_status[SIM_NODES_MAX];
+	uint64_t peer_height[SIM_NODES_MAX];
+	uint64_t distrust_until[SIM_NODES_MAX];
+	/* The height of a record this node restarted with that signs for a
+	 * block it could not produce (0: none); the liveness report names
+	 * it. */
+	uint64_t lost_h;
 };
 
 struct pair {
@@ -179,6 +220,7 @@ struct world {
 	struct ev *held; /* the scheduler's held messages, until an event */
 	size_t held_len, held_cap;
 	bool healed;
+	bool cut_armed; /* EV_POWERCUT came: cut at the next precommit */
 	uint64_t heal_ms, target;
 	/* Checkers. */
 	uint8_t (*decided)[HASH_BYTES];
@@ -208,12 +250,15 @@ void at(struct world *w, uint64_t delay, struct ev e);
 void hold(struct world *w, struct ev e, uint8_t until);
 struct ev deliver_ev(int from, int to, const uint8_t *p, size_t len);
 void net_send(struct world *w, int from, int to, const uint8_t *p, size_t len);
+void net_send_ch(struct world *w, int from, int to, uint8_t ch,
+		 const uint8_t *p, size_t len);
 void send_msg(struct world *w, int from, int to, const struct cons_msg *m);
 
 /* check.c: the checkers. */
 void violation(struct world *w, bool safety, const char *fmt, uint64_t a,
 	       uint64_t b);
 bool sim_quorum(const struct world *w, uint64_t p);
+bool cert_verify(struct world *w, const struct cons_cert *c);
 void check_commit(struct world *w, int i, const struct cons_cert *c);
 void check_signed(struct world *w, int i, const struct cons_msg *m);
 void seen_add(struct world *w, int node, const struct cons_msg *m);

@@ -1053,6 +1053,34 @@ static void test_vectors(void)
 	wbuf_free(&w);
 }
 
+/* "Durable before what" rule 4: the blocks a record signs for are those of
+ * its messages at its height that name a block. */
+static void test_signstate_blocks(void)
+{
+	struct cons_signstate rec = {0};
+	const struct cons_msg *out[3];
+	rec.height = 7;
+	ASSERT_EQ(cons_signstate_blocks(&rec, out), 0);
+	rec.has[0] = rec.has[1] = rec.has[2] = true;
+	rec.last[0].type = CONS_MSG_PROPOSAL;
+	rec.last[0].height = 7;
+	memcpy(rec.last[0].hash, A, HASH_BYTES);
+	rec.last[1].type = CONS_MSG_PREVOTE;
+	rec.last[1].height = 7; /* nil: no block */
+	rec.last[2].type = CONS_MSG_PRECOMMIT;
+	rec.last[2].height = 7;
+	memcpy(rec.last[2].hash, B, HASH_BYTES);
+	ASSERT_EQ(cons_signstate_blocks(&rec, out), 2);
+	ASSERT(out[0] == &rec.last[0] && out[1] == &rec.last[2]);
+	/* A message of an earlier height (decided) names none; one not
+	 * held (has false) neither. */
+	rec.last[0].height = 6;
+	rec.has[2] = false;
+	memcpy(rec.last[1].hash, B, HASH_BYTES);
+	ASSERT_EQ(cons_signstate_blocks(&rec, out), 1);
+	ASSERT(out[0] == &rec.last[1]);
+}
+
 int main(void)
 {
 	ASSERT_OK(crypto_lib_init());
@@ -1084,6 +1112,7 @@ int main(void)
 	RUN(test_wire_roundtrip);
 	RUN(test_wire_errors);
 	RUN(test_vectors);
+	RUN(test_signstate_blocks);
 	for (int i = 0; i < N; i++)
 		key_free(&keys[i]);
 	return 0;
