@@ -843,7 +843,13 @@ static void on_tick(struct cons *s)
 		const struct slot *sl = &s->slots[i];
 		if (!sl->used)
 			continue;
-		bool all = round_protected(s, sl->round);
+		/* Gossip (the paper's §2: a message a correct process receives
+		 * reaches every correct process): other validators' votes of
+		 * this height's rounds up to ours, and of the rounds the rules
+		 * still need. A round this node left may be the one others
+		 * are stuck in, short of the one precommit it holds. Later
+		 * rounds (which a Byzantine validator can fill) only ours. */
+		bool all = sl->round <= s->round || round_protected(s, sl->round);
 		if (sl->has_proposal) {
 			struct cons_action *a = emit(s, CONS_ACT_BROADCAST, true);
 			if (a == NULL)

@@ -282,6 +282,19 @@ int main(int argc, char **argv)
 			bad += b.safety + b.liveness + b.rule;
 			heights += b.heights;
 		}
+		/* Byzantine validators that never serve a block: only the
+		 * votes the correct ones relay can end a round (the stall
+		 * of specs/consensus.md "Relaying votes"). */
+		o.n = 4;
+		o.f = 1;
+		o.random_power = false;
+		o.attack = SIM_ATTACK_MIX;
+		o.byz_withhold = true;
+		uint64_t count = 3000ull * scale / 100;
+		if (batch_run(o, first, count ? count : 1, &b) != 0)
+			return 1;
+		bad += b.safety + b.liveness + b.rule;
+		heights += b.heights;
 		double dt = wall_s() - t0;
 		printf("campaign: %s, %" PRIu64 " heights in %.1fs (%.0f heights/s)\n",
 		       bad == 0 ? "clean" : "VIOLATIONS", heights, dt,

@@ -410,6 +410,42 @@ static void test_rule47_precommit_timer(void)
 	cons_free(s);
 }
 
+/* Relaying votes (spec "Relaying votes"): after the precommit timeout
+ * moves it to round 1, a core still re-sends on TICK the other
+ * validators' precommits of round 0 (the round others may be stuck in,
+ * one precommit short), but not another validator's vote of a round
+ * beyond its own. */
+static void test_tick_relays_left_round(void)
+{
+	struct cons *s = core_new(0, 1, NULL);
+	start(s);
+	feed_vote(s, CONS_MSG_PRECOMMIT, 1, 1, 0, A);
+	feed_vote(s, CONS_MSG_PRECOMMIT, 2, 1, 0, NIL);
+	feed_vote(s, CONS_MSG_PRECOMMIT, 3, 1, 0, B);
+	timeout(s, CONS_TIMEOUT_PRECOMMIT, 1, 0);
+	ASSERT_EQ(cons_round(s), 1);
+	feed_vote(s, CONS_MSG_PREVOTE, 2, 1, 5, A);
+	struct cons_event ev = {0};
+	ev.kind = CONS_EV_TICK;
+	ASSERT_OK(step(s, &ev));
+	int seen[4] = {0}, future = 0;
+	for (size_t i = 0; i < n_acts; i++) {
+		const struct cons_msg *m = &acts[i].msg;
+		if (acts[i].kind != CONS_ACT_BROADCAST)
+			continue;
+		if (m->type == CONS_MSG_PRECOMMIT && m->round == 0 &&
+		    m->validator < 4)
+			seen[m->validator]++;
+		if (m->round == 5)
+			future++;
+	}
+	ASSERT_EQ(seen[1], 1);
+	ASSERT_EQ(seen[2], 1);
+	ASSERT_EQ(seen[3], 1);
+	ASSERT_EQ(future, 0);
+	cons_free(s);
+}
+
 /* Rule 49-54: proposal plus a quorum of precommits: decide, with a
  * certificate the ledger can check, and start the next height. */
 static void test_rule49_decide(void)
@@ -1094,6 +1130,7 @@ int main(void)
 	RUN(test_rule36_valid_value);
 	RUN(test_rule44_nil_polka);
 	RUN(test_rule47_precommit_timer);
+	RUN(test_tick_relays_left_round);
 	RUN(test_rule49_decide);
 	RUN(test_rule55_round_skip);
 	RUN(test_rule57_timeouts);
