@@ -26,12 +26,16 @@
 #define SIGN_STATE_KEY "node/sign"
 #define SIGN_STATE_BYTES (8u + 4u + 1u + HASH_BYTES)
 
+/* specs/node.md §3 (one validator) and §7.4 (a consortium: each height
+ * costs every validator votes to check, records to sync and a commit, so
+ * its proposer gathers a little longer). */
 uint32_t node_block_delay_ms(const struct node *n)
 {
 	if (n->cfg.block_delay_ms != 0)
 		return n->cfg.block_delay_ms;
+	uint32_t dflt = node_solo(n) ? 5u : 10u;
 	uint32_t interval = n->genesis->params.block_interval_ms;
-	return interval != 0 && interval < 5u ? interval : 5u;
+	return interval != 0 && interval < dflt ? interval : dflt;
 }
 
 int producer_check(const struct node *n, struct acc_err *err)
