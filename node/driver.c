@@ -1537,13 +1537,6 @@ static void on_peer(void *ctx, size_t peer, bool up)
 
 /* ---- sync (§7.7) ---- */
 
-uint64_t driver_height_of_a_third(const uint64_t *heights,
-				  const uint64_t *power, size_t n,
-				  uint64_t total_power, uint64_t head)
-{
-	return sync_height_of_a_third(heights, power, n, total_power, head);
-}
-
 /* §7.7: the decisions are consensus/sync.c's (the simulator runs the
  * same); this carries them out. */
 static void sync_consider(struct driver *d)

@@ -44,16 +44,6 @@ uint64_t driver_clock_ms(const struct node *n);
  */
 int driver_time_timely(uint64_t time_ms, uint64_t now_ms, uint32_t round);
 
-/*
- * The catch-up rule of specs/node.md §7.7: of n validator peers reporting
- * heights[i] with power[i], the highest height h such that those reporting
- * at least h hold more than a third of total_power; head when no height
- * above head has that backing. Pure.
- */
-uint64_t driver_height_of_a_third(const uint64_t *heights,
-				  const uint64_t *power, size_t n,
-				  uint64_t total_power, uint64_t head);
-
 struct cons_msg;
 
 /*

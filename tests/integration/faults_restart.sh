@@ -32,10 +32,5 @@ top=$(height_of 0)
 load_start 8000 16
 wait_height 0 $((top + 3)) 40
 echo "ok   commits resume (node0 $top -> $(height_of 0))"
-load_stop
-HEAD=$(wait_same_head 60)
-echo "ok   every node at $HEAD"
-no_fork 0 1 2 3
-acks_everywhere "$ACKS" 0 1 2 3
-audit_all
+cons_final
 echo "PASS faults_restart"

@@ -218,30 +218,6 @@ static void test_timely(void)
 	ASSERT(driver_time_timely(0, 100, 0));
 }
 
-/* §7.7: one peer's claim does not make a validator stop voting. */
-static void test_height_of_a_third(void)
-{
-	/* 4 equal validators, 3 peers: a third of 4 needs 2 of them. */
-	const uint64_t p1[3] = {1, 1, 1};
-	const uint64_t liar[3] = {1000000, 10, 10};
-	ASSERT_U64_EQ(driver_height_of_a_third(liar, p1, 3, 4, 10), 10);
-	const uint64_t ahead[3] = {1000000, 20, 10};
-	ASSERT_U64_EQ(driver_height_of_a_third(ahead, p1, 3, 4, 10), 20);
-	const uint64_t all[3] = {30, 25, 40};
-	ASSERT_U64_EQ(driver_height_of_a_third(all, p1, 3, 4, 10), 30);
-	/* Equal heights count together; nobody ahead gives head. */
-	const uint64_t same[3] = {15, 15, 3};
-	ASSERT_U64_EQ(driver_height_of_a_third(same, p1, 3, 4, 10), 15);
-	const uint64_t behind[3] = {5, 9, 10};
-	ASSERT_U64_EQ(driver_height_of_a_third(behind, p1, 3, 4, 10), 10);
-	/* Unequal power: one peer with more than a third suffices. */
-	const uint64_t big[3] = {5, 1, 1};
-	const uint64_t one[3] = {50, 12, 11};
-	ASSERT_U64_EQ(driver_height_of_a_third(one, big, 3, 8, 10), 50);
-	/* No peers. */
-	ASSERT_U64_EQ(driver_height_of_a_third(NULL, NULL, 0, 4, 7), 7);
-}
-
 /* ---- two validators, one block ---- */
 
 static char dir[] = "/tmp/accord-test-driver-XXXXXX";
@@ -732,7 +708,6 @@ int main(void)
 	RUN(test_netmsg_vectors);
 	RUN(test_netmsg_consensus);
 	RUN(test_timely);
-	RUN(test_height_of_a_third);
 	RUN(test_two_validators);
 	return 0;
 }
