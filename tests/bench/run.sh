@@ -21,7 +21,9 @@
 #      accord's rate as a fraction of this machine's Ed25519 limit
 #      (cores x verifications/s per core / validators), and for each the
 #      CPU its server processes used per committed write (steadier than
-#      the rates when other work shares the machine).
+#      the rates when other work shares the machine). BENCH_ROUNDS
+#      (default 3) alternating rounds of each, fresh clusters each
+#      round; the medians are reported.
 # Env: BUILD (build dir), BENCH_ENTRIES (default 20000), BENCH_SECTIONS
 # (default "1 2 3 4 5 6"), BENCH_CONCURRENCY (section 5, default 64; a
 # node takes at most 64 connections from one address, so stay below
@@ -145,18 +147,30 @@ jfield() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(ev
 if want 5; then
 	V=${BENCH_VALIDATORS:-4}
 	C=${BENCH_CONCURRENCY:-64}
-	echo "== 5. Consortium: $V validators vs a 3-member etcd cluster, $ENTRIES writes each, $C in flight"
+	R=${BENCH_ROUNDS:-3}
+	PER=$(( (ENTRIES + R - 1) / R ))
+	echo "== 5. Consortium: $V validators vs a 3-member etcd cluster, $R alternating rounds of $PER writes each, $C in flight"
 	# Ed25519 first, on an idle machine: verifications per second on one
 	# core (the fixed signature set of specs/cli.md §9).
 	"$ACCORD" bench verify --seconds 2 --json >"$TMP/verify.json"
 	RATE1=$(jfield "$TMP/verify.json" 'j["raw_verify_per_second_1thread"]')
 	CORES=$(nproc)
+	if ! command -v etcd >/dev/null 2>&1; then
+		echo "etcd: not installed; installing the bench packages (scripts/deps.sh --bench)"
+		scripts/deps.sh --bench >/dev/null 2>&1 || true
+	fi
 
-	# accord: a fresh devnet, every validator a real process.
-	ACC_OK=0
-	if [ -n "${BENCH_PORT:-}" ]; then P=$BENCH_PORT; else P=$(free_base "$V"); fi
-	"$ACCORD" devnet init --dir "$CNET" --nodes "$V" --http-port "$P" >/dev/null
-	if "$ACCORD" devnet start --dir "$CNET" --detach >"$TMP/cstart.out" 2>&1; then
+	# accord_round r: a fresh devnet, every validator a real process;
+	# $TMP/accord.r.json gains "cpu_us_per_write" (every accordd thread).
+	accord_round() {
+		rm -rf "$CNET"
+		if [ -n "${BENCH_PORT:-}" ]; then P=$BENCH_PORT; else P=$(free_base "$V"); fi
+		"$ACCORD" devnet init --dir "$CNET" --nodes "$V" --http-port "$P" >/dev/null
+		if ! "$ACCORD" devnet start --dir "$CNET" --detach >"$TMP/cstart.out" 2>&1; then
+			echo "accord: the $V-validator devnet did not start:"
+			grep -h "refuse\\|error\\|ERROR" "$TMP/cstart.out" | head -3
+			return 1
+		fi
 		NODES=""
 		i=0
 		while [ $i -lt "$V" ]; do
@@ -165,27 +179,23 @@ if want 5; then
 		done
 		APIDS=$(cat "$CNET"/node*/accordd.pid 2>/dev/null || true)
 		A0=$(cpu_s $APIDS)
-		if "$ACCORD" bench load --node "$NODES" --keys "$CNET" --entries "$ENTRIES" \
-			--concurrency "$C" --json >"$TMP/accord.json" 2>"$TMP/accord.err"; then
-			ACC_OK=1
-			ACPU=$(python3 -c "print('%.0f' % (($(cpu_s $APIDS) - $A0) * 1e6 / $ENTRIES))")
+		ok=0
+		if "$ACCORD" bench load --node "$NODES" --keys "$CNET" --entries "$PER" \
+			--concurrency "$C" --json >"$TMP/accord.$1.json" 2>"$TMP/accord.err"; then
+			cpu_add "$TMP/accord.$1.json" "$A0" "$(cpu_s $APIDS)"
 		else
 			echo "accord: bench load failed:"; cat "$TMP/accord.err"
+			ok=1
 		fi
-	else
-		echo "accord: the $V-validator devnet did not start (no consensus over the network in this build?):"
-		grep -h "refuse\\|multi-validator\\|error\\|ERROR" "$TMP/cstart.out" | head -3
-	fi
-	"$ACCORD" devnet stop --dir "$CNET" >/dev/null 2>&1 || true
-
-	# etcd: 3 members on loopback, data in $TMP, default durability (every
-	# write in the WAL, fsynced, on a quorum before the answer).
-	ETCD_OK=0
-	if ! command -v etcd >/dev/null 2>&1; then
-		echo "etcd: not installed; installing the bench packages (scripts/deps.sh --bench)"
-		scripts/deps.sh --bench >/dev/null 2>&1 || true
-	fi
-	if command -v etcd >/dev/null 2>&1; then
+		"$ACCORD" devnet stop --dir "$CNET" >/dev/null 2>&1 || true
+		return $ok
+	}
+	# etcd_round r: 3 fresh members on loopback, data in $TMP, default
+	# durability (every write in the WAL, fsynced, on a quorum before the
+	# answer); values as long as accord's entries.
+	etcd_round() {
+		command -v etcd >/dev/null 2>&1 || { echo "etcd: not available (scripts/deps.sh --bench installs etcd-server)"; return 1; }
+		rm -rf "$TMP"/etcd?
 		if [ -n "${BENCH_PORT:-}" ]; then E=$((BENCH_PORT + 200)); else E=$(free_base 6); fi
 		CLUSTER="e0=http://127.0.0.1:$((E + 1)),e1=http://127.0.0.1:$((E + 3)),e2=http://127.0.0.1:$((E + 5))"
 		EURLS=""
@@ -197,7 +207,7 @@ if want 5; then
 				--listen-peer-urls "http://127.0.0.1:$pp" \
 				--initial-advertise-peer-urls "http://127.0.0.1:$pp" \
 				--initial-cluster "$CLUSTER" --initial-cluster-state new \
-				--initial-cluster-token "accord-bench-$$" \
+				--initial-cluster-token "accord-bench-$$-$1" \
 				>"$TMP/etcd$i.log" 2>&1 &
 			ETCD_PIDS="$ETCD_PIDS $!"
 			EURLS="$EURLS${EURLS:+,}http://127.0.0.1:$c"
@@ -211,48 +221,92 @@ if want 5; then
 			sleep 0.2
 		done
 		VB=247
-		[ $ACC_OK -eq 1 ] && VB=$(jfield "$TMP/accord.json" 'j["entry_bytes_mean"]')
+		[ -f "$TMP/accord.$1.json" ] && VB=$(jfield "$TMP/accord.$1.json" 'j["entry_bytes_mean"]')
 		E0=$(cpu_s $ETCD_PIDS)
-		if "$ACCORD" bench load --etcd "$EURLS" --entries "$ENTRIES" --concurrency "$C" \
-			--value-bytes "$VB" --json >"$TMP/etcd.json" 2>"$TMP/etcd.err"; then
-			ETCD_OK=1
-			ECPU=$(python3 -c "print('%.0f' % (($(cpu_s $ETCD_PIDS) - $E0) * 1e6 / $ENTRIES))")
+		ok=0
+		if "$ACCORD" bench load --etcd "$EURLS" --entries "$PER" --concurrency "$C" \
+			--value-bytes "$VB" --json >"$TMP/etcd.$1.json" 2>"$TMP/etcd.err"; then
+			cpu_add "$TMP/etcd.$1.json" "$E0" "$(cpu_s $ETCD_PIDS)"
 		else
 			echo "etcd: bench load failed:"; cat "$TMP/etcd.err"
 			tail -n 5 "$TMP/etcd0.log"
+			ok=1
 		fi
 		etcd_stop
-	else
-		echo "etcd: not available (scripts/deps.sh --bench installs etcd-server)"
-	fi
-
-	line() { # name file
-		printf '%-26s %8.0f writes/s  p50 %7.2f ms  p99 %7.2f ms  (%s of %s committed)\n' "$1" \
-			"$(jfield "$2" 'j["entries_per_second"]')" \
-			"$(jfield "$2" 'j["latency_ms"]["p50"]')" \
-			"$(jfield "$2" 'j["latency_ms"]["p99"]')" \
-			"$(jfield "$2" 'j["committed"]')" "$(jfield "$2" 'j["entries"]')"
+		return $ok
 	}
-	[ $ACC_OK -eq 1 ] && line "accord ($V validators)" "$TMP/accord.json"
-	[ $ETCD_OK -eq 1 ] && line "etcd (3 members)" "$TMP/etcd.json"
-	if [ $ACC_OK -eq 1 ] && [ $ETCD_OK -eq 1 ]; then
-		python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); e=json.load(open(sys.argv[2])); print("accord/etcd = %.2f" % (a["entries_per_second"] / e["entries_per_second"]))' \
-			"$TMP/accord.json" "$TMP/etcd.json"
-	else
-		echo "accord/etcd = n/a (one side did not run)"
-	fi
-	# CPU per committed write, every server process summed (the load
-	# generator not counted): steadier than the rates on a busy machine.
-	[ $ACC_OK -eq 1 ] && printf 'accord: %s us of CPU per write (%s validators; Ed25519 alone: %s x %.0f us)\n' \
-		"$ACPU" "$V" "$V" "$(python3 -c "print(1e6 / $RATE1)")"
-	[ $ETCD_OK -eq 1 ] && printf 'etcd:   %s us of CPU per write (3 members)\n' "$ECPU"
-	LIMIT=$(python3 -c "print('%.0f' % ($CORES * $RATE1 / $V))")
-	printf 'Ed25519: %.0f verifications/s per core x %s cores / %s validators = %s entries/s limit\n' \
-		"$RATE1" "$CORES" "$V" "$LIMIT"
-	if [ $ACC_OK -eq 1 ]; then
-		python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); print("accord = %.3f of the verification limit" % (a["entries_per_second"] / float(sys.argv[2])))' \
-			"$TMP/accord.json" "$LIMIT"
-	fi
+	# cpu_add file before after: CPU seconds used, per committed write.
+	cpu_add() {
+		python3 - "$1" "$2" "$3" <<'PY'
+import json, sys
+p, a, b = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+j = json.load(open(p))
+j["cpu_us_per_write"] = (b - a) * 1e6 / max(1, j["committed"])
+json.dump(j, open(p, "w"))
+PY
+	}
+
+	# Alternating rounds, so that both sides see the same machine: a
+	# busy spell on this shared machine hits one round of each, and the
+	# medians leave it out.
+	r=1
+	while [ $r -le "$R" ]; do
+		accord_round $r || true
+		etcd_round $r || true
+		r=$((r + 1))
+	done
+	# One line per round, then the medians of each side, the ratio of the
+	# medians, and accord's median against the Ed25519 limit.
+	python3 - "$TMP" "$R" "$V" "$RATE1" "$CORES" <<'PY'
+import json, os, statistics, sys
+tmp, rounds, v, rate1, cores = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+def load(side):
+    out = []
+    for r in range(1, rounds + 1):
+        p = os.path.join(tmp, "%s.%d.json" % (side, r))
+        if os.path.exists(p):
+            j = json.load(open(p))
+            if j.get("committed") == j.get("entries"):
+                out.append(j)
+    return out
+sides = {"accord": load("accord"), "etcd": load("etcd")}
+names = {"accord": "accord (%d validators)" % v, "etcd": "etcd (3 members)"}
+med = {}
+for side in ("accord", "etcd"):
+    for k, j in enumerate(sides[side], 1):
+        print("  round %d  %-22s %6.0f writes/s  p50 %7.2f ms  p99 %7.2f ms  %5.0f us CPU/write" % (
+            k, names[side], j["entries_per_second"], j["latency_ms"]["p50"],
+            j["latency_ms"]["p99"], j["cpu_us_per_write"]))
+for side in ("accord", "etcd"):
+    js = sides[side]
+    if not js:
+        print("%-26s did not run" % names[side])
+        continue
+    m = {k: statistics.median(f(j) for j in js) for k, f in (
+        ("eps", lambda j: j["entries_per_second"]),
+        ("p50", lambda j: j["latency_ms"]["p50"]),
+        ("p99", lambda j: j["latency_ms"]["p99"]),
+        ("cpu", lambda j: j["cpu_us_per_write"]))}
+    med[side] = m
+    print("%-26s %8.0f writes/s  p50 %7.2f ms  p99 %7.2f ms  (median of %d rounds)" % (
+        names[side], m["eps"], m["p50"], m["p99"], len(js)))
+if "accord" in med and "etcd" in med:
+    print("accord/etcd = %.2f" % (med["accord"]["eps"] / med["etcd"]["eps"]))
+else:
+    print("accord/etcd = n/a (one side did not run)")
+# CPU per committed write, every server process summed (the load
+# generator not counted): steadier than the rates on a busy machine.
+if "accord" in med:
+    print("accord: %.0f us of CPU per write (%d validators; Ed25519 alone: %d x %.0f us)" % (
+        med["accord"]["cpu"], v, v, 1e6 / rate1))
+if "etcd" in med:
+    print("etcd:   %.0f us of CPU per write (3 members)" % med["etcd"]["cpu"])
+limit = cores * rate1 / v
+print("Ed25519: %.0f verifications/s per core x %d cores / %d validators = %.0f entries/s limit" % (
+    rate1, cores, v, limit))
+if "accord" in med:
+    print("accord = %.3f of the verification limit" % (med["accord"]["eps"] / limit))
+PY
 fi
 
 if want 6; then
