@@ -588,15 +588,21 @@ int checkpoint_verify(const struct genesis *g, const char *note, size_t len,
 				     NULL);
 	rc = note_verify(n, keys, g->validator_count, v->signed_by, ts,
 			 &v->signers, err);
-	if (rc == ACC_EBADSIG && v->signers == 0)
+	if (rc == ACC_EBADSIG && v->signers == 0) {
 		/* The origin matched, so the note names this chain id, yet
-		 * no validator of this genesis cosigned it: say both. */
+		 * no validator of this genesis cosigned it: say both. The
+		 * reason is copied out first: err may be NULL, and its own
+		 * message cannot be the source of its new one. */
+		char why[ACC_ERRMSG_BYTES_MAX];
+		(void)snprintf(why, sizeof why, "%s",
+			       err != NULL ? err->msg : "no valid cosignature");
 		rc = acc_err_set(err, ACC_EBADSIG,
 				 "checkpoint of \"%.64s\" cosigned by none of "
 				 "the %zu validators of this genesis: a "
 				 "checkpoint of another consortium that uses "
 				 "the same chain id? (%s)",
-				 v->cp.origin, g->validator_count, err->msg);
+				 v->cp.origin, g->validator_count, why);
+	}
 	if (rc != 0)
 		goto out;
 	v->time_min = UINT64_MAX;
