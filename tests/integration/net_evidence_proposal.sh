@@ -62,14 +62,5 @@ done
 grep -q "validator 3 signed two proposals" "$NET/node0/accordd.log" ||
 	grep -q "validator 3 signed two proposals" "$NET/node1/accordd.log" ||
 	fail "node0 and node1 did not log the equivocation"
-h0=$(status 0 | python3 -c 'import json,sys; print(json.load(sys.stdin)["height"])')
-n=0
-until [ "$(status 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["height"])')" -ge $((h0 + 3)) ]; do
-	n=$((n + 1)); [ $n -lt 150 ] || fail "commits stopped after the evidence"
-	sleep 0.2
-done
-for i in 0 1 2 3; do
-	"$ACCORD" audit --genesis "$NET/genesis.json" --node "http://127.0.0.1:$((HP + i))" \
-		>"$TMP/audit$i.out" 2>&1 || fail "audit of node$i: $(tail -n 3 "$TMP/audit$i.out")"
-done
+net_goes_on_and_audits
 echo "net_evidence_proposal: ok ($found proposal evidence entries against validator 3, audits pass)"

@@ -41,7 +41,7 @@ while [ $i -lt 8 ]; do
 	i=$((i + 1))
 done
 n=0
-until [ "$(status 0 | python3 -c 'import json,sys; print(json.load(sys.stdin)["height"])')" -ge 10 ]; do
+until [ "$(height 0)" -ge 10 ]; do
 	n=$((n + 1)); [ $n -lt 300 ] || fail "fewer than 10 heights"
 	sleep 0.1
 done
