@@ -143,8 +143,8 @@ struct driver {
 	uint64_t gossip_seq;	/* highest mempool seq considered */
 	size_t admits_inflight; /* entries in jobs; jobs count in handles_open */
 	uv_check_t admit_check; /* hands the batch over once per iteration */
-	uint8_t *admit_buf;	/* the batch: (u32 length ‖ entry) repeated */
-	size_t admit_len, admit_cap, admit_count;
+	struct wbuf admit;	/* the batch: var32 entries (u32 length ‖ entry) */
+	size_t admit_count;
 
 	struct cosign *cosign;	  /* checkpoint cosignatures (§7.9) */
 	uint64_t cosigned_height; /* the head head_changed last saw */
@@ -1240,25 +1240,26 @@ static void admit_flush(struct driver *d)
 	if (d->admit_count == 0)
 		return;
 	struct admit_job *j = calloc(1, sizeof *j);
-	if (j == NULL)
+	if (j == NULL || wbuf_error(&d->admit) != 0)
 		goto drop;
 	j->work.data = j;
 	j->d = d;
-	j->buf = d->admit_buf;
-	j->len = d->admit_len;
 	j->count = d->admit_count;
+	j->buf = wbuf_take(&d->admit, &j->len);
+	d->admit_count = 0;
 	if (uv_queue_work(d->loop, &j->work, admit_work_cb, admit_after_cb) !=
 	    0) {
+		free(j->buf);
 		free(j);
-		goto drop;
+		return; /* the entries will come in a block, or again */
 	}
 	d->admits_inflight += j->count;
 	d->handles_open++;
-	d->admit_buf = NULL;
-	d->admit_len = d->admit_cap = d->admit_count = 0;
 	return;
 drop: /* out of memory: the entries will come in a block, or again */
-	d->admit_len = d->admit_count = 0;
+	free(j);
+	wbuf_reset(&d->admit);
+	d->admit_count = 0;
 }
 
 static void admit_check_cb(uv_check_t *h)
@@ -1272,20 +1273,7 @@ static void on_entry(struct driver *d, const struct netmsg *m)
 {
 	if (d->admits_inflight + d->admit_count >= ADMITS_INFLIGHT_MAX)
 		return; /* the entry will come in a block, or again */
-	size_t need = d->admit_len + 4 + m->len;
-	if (need > d->admit_cap) {
-		size_t cap = d->admit_cap ? d->admit_cap : 16384u;
-		while (cap < need)
-			cap *= 2;
-		uint8_t *b = realloc(d->admit_buf, cap);
-		if (b == NULL)
-			return;
-		d->admit_buf = b;
-		d->admit_cap = cap;
-	}
-	be32_put(d->admit_buf + d->admit_len, (uint32_t)m->len);
-	memcpy(d->admit_buf + d->admit_len + 4, m->bytes, m->len);
-	d->admit_len = need;
+	wbuf_var32(&d->admit, m->bytes, m->len);
 	if (++d->admit_count >= ADMIT_BATCH_MAX)
 		admit_flush(d);
 }
@@ -1772,6 +1760,7 @@ int driver_open(struct driver **out, struct node *n, uv_loop_t *loop,
 	d->loop = loop;
 	d->sync_batch = NETMSG_BLOCKS_GET_MAX;
 	wbuf_init(&d->w, MSG_BYTES_MAX);
+	wbuf_init(&d->admit, ADMIT_BATCH_MAX * (4u + ENTRY_BYTES_MAX));
 	if ((rc = peers_setup(d, err)) != 0)
 		goto fail;
 	if (cosign_open(&d->cosign, n) != 0) {
@@ -1845,7 +1834,7 @@ static void driver_free(struct driver *d)
 	cons_free(d->core);
 	cosign_free(d->cosign);
 	wbuf_free(&d->w);
-	free(d->admit_buf);
+	wbuf_free(&d->admit);
 	free(d->pubkeys);
 	free(d->power);
 	free(d);
